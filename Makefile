@@ -1,0 +1,50 @@
+# Patron developer commands. Every target installs what it needs first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DATABASE_URL_PG ?= postgres://root@127.0.0.1:5432/test
+STAMP := $(VENV)/.installed
+
+.PHONY: install run serve test test-pg test-all lint format check lock migrate clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py prepare_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/pytest
+
+test-pg: install
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_PG)} $(BIN)/pytest
+
+test-all: test test-pg
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: lint
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+clean:
+	rm -rf $(VENV) .pytest_cache

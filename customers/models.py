@@ -1,0 +1,238 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone
+
+NAME_LENGTH = 255
+PHONE_LENGTH = 128
+CODE_LENGTH = 64
+EMAIL_LENGTH = 254
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Channel(TimeStampedModel):
+    """A sales channel (storefront, marketplace): customers and orders belong to one."""
+
+    code = models.SlugField(max_length=CODE_LENGTH, unique=True)
+    name = models.CharField(max_length=NAME_LENGTH)
+    currency = models.CharField(max_length=3, default="USD")
+    is_active = models.BooleanField(default=True)
+    api_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="api_channels",
+        help_text="API users limited to this channel. A user in no channel sees every channel.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="channel_currency_iso4217"
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="channel_code_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    FROZEN = "frozen"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class UserType(models.TextChoices):
+    REGISTERED = "registered"
+    GUEST = "guest"
+
+
+class Customer(TimeStampedModel):
+    Status = CustomerStatus
+    Gender = Gender
+    UserType = UserType
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="customers")
+    email = models.EmailField(max_length=EMAIL_LENGTH)
+    username = models.CharField(max_length=NAME_LENGTH, null=True, blank=True)
+    first_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    last_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    company = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    phone = models.CharField(max_length=PHONE_LENGTH, blank=True, default="")
+    phone_secondary = models.CharField(max_length=PHONE_LENGTH, blank=True, default="")
+    identification = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
+    user_type = models.CharField(
+        max_length=16, choices=UserType.choices, default=UserType.REGISTERED
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    email_allowed = models.BooleanField(default=False)
+    sms_allowed = models.BooleanField(default=False)
+    call_allowed = models.BooleanField(default=False)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    preferred_shipping_method = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    erp_code = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    channel_code = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    attributes = models.JSONField(default=dict, blank=True)
+    extra_field = models.JSONField(default=dict, blank=True)
+    password = models.CharField(max_length=128, blank=True, default="", editable=False)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    # Order statistics, kept exact by orders.services so lists never aggregate on the fly.
+    orders_count = models.PositiveIntegerField(default=0, editable=False)
+    total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
+    total_spent_currency = models.CharField(max_length=3, blank=True, default="", editable=False)
+    first_order_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_order_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_order = models.ForeignKey(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "email"], name="customer_unique_email"),
+            models.UniqueConstraint(
+                fields=["channel", "username"],
+                condition=Q(username__isnull=False),
+                name="customer_unique_username",
+            ),
+            models.CheckConstraint(condition=~Q(email=""), name="customer_email_not_empty"),
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="customer_email_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=~Q(username=""), name="customer_username_null_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="customer_discount_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_spent__gte=0), name="customer_total_spent_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CustomerStatus.values), name="customer_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(gender__in=Gender.values), name="customer_gender_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(user_type__in=UserType.values), name="customer_user_type_valid"
+            ),
+        ]
+        indexes = [
+            # Pattern ops let PostgreSQL serve email exact and prefix lookups from one btree.
+            models.Index(
+                fields=["email"], name="customer_email_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["username"], name="customer_username_idx"),
+            models.Index(fields=["first_name"], name="customer_first_name_idx"),
+            models.Index(fields=["last_name"], name="customer_last_name_idx"),
+            models.Index(Upper("first_name"), name="customer_first_name_upper_idx"),
+            models.Index(Upper("last_name"), name="customer_last_name_upper_idx"),
+            models.Index(fields=["phone"], name="customer_phone_idx"),
+            models.Index(fields=["identification"], name="customer_identification_idx"),
+            models.Index(fields=["erp_code"], name="customer_erp_code_idx"),
+            models.Index(fields=["channel_code"], name="customer_channel_code_idx"),
+            models.Index(
+                fields=["status", "email_allowed", "sms_allowed", "call_allowed"],
+                name="customer_status_consent_idx",
+            ),
+            models.Index(fields=["gender"], name="customer_gender_idx"),
+            models.Index(fields=["user_type"], name="customer_user_type_idx"),
+            models.Index(fields=["date_of_birth"], name="customer_date_of_birth_idx"),
+            models.Index(fields=["date_joined"], name="customer_date_joined_idx"),
+            models.Index(fields=["orders_count"], name="customer_orders_count_idx"),
+            models.Index(fields=["total_spent"], name="customer_total_spent_idx"),
+            models.Index(fields=["last_order_at"], name="customer_last_order_at_idx"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password) and not self.password.startswith("!")
+
+
+class Address(TimeStampedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    first_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    last_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    company = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    address = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    number = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    floor = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    address2 = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    address3 = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    locality = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    city = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    province = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
+    zipcode = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    phone = models.CharField(max_length=PHONE_LENGTH, blank=True, default="")
+    is_default = models.BooleanField(default=False)
+    is_billing = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_billing=True),
+                name="address_one_billing_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                name="address_country_iso3166",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="address_customer_recent_idx"),
+        ]
+
+    def __str__(self):
+        return self.one_line()
+
+    def one_line(self) -> str:
+        street = " ".join(part for part in (self.address, self.number) if part)
+        parts = (street, self.address2, self.locality, self.city, self.province, self.country)
+        return ", ".join(part for part in parts if part)

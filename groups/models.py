@@ -1,0 +1,63 @@
+from django.db import models
+from django.db.models import F, Q
+
+from customers.models import CODE_LENGTH, NAME_LENGTH, Customer, TimeStampedModel
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class UserGroup(TimeStampedModel):
+    """A customer group, used for pricing, segmentation and opt-in mailing lists."""
+
+    Visibility = Visibility
+
+    code = models.SlugField(max_length=CODE_LENGTH, unique=True)
+    title = models.CharField(max_length=NAME_LENGTH)
+    description = models.TextField(blank=True, default="")
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    subscribe_text = models.TextField(blank=True, default="")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    customers = models.ManyToManyField(
+        Customer, through="UserCustomerGroup", related_name="groups", blank=True
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="usergroup_code_not_empty"),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="usergroup_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="usergroup_visibility_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class UserCustomerGroup(TimeStampedModel):
+    """A customer's membership of a group, with its own opt-in flag and custom data."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="memberships")
+    subscribed = models.BooleanField(default=True)
+    attributes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "group"], name="membership_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["group", "customer"], name="membership_group_customer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} in {self.group_id}"
