@@ -1,3 +1,18 @@
-from django.urls import path
+"""The /api/v1/ router and the OpenAPI schema, Swagger UI and ReDoc routes."""
 
-urlpatterns = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from customers.api.views import ChannelViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("channels", ChannelViewSet, basename="channel")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,48 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
+
+PATRON_APPS = ("customers", "groups", "orders")
+
+
+def grant_all_patron_permissions(user):
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=PATRON_APPS))
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123")
+
+
+@pytest.fixture
+def api_user(db):
+    """An integrator with every Patron model permission, limited to no channel."""
+    user = get_user_model().objects.create_user("integrator", password="pw-integrator-123")
+    grant_all_patron_permissions(user)
+    return user
+
+
+@pytest.fixture
+def api_client(api_user):
+    client = APIClient()
+    client.force_authenticate(api_user)
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db):
+    user = get_user_model().objects.create_user("staff", password="pw-staff-123", is_staff=True)
+    grant_all_patron_permissions(user)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
