@@ -1,0 +1,52 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from customers.models import Channel
+
+PATRON_APPS = ("customers", "groups", "orders")
+UNKNOWN_CHANNELS = "Unknown channel code(s): {codes}."
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the API user if needed and print its token key (the last line of output). "
+        "Non-superusers get every Patron model permission; --channels limits what they see."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--superuser", action="store_true", help="make the user a superuser")
+        parser.add_argument(
+            "--channels",
+            default=None,
+            help="comma-separated channel codes the user is limited to (default: all channels)",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, username, superuser, channels, **options):
+        channel_codes = [code.strip() for code in (channels or "").split(",") if code.strip()]
+        found = list(Channel.objects.filter(code__in=channel_codes))
+        missing = sorted(set(channel_codes) - {channel.code for channel in found})
+        if missing:
+            raise CommandError(UNKNOWN_CHANNELS.format(codes=", ".join(missing)))
+
+        user, created = get_user_model().objects.get_or_create(username=username)
+        if created:
+            user.set_unusable_password()
+        if superuser:
+            user.is_superuser = True
+            user.is_staff = True
+        user.save()
+        user.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label__in=PATRON_APPS)
+        )
+        if channels is not None:
+            user.api_channels.set(found)
+
+        token, _ = Token.objects.get_or_create(user=user)
+        scope = ", ".join(channel_codes) if channel_codes else "all channels"
+        self.stdout.write(f"{'Created' if created else 'Updated'} API user {username} ({scope}).")
+        self.stdout.write(token.key)
