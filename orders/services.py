@@ -208,6 +208,14 @@ def _item_validate(item: OrderItem, index: int) -> None:
         errors.append(UNIT_PRICE_NEGATIVE.format(index=index))
     if errors:
         raise ValidationError({"items": errors})
+    try:
+        item.full_clean(exclude=["order"], validate_constraints=False)
+    except ValidationError as error:
+        messages = [
+            f"Item {index}, {field}: {' '.join(field_messages)}"
+            for field, field_messages in error.message_dict.items()
+        ]
+        raise ValidationError({"items": messages}) from None
 
 
 def _items_replace(*, order: Order, items: Iterable[dict]) -> None:

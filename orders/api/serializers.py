@@ -98,8 +98,9 @@ class OrderItemInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, help_text="Keep (and change) this item.")
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    quantity = serializers.IntegerField(min_value=1, default=1)
-    unit_price = _money(default=0)
+    # No defaults here: a kept item keeps what is not sent; a new one gets 1 and 0.00.
+    quantity = serializers.IntegerField(min_value=1, required=False)
+    unit_price = _money(required=False)
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer):

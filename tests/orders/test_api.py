@@ -413,3 +413,34 @@ def test_schema_builds_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_put_with_an_item_id_of_another_order_is_400(api_client, channel, customer):
+    created = api_client.post(URL, _body(channel, customer.pk), format="json").data
+    foreign = OrderItemFactory()
+    body = _body(channel, customer.pk, items=[{"id": foreign.pk, "sku": "X"}])
+
+    response = api_client.put(f"{URL}{created['id']}/", body, format="json")
+
+    assert response.status_code == 400
+    assert "items" in response.data
+    assert Order.objects.get(pk=created["id"]).items.count() == 1
+
+
+def test_put_item_by_id_keeps_its_price_and_custom_data(api_client, channel, customer):
+    created = api_client.post(URL, _body(channel, customer.pk), format="json").data
+    item_id = created["items"][0]["id"]
+    api_client.post(
+        f"{URL}{created['id']}/items/{item_id}/custom-data/",
+        {"name": "engraving", "value": "AB"},
+        format="json",
+    )
+
+    body = _body(channel, customer.pk, items=[{"id": item_id, "sku": "SKU-1", "quantity": 5}])
+
+    response = api_client.put(f"{URL}{created['id']}/", body, format="json")
+
+    assert response.status_code == 200, response.data
+    assert response.data["items"][0]["quantity"] == 5
+    assert response.data["items"][0]["unit_price"] == "10.00"
+    assert response.data["items"][0]["custom_data"][0]["name"] == "engraving"

@@ -228,3 +228,17 @@ def test_recompute_rebuilds_stale_statistics_set_based(django_assert_num_queries
     assert updated == 3
     for customer in customers:
         assert _stats(customer)[:3] == (1, Decimal("7.00"), "USD")
+
+
+def test_item_fields_are_validated_by_the_service():
+    customer = CustomerFactory()
+
+    with pytest.raises(ValidationError, match="Item 0, sku"):
+        order_create(
+            channel=customer.channel,
+            customer=customer,
+            data={"number": "A"},
+            items=[{"sku": "X" * 65}],
+        )
+
+    assert not Order.objects.exists()
