@@ -5,10 +5,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ChannelViewSet
+from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("orders", OrderViewSet, basename="order")
+router.register(
+    r"orders/(?P<order_id>[0-9]+)/custom-data", OrderCustomDataViewSet, basename="order-custom-data"
+)
+router.register(
+    r"orders/(?P<order_id>[0-9]+)/items/(?P<item_id>[0-9]+)/custom-data",
+    OrderItemCustomDataViewSet,
+    basename="order-item-custom-data",
+)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

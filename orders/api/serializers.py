@@ -1,0 +1,231 @@
+"""Request and response shapes of orders and their custom data."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.rest import SparseFieldsMixin
+from customers.models import Channel, Customer
+from customers.selectors import channel_list, customer_list
+from customers.validation import country_normalize, currency_normalize
+from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
+
+CUSTOMER_INVALID = "Give a customer id or a customer object with at least an email."
+CUSTOMER_UNKNOWN = 'Invalid pk "{pk}" - object does not exist.'
+
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address",
+    "number",
+    "floor",
+    "address2",
+    "address3",
+    "locality",
+    "city",
+    "province",
+    "zipcode",
+    "country",
+    "phone",
+)
+CUSTOMER_OBJECT_FIELDS = [
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "phone_secondary",
+    "identification",
+    "gender",
+    "user_type",
+    "date_of_birth",
+    "email_allowed",
+    "sms_allowed",
+    "call_allowed",
+    "erp_code",
+    "channel_code",
+    "attributes",
+    "extra_field",
+]
+
+
+def _money(**kwargs):
+    return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+
+
+class OrderCustomDataSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    """Kibo's custom order data record: `order` and `item` (null on the order level) are read."""
+
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    item = serializers.IntegerField(source="item_id", read_only=True, allow_null=True)
+    name = serializers.CharField(min_length=1, max_length=100, trim_whitespace=False)
+    value = serializers.CharField(min_length=1, max_length=1000, trim_whitespace=False)
+
+    class Meta:
+        model = OrderCustomData
+        fields = ["id", "order", "item", "name", "value", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []  # the services answer a taken name with a 400 naming `name`
+
+
+class OrderAddressSnapshotSerializer(serializers.Serializer):
+    """The address of an order as it was when the order was placed."""
+
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    company = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    number = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    floor = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    address2 = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    address3 = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    locality = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    city = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    province = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    zipcode = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=128)
+
+    def validate_country(self, value):
+        try:
+            return country_normalize(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class OrderItemInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text="Keep (and change) this item.")
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    # No defaults here: a kept item keeps what is not sent; a new one gets 1 and 0.00.
+    quantity = serializers.IntegerField(min_value=1, required=False)
+    unit_price = _money(required=False)
+
+
+class OrderItemOutputSerializer(serializers.ModelSerializer):
+    custom_data = OrderCustomDataSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OrderItem
+        fields = ["id", "sku", "name", "quantity", "unit_price", "custom_data"]
+
+
+class OrderCustomerObjectSerializer(serializers.ModelSerializer):
+    """A buyer sent with the order: created or updated in the order's channel by e-mail."""
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_OBJECT_FIELDS
+        validators = []
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "description": "The id of a customer of the order's channel."},
+            {
+                "type": "object",
+                "description": "A buyer to create or update in the order's channel, by e-mail.",
+                "properties": {
+                    "email": {"type": "string", "format": "email"},
+                    "first_name": {"type": "string"},
+                    "last_name": {"type": "string"},
+                    "phone": {"type": "string"},
+                },
+                "required": ["email"],
+                "additionalProperties": True,
+            },
+        ]
+    }
+)
+class OrderCustomerField(serializers.Field):
+    """`customer` on input: an id (a Customer) or an object (a dict to upsert)."""
+
+    default_error_messages = {"invalid": CUSTOMER_INVALID}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            serializer = OrderCustomerObjectSerializer(data=data)
+            if not serializer.is_valid():
+                raise serializers.ValidationError(serializer.errors)
+            return dict(serializer.validated_data)
+        if isinstance(data, bool) or not str(data).isdigit():
+            self.fail("invalid")
+        request = self.context.get("request")
+        customer = customer_list(user=request.user).filter(pk=int(data)).first()
+        if customer is None:
+            raise serializers.ValidationError(CUSTOMER_UNKNOWN.format(pk=data))
+        return customer
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class OrderOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    shipping_address = OrderAddressSnapshotSerializer(read_only=True, allow_null=True)
+    billing_address = OrderAddressSnapshotSerializer(read_only=True, allow_null=True)
+    items = OrderItemOutputSerializer(many=True, read_only=True)
+    custom_data = OrderCustomDataSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "channel",
+            "number",
+            "customer",
+            "status",
+            "currency",
+            "subtotal",
+            "shipping_total",
+            "tax_total",
+            "discount_total",
+            "total",
+            "placed_at",
+            "shipping_address",
+            "billing_address",
+            "items",
+            "custom_data",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderInputSerializer(serializers.Serializer):
+    """An order as written; answered with OrderOutputSerializer."""
+
+    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.none())
+    number = serializers.CharField(max_length=64)
+    customer = OrderCustomerField()
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    currency = serializers.CharField(
+        required=False, help_text="ISO 4217; defaults to the channel's currency."
+    )
+    subtotal = _money(required=False, help_text="Defaults to the sum of the items.")
+    shipping_total = _money(required=False)
+    tax_total = _money(required=False)
+    discount_total = _money(required=False)
+    total = _money(required=False, help_text="Defaults to subtotal + shipping + tax - discount.")
+    placed_at = serializers.DateTimeField(required=False)
+    shipping_address = OrderAddressSnapshotSerializer(required=False, allow_null=True)
+    billing_address = OrderAddressSnapshotSerializer(required=False, allow_null=True)
+    items = OrderItemInputSerializer(many=True, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["channel"].queryset = channel_list(user=request.user)
+
+    def validate_currency(self, value):
+        try:
+            return currency_normalize(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+    def to_representation(self, instance):
+        return OrderOutputSerializer(instance, context=self.context).data

@@ -1,0 +1,128 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from orders.api.filters import OrderFilterSet
+from orders.api.serializers import (
+    OrderCustomDataSerializer,
+    OrderInputSerializer,
+    OrderOutputSerializer,
+)
+from orders.models import Order, OrderCustomData, OrderItem
+from orders.selectors import order_custom_data_list, order_list
+from orders.services import (
+    order_create,
+    order_custom_data_create,
+    order_custom_data_delete,
+    order_custom_data_update,
+    order_delete,
+    order_update,
+)
+
+_WRITE_SCHEMA = extend_schema(request=OrderInputSerializer, responses=OrderOutputSerializer)
+
+
+@extend_schema_view(create=_WRITE_SCHEMA, update=_WRITE_SCHEMA, partial_update=_WRITE_SCHEMA)
+class OrderViewSet(viewsets.ModelViewSet):
+    queryset = Order.objects.none()  # for the schema; requests use get_queryset()
+    filterset_class = OrderFilterSet
+    ordering_fields = ["id", "number", "placed_at", "total", "status", "created_at", "updated_at"]
+    ordering = ["-placed_at", "-id"]
+
+    def get_queryset(self):
+        return order_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return OrderInputSerializer
+        return OrderOutputSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        order = order_create(
+            channel=data.pop("channel"),
+            customer=data.pop("customer"),
+            items=data.pop("items", []),
+            data=data,
+        )
+        serializer.instance = self.get_queryset().get(pk=order.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        order = order_update(
+            order=serializer.instance,
+            customer=data.pop("customer", None),
+            items=data.pop("items", None),
+            data=data,
+        )
+        serializer.instance = self.get_queryset().get(pk=order.pk)
+
+    def perform_destroy(self, instance):
+        order_delete(order=instance)
+
+
+_ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+_ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+_RECORD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _custom_data_schema(*parameters):
+    detail = extend_schema(parameters=[*parameters, _RECORD_ID])
+    return extend_schema_view(
+        list=extend_schema(parameters=list(parameters)),
+        create=extend_schema(parameters=list(parameters)),
+        retrieve=detail,
+        update=detail,
+        partial_update=detail,
+        destroy=detail,
+    )
+
+
+@_custom_data_schema(_ORDER_ID)
+class OrderCustomDataViewSet(viewsets.ModelViewSet):
+    """Kibo's Custom Order Data API: name/value records on an order."""
+
+    queryset = OrderCustomData.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = OrderCustomDataSerializer
+    filterset_class = None
+    ordering_fields = ["id", "name", "created_at", "updated_at"]
+    ordering = ["id"]
+
+    def _order(self) -> Order:
+        if not hasattr(self, "_order_cache"):
+            orders = order_list(user=self.request.user).prefetch_related(None)
+            self._order_cache = get_object_or_404(orders, pk=self.kwargs["order_id"])
+        return self._order_cache
+
+    def _item(self) -> OrderItem | None:
+        return None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return OrderCustomData.objects.none()
+        return order_custom_data_list(order=self._order(), item=self._item())
+
+    def perform_create(self, serializer):
+        serializer.instance = order_custom_data_create(
+            order=self._order(), item=self._item(), **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = order_custom_data_update(
+            record=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        order_custom_data_delete(record=instance)
+
+
+@_custom_data_schema(_ORDER_ID, _ITEM_ID)
+class OrderItemCustomDataViewSet(OrderCustomDataViewSet):
+    """Kibo's Custom Order Item Data API: name/value records on one item of an order."""
+
+    def _item(self) -> OrderItem:
+        if not hasattr(self, "_item_cache"):
+            items = OrderItem.objects.filter(order=self._order())
+            self._item_cache = get_object_or_404(items, pk=self.kwargs["item_id"])
+        return self._item_cache
