@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
@@ -250,5 +250,14 @@ def demo_seed(
             seeder.batch(start, min(BATCH, customers - start))
         if progress:
             progress(min(start + BATCH, customers))
+    _analyze()
     customer_stats_recompute()
     return seeder.result
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's planner statistics, stale right after a bulk load."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer, customers_address, orders_order")

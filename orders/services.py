@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -124,10 +124,66 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     return Customer.objects.filter(pk__in=ids).update(**_stats_expressions())
 
 
+_STATS_COLUMNS = (
+    "orders_count",
+    "total_spent",
+    "total_spent_currency",
+    "first_order_at",
+    "last_order_at",
+    "last_order_id",
+)
+
+# The same rule as _stats_expressions(), as one joined UPDATE: aggregates are hashed once
+# instead of run per customer, and rows whose statistics already match are not rewritten.
+# Portable across PostgreSQL and SQLite (UPDATE ... FROM, window functions, IS DISTINCT FROM).
+_RECOMPUTE_SQL = """
+UPDATE customers_customer SET {assignments}
+FROM (
+    SELECT c.id AS customer_id,
+           COALESCE(a.orders_count, 0) AS orders_count,
+           COALESCE(a.total_spent, 0) AS total_spent,
+           CASE WHEN a.orders_count IS NULL THEN '' ELSE ch.currency END
+               AS total_spent_currency,
+           a.first_order_at, a.last_order_at, l.last_order_id
+      FROM customers_customer c
+      JOIN customers_channel ch ON ch.id = c.channel_id
+      LEFT JOIN (
+          SELECT o.customer_id, COUNT(*) AS orders_count,
+                 SUM(CASE WHEN o.currency = och.currency THEN o.total ELSE 0 END)
+                     AS total_spent,
+                 MIN(o.placed_at) AS first_order_at, MAX(o.placed_at) AS last_order_at
+            FROM orders_order o JOIN customers_channel och ON och.id = o.channel_id
+           WHERE o.status IN ({statuses})
+           GROUP BY o.customer_id
+      ) a ON a.customer_id = c.id
+      LEFT JOIN (
+          SELECT customer_id, id AS last_order_id FROM (
+              SELECT o.customer_id, o.id, ROW_NUMBER() OVER (
+                         PARTITION BY o.customer_id ORDER BY o.placed_at DESC, o.id DESC) AS rn
+                FROM orders_order o WHERE o.status IN ({statuses})
+          ) ranked WHERE rn = 1
+      ) l ON l.customer_id = c.id
+) s
+WHERE customers_customer.id = s.customer_id AND ({changed})
+"""
+
+
 @transaction.atomic
 def customer_stats_recompute() -> int:
-    """Rebuild every customer's order statistics in one set-based UPDATE; return the rows."""
-    return Customer.objects.update(**_stats_expressions())
+    """Rebuild every customer's order statistics in one set-based UPDATE; return the rows.
+
+    Only customers whose statistics were wrong are written, so a rerun on exact data is cheap.
+    """
+    sql = _RECOMPUTE_SQL.format(
+        assignments=", ".join(f"{column} = s.{column}" for column in _STATS_COLUMNS),
+        statuses=", ".join(["%s"] * len(COUNTED_STATUSES)),
+        changed=" OR ".join(
+            f"customers_customer.{column} IS DISTINCT FROM s.{column}" for column in _STATS_COLUMNS
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*COUNTED_STATUSES, *COUNTED_STATUSES])
+        return cursor.rowcount
 
 
 # --- orders -----------------------------------------------------------------------------------
