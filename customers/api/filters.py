@@ -4,6 +4,9 @@ import datetime
 import json
 import math
 
+import django_filters
+from django import forms
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django_filters import rest_framework as filters
@@ -29,6 +32,29 @@ class CharInFilter(filters.BaseInFilter, filters.CharFilter):
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0, yes/no); anything else is invalid instead of silently ignored."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Use true or false."}
+    values = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.values[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 def _lower(value: str) -> str:
@@ -58,7 +84,7 @@ class CustomerFilterSet(filters.FilterSet):
     status__in = ChoiceInFilter(field_name="status", choices=Customer.Status.choices)
     gender__in = ChoiceInFilter(field_name="gender", choices=Customer.Gender.choices)
     user_type__in = ChoiceInFilter(field_name="user_type", choices=Customer.UserType.choices)
-    is_active = filters.BooleanFilter(
+    is_active = StrictBooleanFilter(
         method="filter_is_active", help_text="true: status is active; false: any other status."
     )
     group = filters.CharFilter(method="filter_group", help_text="Members of the group (code).")
@@ -116,6 +142,7 @@ class CustomerFilterSet(filters.FilterSet):
             "orders_count": COMPARISONS,
             "total_spent": COMPARISONS,
         }
+        filter_overrides = {models.BooleanField: {"filter_class": StrictBooleanFilter}}
 
     def filter_email(self, queryset, name, value):
         return queryset.filter(email=_lower(value))
