@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, permissions, serializers
 
 from config.rest import UNKNOWN_FIELDS, SparseFieldsMixin, requested_fields
 from customers.models import CODE_LENGTH, EMAIL_LENGTH, NAME_LENGTH, Address, Channel, Customer
@@ -278,7 +278,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        if request is not None:
+        if request is not None and request.method not in permissions.SAFE_METHODS:
             fields["channel"].queryset = channel_list(user=request.user)
         return fields
 

@@ -188,9 +188,15 @@ class CustomerViewSet(viewsets.ModelViewSet):
     ordering = ["id"]
 
     def get_queryset(self):
-        request = self.request
-        fields = requested_fields(request) if request.method == "GET" else None
-        return customer_list_for_api(user=request.user, fields=fields, expand=self.expand)
+        # Built once per request: the permission check asks for it too, and the channel
+        # scoping behind it costs a query.
+        if not hasattr(self, "_customers"):
+            request = self.request
+            fields = requested_fields(request) if request.method == "GET" else None
+            self._customers = customer_list_for_api(
+                user=request.user, fields=fields, expand=self.expand
+            )
+        return self._customers
 
     @property
     def expand(self) -> set[str]:
