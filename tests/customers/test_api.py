@@ -422,3 +422,40 @@ def test_no_response_contains_password_material(
         for secret in (raw, hashed, hashed_now, hashed.split("$")[-1], hashed_now.split("$")[-1]):
             assert secret not in text, response.request["PATH_INFO"]
         assert '"password":' not in text or "schema" in response.request["PATH_INFO"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "codename"),
+    [
+        pytest.param("post", "{pk}/anonymize/", "change_customer", id="anonymize"),
+        pytest.param("post", "{pk}/send-invite/", "change_customer", id="send-invite"),
+        pytest.param("post", "upsert/", "change_customer", id="upsert"),
+        pytest.param("post", "authenticate/", "view_customer", id="authenticate"),
+        pytest.param("delete", "{pk}/", "delete_customer", id="delete"),
+    ],
+)
+def test_routes_need_their_model_permission(api_client, api_user, web, method, path, codename):
+    customer = CustomerFactory(channel=web)
+    api_user.user_permissions.remove(api_user.user_permissions.get(codename=codename))
+    api_client.force_authenticate(type(api_user).objects.get(pk=api_user.pk))
+    response = getattr(api_client, method)(URL + path.format(pk=customer.pk), {})
+    assert response.status_code == 403
+
+
+def test_expand_adds_fields_and_unknown_is_400(api_client, web):
+    customer = CustomerFactory(channel=web, phone="1", phone_secondary="2")
+    AddressFactory(customer=customer, phone="1")
+    AddressFactory(customer=customer, phone="3")
+    response = api_client.get(f"{URL}{customer.pk}/", {"expand": "phones,recent_addresses"})
+    assert response.data["phones"] == ["1", "2", "3"]
+    assert len(response.data["recent_addresses"]) == 2
+    assert "recent_orders" not in response.data
+    response = api_client.get(f"{URL}{customer.pk}/", {"expand": "phones,bogus"})
+    assert response.status_code == 400
+    assert "expand" in response.data
+
+
+def test_name_on_patch_is_split(api_client, web):
+    customer = CustomerFactory(channel=web)
+    response = api_client.patch(f"{URL}{customer.pk}/", {"name": "Zé da Silva"})
+    assert (response.data["first_name"], response.data["last_name"]) == ("Zé", "da Silva")
