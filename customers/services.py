@@ -12,6 +12,7 @@ from django.utils import timezone
 from customers.models import Address, Channel, Customer
 from customers.validation import (
     CHANNEL_IMMUTABLE,
+    EMAIL_TAKEN_CODE,
     address_clean,
     customer_clean,
     email_normalize,
@@ -160,7 +161,16 @@ def customer_upsert(
         except IntegrityError:
             if attempt == UPSERT_ATTEMPTS - 1:
                 raise
+        except ValidationError as error:
+            # Another caller created the e-mail after the lookup above: update it instead.
+            if not _lost_email_race(error) or attempt == UPSERT_ATTEMPTS - 1:
+                raise
     raise AssertionError("unreachable")
+
+
+def _lost_email_race(error: ValidationError) -> bool:
+    email_errors = getattr(error, "error_dict", {}).get("email", [])
+    return any(item.code == EMAIL_TAKEN_CODE for item in email_errors)
 
 
 @dataclass

@@ -49,6 +49,7 @@ def currency_normalize(value: str) -> str:
 
 
 EMAIL_TAKEN = "A customer with this e-mail already exists in this channel."
+EMAIL_TAKEN_CODE = "email_taken"
 USERNAME_TAKEN = "A customer with this username already exists in this channel."
 CHANNEL_IMMUTABLE = "The channel of a customer cannot change."
 NOT_AN_OBJECT = 'Send a JSON object, such as {"key": "value"}.'
@@ -81,15 +82,15 @@ def _customer_field_errors(customer) -> dict[str, list[str]]:
     return errors
 
 
-def _customer_unique_errors(customer) -> dict[str, list[str]]:
+def _customer_unique_errors(customer) -> dict[str, list]:
     from customers.models import Customer
 
     errors: dict[str, list[str]] = {}
     same_channel = Customer.objects.filter(channel_id=customer.channel_id).exclude(pk=customer.pk)
     if customer.email and same_channel.filter(email=customer.email).exists():
-        errors["email"] = [EMAIL_TAKEN]
+        errors["email"] = [ValidationError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)]
     if customer.username and same_channel.filter(username=customer.username).exists():
-        errors["username"] = [USERNAME_TAKEN]
+        errors["username"] = [ValidationError(USERNAME_TAKEN, code="username_taken")]
     return errors
 
 
@@ -99,7 +100,7 @@ def customer_clean(customer) -> None:
     The one check shared by the API, the admin and the importers: e-mail and username
     normalised and unique per channel, choices, lengths, JSON objects, discount 0..100.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     try:
         customer.email = email_normalize(customer.email)
     except ValidationError as error:
