@@ -4,12 +4,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from customers.api.views import ChannelViewSet
+from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
 from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register(
+    r"customers/(?P<customer_id>[0-9]+)/addresses", CustomerAddressViewSet, basename="address"
+)
 router.register("orders", OrderViewSet, basename="order")
 router.register(
     r"orders/(?P<order_id>[0-9]+)/custom-data", OrderCustomDataViewSet, basename="order-custom-data"

@@ -4,7 +4,10 @@ Plain functions, cheap enough to run per row in a bulk import; each raises Djang
 ValidationError with one of the messages below.
 """
 
+from decimal import Decimal
+
 import pycountry
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -43,3 +46,90 @@ def currency_normalize(value: str) -> str:
     if code not in CURRENCY_CODES:
         raise ValidationError(INVALID_CURRENCY, code="invalid_currency")
     return code
+
+
+EMAIL_TAKEN = "A customer with this e-mail already exists in this channel."
+EMAIL_TAKEN_CODE = "email_taken"
+USERNAME_TAKEN = "A customer with this username already exists in this channel."
+CHANNEL_IMMUTABLE = "The channel of a customer cannot change."
+NOT_AN_OBJECT = 'Send a JSON object, such as {"key": "value"}.'
+DISCOUNT_RANGE = "Enter a discount from 0 to 100."
+JSON_OBJECT_FIELDS = ("attributes", "extra_field")
+
+
+def name_split(value: str) -> tuple[str, str]:
+    """Split a single full name into (first_name, last_name) on its first space."""
+    first, _, last = (value or "").strip().partition(" ")
+    return first, last.strip()
+
+
+def password_check(password: str) -> None:
+    """Raise ValidationError({"password": ...}) when Django's password validators refuse it."""
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+
+
+def _customer_field_errors(customer) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field in JSON_OBJECT_FIELDS:
+        if not isinstance(getattr(customer, field), dict):
+            errors[field] = [NOT_AN_OBJECT]
+    discount = customer.discount_percent
+    if discount is not None and not (0 <= Decimal(str(discount)) <= 100):
+        errors["discount_percent"] = [DISCOUNT_RANGE]
+    return errors
+
+
+def _customer_unique_errors(customer) -> dict[str, list]:
+    from customers.models import Customer
+
+    errors: dict[str, list[str]] = {}
+    same_channel = Customer.objects.filter(channel_id=customer.channel_id).exclude(pk=customer.pk)
+    if customer.email and same_channel.filter(email=customer.email).exists():
+        errors["email"] = [ValidationError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)]
+    if customer.username and same_channel.filter(username=customer.username).exists():
+        errors["username"] = [ValidationError(USERNAME_TAKEN, code="username_taken")]
+    return errors
+
+
+def customer_clean(customer) -> None:
+    """Validate a customer about to be saved; raise ValidationError naming every bad field.
+
+    The one check shared by the API, the admin and the importers: e-mail and username
+    normalised and unique per channel, choices, lengths, JSON objects, discount 0..100.
+    """
+    errors: dict[str, list] = {}
+    try:
+        customer.email = email_normalize(customer.email)
+    except ValidationError as error:
+        errors["email"] = error.messages
+    customer.username = (customer.username or "").strip() or None
+    errors.update(_customer_field_errors(customer))
+    try:
+        # Constraints are checked above with field-level messages (and fewer queries).
+        customer.full_clean(exclude=list(errors), validate_constraints=False)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if not errors:
+        errors.update(_customer_unique_errors(customer))
+    if errors:
+        raise ValidationError(errors)
+
+
+def address_clean(address) -> None:
+    """Validate an address about to be saved; raise ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    try:
+        address.country = country_normalize(address.country)
+    except ValidationError as error:
+        errors["country"] = error.messages
+    try:
+        address.full_clean(exclude=list(errors), validate_constraints=False)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)

@@ -1,8 +1,19 @@
-from rest_framework import serializers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, permissions, serializers
 
-from config.rest import SparseFieldsMixin
-from customers.models import Channel
-from customers.validation import CURRENCY_CODES, INVALID_CURRENCY
+from config.rest import UNKNOWN_FIELDS, SparseFieldsMixin, requested_fields
+from customers.models import CODE_LENGTH, EMAIL_LENGTH, NAME_LENGTH, Address, Channel, Customer
+from customers.selectors import EXPANSIONS, RECENT_ADDRESSES, channel_list
+from customers.validation import (
+    CHANNEL_IMMUTABLE,
+    CURRENCY_CODES,
+    INVALID_CURRENCY,
+    country_normalize,
+    name_split,
+)
+from groups.models import Visibility
+from orders.models import OrderStatus
 
 CODE_IMMUTABLE = "The code of a channel cannot change."
 
@@ -23,3 +34,332 @@ class ChannelSerializer(SparseFieldsMixin, serializers.ModelSerializer):
         if value not in CURRENCY_CODES:
             raise serializers.ValidationError(INVALID_CURRENCY)
         return value
+
+
+UNKNOWN_EXPAND = "Unknown expansion(s): {names}. Allowed: {allowed}."
+EXPAND_HELP = "Only present with ?expand={name}."
+
+
+class CustomerAddressSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    country = serializers.CharField(
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 3166-1 alpha-2 code, such as BR or US (any case; stored upper-case).",
+    )
+
+    class Meta:
+        model = Address
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "company",
+            "address",
+            "number",
+            "floor",
+            "address2",
+            "address3",
+            "locality",
+            "city",
+            "province",
+            "zipcode",
+            "country",
+            "phone",
+            "is_default",
+            "is_billing",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "address": {"help_text": "Street."},
+            "is_default": {"help_text": "The default (shipping) address; one per customer."},
+            "is_billing": {"help_text": "The billing address; one per customer."},
+        }
+
+    def validate_country(self, value):
+        return _django_to_drf(country_normalize, value)
+
+
+def _django_to_drf(function, value):
+    try:
+        return function(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from None
+
+
+class GroupCodesField(serializers.ListField):
+    """The customer's group codes, read from the prefetched memberships."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.SlugField(max_length=CODE_LENGTH), **kwargs)
+
+    def get_attribute(self, instance):
+        return sorted(membership.group.code for membership in instance.memberships.all())
+
+
+class CustomerRecentOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+
+class CustomerMembershipGroupSerializer(serializers.Serializer):
+    code = serializers.SlugField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    subscribe_text = serializers.CharField()
+    parent = serializers.SlugField(source="parent.code", allow_null=True, default=None)
+    member_count = serializers.IntegerField(source="member_count_of_page")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class CustomerMembershipExpandedSerializer(serializers.Serializer):
+    group = serializers.SerializerMethodField()
+    subscribed = serializers.BooleanField()
+    attributes = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(CustomerMembershipGroupSerializer)
+    def get_group(self, membership):
+        membership.group.member_count_of_page = membership.group_member_count
+        return CustomerMembershipGroupSerializer(membership.group).data
+
+
+CUSTOMER_FIELDS = [
+    "id",
+    "channel",
+    "email",
+    "username",
+    "first_name",
+    "last_name",
+    "name",
+    "company",
+    "phone",
+    "phone_secondary",
+    "identification",
+    "note",
+    "status",
+    "is_active",
+    "gender",
+    "user_type",
+    "date_of_birth",
+    "date_joined",
+    "email_allowed",
+    "sms_allowed",
+    "call_allowed",
+    "discount_percent",
+    "preferred_shipping_method",
+    "erp_code",
+    "channel_code",
+    "attributes",
+    "extra_field",
+    "groups",
+    "addresses",
+    "default_address",
+    "billing_address",
+    "orders_count",
+    "total_spent",
+    "total_spent_currency",
+    "first_order_at",
+    "last_order_at",
+    "last_order_id",
+    "last_login_at",
+    "has_password",
+    "created_at",
+    "updated_at",
+]
+WRITE_ONLY_FIELDS = ["password", "send_email_invite"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer. `fields=` keeps a subset; `expand=` adds the expansions at the end."""
+
+    channel = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Channel.objects.all(),
+        help_text="Channel code; required on create and PUT, and it cannot change.",
+    )
+    email = serializers.EmailField(
+        max_length=EMAIL_LENGTH,
+        help_text="Required; stored trimmed and lower-cased; unique per channel.",
+    )
+    name = serializers.CharField(
+        required=False,
+        max_length=2 * NAME_LENGTH + 1,
+        help_text='"first_name last_name" on read. On write (Nuvemshop) a single name is split '
+        "on its first space into first_name and last_name, unless those are sent too.",
+    )
+    is_active = serializers.BooleanField(read_only=True, help_text="status is active.")
+    groups = GroupCodesField(
+        required=False,
+        help_text="Codes of the customer's groups. Writing replaces the whole set; "
+        "an unknown code is a 400 and nothing is written.",
+    )
+    addresses = CustomerAddressSerializer(
+        many=True,
+        required=False,
+        help_text="On create, the customer's addresses (the first becomes the default one). "
+        "Ignored on update: use /customers/{id}/addresses/.",
+    )
+    default_address = serializers.SerializerMethodField()
+    billing_address = serializers.SerializerMethodField()
+    last_order_id = serializers.IntegerField(read_only=True, allow_null=True)
+    has_password = serializers.BooleanField(read_only=True)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=4096,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Hashed with Django's password hashers; never returned in any form.",
+    )
+    send_email_invite = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="true: e-mail the customer an invitation with a set-password link that expires.",
+    )
+    recent_orders = serializers.SerializerMethodField(
+        help_text=EXPAND_HELP.format(name="recent_orders")
+    )
+    recent_addresses = serializers.SerializerMethodField(
+        help_text=EXPAND_HELP.format(name="recent_addresses")
+    )
+    phones = serializers.SerializerMethodField(help_text=EXPAND_HELP.format(name="phones"))
+    memberships = serializers.SerializerMethodField(
+        help_text=EXPAND_HELP.format(name="memberships")
+    )
+
+    class Meta:
+        model = Customer
+        fields = [*CUSTOMER_FIELDS, *WRITE_ONLY_FIELDS, *EXPANSIONS]
+        read_only_fields = [
+            "id",
+            "orders_count",
+            "total_spent",
+            "total_spent_currency",
+            "first_order_at",
+            "last_order_at",
+            "last_login_at",
+            "created_at",
+            "updated_at",
+        ]
+        # Uniqueness is checked by customers.validation, with field-level messages.
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        view = self.context.get("view")
+        if request is None or getattr(view, "swagger_fake_view", False):
+            return  # building the schema: document every field
+        expand = set(self.context.get("expand", ()))
+        for name in set(EXPANSIONS) - expand:
+            self.fields.pop(name)
+        if request.method == "GET":
+            self._keep_only(requested_fields(request), expand)
+
+    def _keep_only(self, wanted, expand):
+        if wanted is None:
+            return
+        unknown = wanted - set(CUSTOMER_FIELDS) - expand
+        if unknown:
+            message = UNKNOWN_FIELDS.format(fields=", ".join(sorted(unknown)))
+            raise exceptions.ValidationError({"fields": [message]})
+        for name in set(CUSTOMER_FIELDS) - wanted:
+            self.fields.pop(name, None)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and request.method not in permissions.SAFE_METHODS:
+            fields["channel"].queryset = channel_list(user=request.user)
+        return fields
+
+    def validate_channel(self, value):
+        if self.instance is not None and value.pk != self.instance.channel_id:
+            raise serializers.ValidationError(CHANNEL_IMMUTABLE)
+        return value
+
+    def validate(self, attrs):
+        name = attrs.pop("name", None)
+        if name is not None and "first_name" not in attrs and "last_name" not in attrs:
+            attrs["first_name"], attrs["last_name"] = name_split(name)
+        return attrs
+
+    @extend_schema_field(CustomerAddressSerializer(allow_null=True))
+    def get_default_address(self, customer):
+        return self._address_flagged(customer, "is_default")
+
+    @extend_schema_field(CustomerAddressSerializer(allow_null=True))
+    def get_billing_address(self, customer):
+        return self._address_flagged(customer, "is_billing")
+
+    def _address_flagged(self, customer, flag):
+        for address in customer.addresses.all():
+            if getattr(address, flag):
+                return CustomerAddressSerializer(address).data
+        return None
+
+    @extend_schema_field(CustomerRecentOrderSerializer(many=True))
+    def get_recent_orders(self, customer):
+        return CustomerRecentOrderSerializer(customer.recent_orders, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_recent_addresses(self, customer):
+        newest = sorted(customer.addresses.all(), key=lambda a: (a.created_at, a.pk), reverse=True)
+        lines = (address.one_line() for address in newest)
+        return [line for line in lines if line][:RECENT_ADDRESSES]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_phones(self, customer):
+        numbers = [customer.phone, customer.phone_secondary]
+        numbers += [address.phone for address in customer.addresses.all()]
+        return list(dict.fromkeys(number for number in numbers if number))
+
+    @extend_schema_field(CustomerMembershipExpandedSerializer(many=True))
+    def get_memberships(self, customer):
+        memberships = sorted(customer.memberships.all(), key=lambda m: m.group.code)
+        return CustomerMembershipExpandedSerializer(memberships, many=True).data
+
+
+def expand_parse(raw: str | None) -> set[str]:
+    """Return the expansions asked for in `expand=`; raise a 400 naming unknown ones."""
+    names = {name.strip() for name in (raw or "").split(",") if name.strip()}
+    unknown = names - set(EXPANSIONS)
+    if unknown:
+        message = UNKNOWN_EXPAND.format(
+            names=", ".join(sorted(unknown)), allowed=", ".join(EXPANSIONS)
+        )
+        raise exceptions.ValidationError({"expand": [message]})
+    return names
+
+
+class CustomerUpsertResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    created = serializers.BooleanField()
+
+
+class CustomerUpsertOutputSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Customers created.")
+    updated = serializers.IntegerField(help_text="Customers updated.")
+    results = CustomerUpsertResultSerializer(many=True, help_text="One per item, in order.")
+
+
+class CustomerAuthenticateInputSerializer(serializers.Serializer):
+    channel = serializers.SlugField(max_length=CODE_LENGTH, help_text="Channel code.")
+    email = serializers.CharField(max_length=EMAIL_LENGTH)
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+class CustomerDetailMessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()

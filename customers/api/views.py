@@ -1,9 +1,49 @@
-from rest_framework import viewsets
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from customers.api.serializers import ChannelSerializer
-from customers.models import Channel
-from customers.selectors import channel_list
-from customers.services import channel_create, channel_update
+from config.rest import ModelPermissions, StrictOrderingFilter, requested_fields
+from customers.api.filters import CustomerFilterSet
+from customers.api.serializers import (
+    ChannelSerializer,
+    CustomerAddressSerializer,
+    CustomerAuthenticateInputSerializer,
+    CustomerDetailMessageSerializer,
+    CustomerSerializer,
+    CustomerUpsertOutputSerializer,
+    expand_parse,
+)
+from customers.models import Address, Channel, Customer
+from customers.selectors import channel_list, customer_list, customer_list_for_api
+from customers.services import (
+    CUSTOMER_HAS_ORDERS,
+    UPSERT_MAX_ITEMS,
+    CustomerHasOrders,
+    UpsertItemsInvalid,
+    address_create,
+    address_delete,
+    address_update,
+    channel_create,
+    channel_update,
+    customer_anonymize,
+    customer_authenticate,
+    customer_create,
+    customer_delete,
+    customer_invite_send,
+    customer_update,
+    customers_upsert,
+)
+
+UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 
 
 class ChannelViewSet(viewsets.ModelViewSet):
@@ -24,3 +64,326 @@ class ChannelViewSet(viewsets.ModelViewSet):
         serializer.instance = channel_update(
             channel=serializer.instance, data=serializer.validated_data
         )
+
+
+CUSTOMER_EXPAND_PARAM = OpenApiParameter(
+    "expand",
+    str,
+    description="Comma-separated extras: recent_orders (last 5 orders), recent_addresses "
+    "(one-line strings, newest first), phones (distinct numbers of the customer and its "
+    "addresses), memberships (each with the full group). Unknown names → 400.",
+)
+CUSTOMER_FIELDS_PARAM = OpenApiParameter(
+    "fields",
+    str,
+    description="Comma-separated subset of the representation to return (sparse fieldset); "
+    "relations not asked for are not queried. Unknown names → 400.",
+)
+ORDERING_PARAM_HELP = "Comma-separated fields, `-` for descending: " + ", ".join(
+    CUSTOMER_ORDERING_FIELDS := (
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "created_at",
+        "updated_at",
+        "date_joined",
+        "date_of_birth",
+        "last_order_at",
+        "last_login_at",
+        "orders_count",
+        "total_spent",
+    )
+)
+JSON_KEY_PARAMS = [
+    OpenApiParameter(
+        f"{field}__<key>",
+        str,
+        description=f"Customers whose `{field}` has the key with this value (compared as text, "
+        f'e.g. `{field}__size=2` matches 2 and "2"). Any key may be used.',
+    )
+    for field in ("attributes", "extra_field")
+]
+CUSTOMER_ERRORS = {400: OpenApiResponse(description="Invalid input, naming the fields.")}
+INVALID_CREDENTIALS = "Invalid credentials."
+INVITE_QUEUED = "The invitation e-mail is on its way."
+
+
+class CustomerPermission(ModelPermissions):
+    """Model permissions, with the extra routes mapped to the permission each needs."""
+
+    action_perms = {
+        "upsert": ["customers.add_customer", "customers.change_customer"],
+        "authenticate": ["customers.view_customer"],
+        "send_invite": ["customers.change_customer"],
+        "anonymize": ["customers.change_customer"],
+    }
+
+    def has_permission(self, request, view):
+        perms = self.action_perms.get(getattr(view, "action", None))
+        if perms is None:
+            return super().has_permission(request, view)
+        return bool(
+            request.user and request.user.is_authenticated and request.user.has_perms(perms)
+        )
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _write_arguments(validated_data: dict) -> tuple[dict, dict]:
+    """Split validated data into (model fields, service extras)."""
+    data = dict(validated_data)
+    extras = {
+        "password": data.pop("password", None),
+        "groups": data.pop("groups", None),
+        "send_invite": data.pop("send_email_invite", False),
+    }
+    data.pop("addresses", None)
+    return data, extras
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List customers",
+        parameters=[CUSTOMER_EXPAND_PARAM, CUSTOMER_FIELDS_PARAM, *JSON_KEY_PARAMS],
+    ),
+    retrieve=extend_schema(
+        summary="Get a customer", parameters=[CUSTOMER_EXPAND_PARAM, CUSTOMER_FIELDS_PARAM]
+    ),
+    create=extend_schema(
+        summary="Create a customer",
+        description="Nested `addresses`, `groups`, a `password` and `send_email_invite` may be "
+        "sent along. Nuvemshop's single `name` is accepted and split into first/last name.",
+        responses={201: CustomerSerializer, **CUSTOMER_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace a customer",
+        description="`channel` and `email` are required; the channel cannot change.",
+        responses={200: CustomerSerializer, **CUSTOMER_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a customer",
+        description="Only the fields sent change; the channel cannot change.",
+        responses={200: CustomerSerializer, **CUSTOMER_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Delete a customer",
+        responses={
+            204: OpenApiResponse(description="Deleted, with its addresses and memberships."),
+            409: OpenApiResponse(
+                CustomerDetailMessageSerializer, description="The customer has orders."
+            ),
+        },
+    ),
+)
+class CustomerViewSet(viewsets.ModelViewSet):
+    queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = CustomerSerializer
+    permission_classes = [CustomerPermission]
+    filterset_class = CustomerFilterSet
+    ordering_fields = list(CUSTOMER_ORDERING_FIELDS)
+    ordering = ["id"]
+
+    def get_queryset(self):
+        # Built once per request: the permission check asks for it too, and the channel
+        # scoping behind it costs a query.
+        if not hasattr(self, "_customers"):
+            request = self.request
+            fields = requested_fields(request) if request.method == "GET" else None
+            self._customers = customer_list_for_api(
+                user=request.user, fields=fields, expand=self.expand
+            )
+        return self._customers
+
+    @property
+    def expand(self) -> set[str]:
+        if not hasattr(self, "_expand"):
+            self._expand = expand_parse(self.request.query_params.get("expand"))
+        return self._expand
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "expand": self.expand}
+
+    def _reload(self, customer: Customer) -> Customer:
+        return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)
+
+    def perform_create(self, serializer):
+        data, extras = _write_arguments(serializer.validated_data)
+        customer = customer_create(
+            channel=data.pop("channel"),
+            data=data,
+            addresses=serializer.validated_data.get("addresses", ()),
+            **extras,
+        )
+        serializer.instance = self._reload(customer)
+
+    def perform_update(self, serializer):
+        data, extras = _write_arguments(serializer.validated_data)
+        customer = customer_update(customer=serializer.instance, data=data, **extras)
+        serializer.instance = self._reload(customer)
+
+    def perform_destroy(self, instance):
+        try:
+            customer_delete(customer=instance)
+        except CustomerHasOrders as error:
+            raise Conflict(CUSTOMER_HAS_ORDERS) from error
+
+    @extend_schema(
+        summary="Create or update customers by (channel, email)",
+        description="One customer object, or a list of up to 1000. A list is all-or-nothing: "
+        'any invalid item → 400 `{"items": {"<index>": {field: [messages]}}}` and nothing is '
+        "written. Absent fields of an existing customer are left as they are.",
+        request=PolymorphicProxySerializer(
+            component_name="CustomerUpsertRequest",
+            serializers=[CustomerSerializer, CustomerSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={200: CustomerUpsertOutputSerializer, **CUSTOMER_ERRORS},
+    )
+    @action(detail=False, methods=["post"])
+    def upsert(self, request):
+        many = isinstance(request.data, list)
+        items = request.data if many else [request.data]
+        if many and not 1 <= len(items) <= UPSERT_MAX_ITEMS:
+            raise exceptions.ValidationError({"items": [UPSERT_SIZE.format(max=UPSERT_MAX_ITEMS)]})
+        rows = self._upsert_rows(items, many=many)
+        try:
+            result = customers_upsert(items=rows)
+        except UpsertItemsInvalid as error:
+            if not many:
+                raise exceptions.ValidationError(error.errors["0"]) from error
+            raise exceptions.ValidationError({"items": error.errors}) from error
+        body = {
+            "created": result.created,
+            "updated": result.updated,
+            "results": [
+                {"id": customer.pk, "email": customer.email, "created": created}
+                for customer, created in result.rows
+            ],
+        }
+        return Response(CustomerUpsertOutputSerializer(body).data)
+
+    def _upsert_rows(self, items: list, *, many: bool) -> list[dict]:
+        rows, errors = [], {}
+        for index, item in enumerate(items):
+            serializer = CustomerSerializer(data=item, context=self.get_serializer_context())
+            if not serializer.is_valid():
+                errors[str(index)] = serializer.errors
+                continue
+            data, extras = _write_arguments(serializer.validated_data)
+            channel = data.pop("channel")
+            addresses = serializer.validated_data.get("addresses", ())
+            rows.append(
+                {"channel": channel, "email": data["email"], "data": data, "addresses": addresses}
+                | extras
+            )
+        if errors:
+            raise exceptions.ValidationError({"items": errors} if many else errors["0"])
+        return rows
+
+    @extend_schema(
+        summary="Check a customer's password (storefront sign-in)",
+        description="Records `last_login_at`. Unknown customer, wrong password, inactive or "
+        "frozen customer all answer the same 401.",
+        request=CustomerAuthenticateInputSerializer,
+        responses={
+            200: CustomerSerializer,
+            400: OpenApiResponse(description="channel, email or password missing."),
+            401: OpenApiResponse(CustomerDetailMessageSerializer, description="Not signed in."),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def authenticate(self, request):
+        serializer = CustomerAuthenticateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        credentials = serializer.validated_data
+        visible = channel_list(user=request.user).filter(code=credentials["channel"]).exists()
+        customer = customer_authenticate(
+            channel=credentials["channel"] if visible else "",
+            email=credentials["email"],
+            password=credentials["password"],
+        )
+        if customer is None:
+            return Response({"detail": INVALID_CREDENTIALS}, status=status.HTTP_401_UNAUTHORIZED)
+        return Response(self.get_serializer(self._reload(customer)).data)
+
+    @extend_schema(
+        summary="E-mail the customer an invitation with a set-password link",
+        request=None,
+        responses={202: CustomerDetailMessageSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="send-invite")
+    def send_invite(self, request, pk=None):
+        customer_invite_send(customer=self.get_object())
+        return Response({"detail": INVITE_QUEUED}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Erase the customer's personal data (orders and statistics are kept)",
+        request=None,
+        responses={200: CustomerSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def anonymize(self, request, pk=None):
+        customer = customer_anonymize(customer=self.get_object())
+        return Response(self.get_serializer(self._reload(customer)).data)
+
+
+CUSTOMER_ID_PARAM = OpenApiParameter(
+    "customer_id", int, OpenApiParameter.PATH, description="The customer's id."
+)
+ADDRESS_ID_PARAM = OpenApiParameter(
+    "address_id", int, OpenApiParameter.PATH, description="The address's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a customer's addresses", parameters=[CUSTOMER_ID_PARAM]),
+    create=extend_schema(summary="Add an address", parameters=[CUSTOMER_ID_PARAM]),
+    retrieve=extend_schema(
+        summary="Get an address", parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM]
+    ),
+    update=extend_schema(
+        summary="Replace an address", parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM]
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of an address",
+        parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
+    ),
+    destroy=extend_schema(
+        summary="Delete an address (the newest other one becomes the default)",
+        parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
+    ),
+)
+class CustomerAddressViewSet(viewsets.ModelViewSet):
+    """A customer's addresses; setting is_default or is_billing moves that flag here."""
+
+    queryset = Address.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = CustomerAddressSerializer
+    lookup_url_kwarg = "address_id"
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = [StrictOrderingFilter]
+    ordering_fields = ["id", "created_at", "updated_at"]
+    ordering = ["id"]
+
+    @cached_property
+    def customer(self) -> Customer:
+        customers = customer_list(user=self.request.user)
+        return get_object_or_404(customers, pk=self.kwargs["customer_id"])
+
+    def get_queryset(self):
+        return Address.objects.filter(customer=self.customer)
+
+    def perform_create(self, serializer):
+        serializer.instance = address_create(customer=self.customer, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = address_update(
+            address=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        address_delete(address=instance)

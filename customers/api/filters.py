@@ -1,0 +1,209 @@
+"""CustomerFilterSet: the contract's filter table, as django-filter declarations."""
+
+import datetime
+import json
+import math
+
+import django_filters
+from django import forms
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTransform
+from django_filters import rest_framework as filters
+from rest_framework import exceptions
+
+from customers.models import Customer
+from groups.selectors import customer_filter_group
+
+JSON_FILTER_FIELDS = ("attributes", "extra_field")
+SINCE_ID_ORDERING = "since_id pages by id: leave ordering out or use ordering=id."
+COMPARISONS = ["exact", "gt", "gte", "lt", "lte"]
+MOMENTS = [*COMPARISONS, "date"]
+SEARCH_FIELDS = ("first_name", "last_name", "email", "identification", "phone")
+
+
+class NumberInFilter(filters.BaseInFilter, filters.NumberFilter):
+    pass
+
+
+class CharInFilter(filters.BaseInFilter, filters.CharFilter):
+    pass
+
+
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    pass
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0, yes/no); anything else is invalid instead of silently ignored."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Use true or false."}
+    values = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.values[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+def _lower(value: str) -> str:
+    return value.strip().lower()
+
+
+def _day_end(value: datetime.datetime) -> datetime.datetime:
+    """A bare date as an upper bound means the whole day."""
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value + datetime.timedelta(days=1) - datetime.timedelta(microseconds=1)
+    return value
+
+
+class CustomerFilterSet(filters.FilterSet):
+    id__in = NumberInFilter(field_name="id", lookup_expr="in", help_text="Comma-separated ids.")
+    email = filters.CharFilter(method="filter_email", help_text="Exact e-mail (any case).")
+    email__startswith = filters.CharFilter(
+        method="filter_email_prefix", help_text="E-mail prefix (e-mails are stored lower-case)."
+    )
+    email__istartswith = filters.CharFilter(
+        method="filter_email_prefix", help_text="E-mail prefix, case-insensitive."
+    )
+    channel = filters.CharFilter(field_name="channel__code", help_text="Channel code.")
+    channel__in = CharInFilter(
+        field_name="channel__code", lookup_expr="in", help_text="Comma-separated channel codes."
+    )
+    status__in = ChoiceInFilter(field_name="status", choices=Customer.Status.choices)
+    gender__in = ChoiceInFilter(field_name="gender", choices=Customer.Gender.choices)
+    user_type__in = ChoiceInFilter(field_name="user_type", choices=Customer.UserType.choices)
+    is_active = StrictBooleanFilter(
+        method="filter_is_active", help_text="true: status is active; false: any other status."
+    )
+    group = filters.CharFilter(method="filter_group", help_text="Members of the group (code).")
+    group_tree = filters.CharFilter(
+        method="filter_group_tree", help_text="Members of the group (code) or of its sub-groups."
+    )
+    since_id = filters.NumberFilter(
+        method="filter_since_id",
+        help_text="Only customers with a greater id, by id (sync cursor; `count` is null).",
+    )
+    created_at_min = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
+    )
+    created_at_max = filters.IsoDateTimeFilter(
+        method="filter_max",
+        field_name="created_at",
+        help_text="Created at or before (ISO 8601; a bare date includes that day).",
+    )
+    updated_at_min = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Updated at or after (ISO 8601)."
+    )
+    updated_at_max = filters.IsoDateTimeFilter(
+        method="filter_max",
+        field_name="updated_at",
+        help_text="Updated at or before (ISO 8601; a bare date includes that day).",
+    )
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text="Case-insensitive search in names, e-mail, identification and phone; "
+        "every word must match.",
+    )
+
+    class Meta:
+        model = Customer
+        fields = {
+            "id": COMPARISONS,
+            "first_name": ["exact", "istartswith"],
+            "last_name": ["exact", "istartswith"],
+            "phone": ["exact"],
+            "username": ["exact"],
+            "identification": ["exact"],
+            "erp_code": ["exact"],
+            "channel_code": ["exact"],
+            "status": ["exact"],
+            "gender": ["exact"],
+            "user_type": ["exact"],
+            "email_allowed": ["exact"],
+            "sms_allowed": ["exact"],
+            "call_allowed": ["exact"],
+            "created_at": MOMENTS,
+            "updated_at": MOMENTS,
+            "date_joined": MOMENTS,
+            "last_order_at": MOMENTS,
+            "date_of_birth": COMPARISONS,
+            "orders_count": COMPARISONS,
+            "total_spent": COMPARISONS,
+        }
+        filter_overrides = {models.BooleanField: {"filter_class": StrictBooleanFilter}}
+
+    def filter_email(self, queryset, name, value):
+        return queryset.filter(email=_lower(value))
+
+    def filter_email_prefix(self, queryset, name, value):
+        return queryset.filter(email__startswith=_lower(value))
+
+    def filter_is_active(self, queryset, name, value):
+        active = Q(status=Customer.Status.ACTIVE)
+        return queryset.filter(active if value else ~active)
+
+    def filter_group(self, queryset, name, value):
+        return customer_filter_group(queryset, code=value)
+
+    def filter_group_tree(self, queryset, name, value):
+        return customer_filter_group(queryset, code=value, include_subgroups=True)
+
+    def filter_since_id(self, queryset, name, value):
+        ordering = self.request.query_params.get("ordering") if self.request else None
+        if ordering and ordering.strip() != "id":
+            raise exceptions.ValidationError({"since_id": [SINCE_ID_ORDERING]})
+        return queryset.filter(id__gt=value).order_by("id")
+
+    def filter_max(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__lte": _day_end(value)})
+
+    def filter_q(self, queryset, name, value):
+        for word in value.split():
+            match = Q()
+            for field in SEARCH_FIELDS:
+                match |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(match)
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self._filter_json_keys(super().filter_queryset(queryset))
+
+    def _filter_json_keys(self, queryset: QuerySet) -> QuerySet:
+        """`attributes__<key>=text`: the key's JSON value, as text, equals the given text."""
+        for param, value in self.data.items():
+            field, _, key = param.partition("__")
+            if field not in JSON_FILTER_FIELDS or not key:
+                continue
+            alias = f"_json_{field}_{len(queryset.query.annotations)}"
+            queryset = queryset.alias(**{alias: KeyTransform(key, field)}).filter(
+                _json_as_text_match(alias, value)
+            )
+        return queryset
+
+
+def _json_as_text_match(alias: str, text: str) -> Q:
+    """Match a JSON string equal to the text, or a number/boolean/null written as the text."""
+    match = Q(**{alias: text})
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return match
+    if (
+        parsed is None
+        or isinstance(parsed, bool | int)
+        or (isinstance(parsed, float) and math.isfinite(parsed))
+    ):
+        return match | Q(**{alias: parsed})
+    return match

@@ -1,0 +1,161 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from customers.models import Address, Customer
+from customers.services import customer_upsert
+from groups.models import UserCustomerGroup
+from tests.customers.factories import ChannelFactory, CustomerFactory
+from tests.groups.factories import UserGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/customers/upsert/"
+
+
+@pytest.fixture
+def web():
+    return ChannelFactory(code="web")
+
+
+def test_zeald_create_or_update_by_key_with_groups(api_client, web):
+    """POST Customer+UserCustomerGroups: the second post with the same key updates."""
+    # given
+    UserGroupFactory(code="dealer")
+    UserGroupFactory(code="vip")
+    body = {
+        "channel": "web",
+        "username": "peter@parker.nz",
+        "password": "PETERFOO123",
+        "email": "peter@parker.nz",
+        "first_name": "Peter",
+        "last_name": "Parker",
+        "groups": ["dealer", "vip"],
+    }
+
+    # when
+    first = api_client.post(URL, body)
+    second = api_client.post(
+        URL, {"channel": "web", "email": "Peter@Parker.nz", "first_name": "Paul"}
+    )
+
+    # then
+    assert first.status_code == 200, first.data
+    customer = Customer.objects.get()
+    assert first.data == {
+        "created": 1,
+        "updated": 0,
+        "results": [{"id": customer.pk, "email": "peter@parker.nz", "created": True}],
+    }
+    assert second.data == {
+        "created": 0,
+        "updated": 1,
+        "results": [{"id": customer.pk, "email": "peter@parker.nz", "created": False}],
+    }
+    customer.refresh_from_db()
+    assert (customer.first_name, customer.last_name, customer.username) == (
+        "Paul",
+        "Parker",
+        "peter@parker.nz",
+    )
+    assert customer.has_password
+    assert sorted(
+        UserCustomerGroup.objects.filter(customer=customer).values_list("group__code", flat=True)
+    ) == ["dealer", "vip"]
+
+
+def test_list_counts_created_and_updated(api_client, web):
+    existing = CustomerFactory(channel=web, email="a@x.com")
+    response = api_client.post(
+        URL,
+        [
+            {"channel": "web", "email": "a@x.com", "phone": "1"},
+            {"channel": "web", "email": "b@x.com", "addresses": [{"city": "Rio", "country": "br"}]},
+        ],
+    )
+    assert response.status_code == 200, response.data
+    assert (response.data["created"], response.data["updated"]) == (1, 1)
+    assert response.data["results"][0] == {"id": existing.pk, "email": "a@x.com", "created": False}
+    assert Address.objects.get().country == "BR"
+
+
+def test_list_is_all_or_nothing_naming_indexes(api_client, web):
+    CustomerFactory(channel=web, email="taken@x.com", username="taken")
+    response = api_client.post(
+        URL,
+        [
+            {"channel": "web", "email": "ok@x.com"},
+            {"channel": "web", "email": "not-an-email"},
+            {"channel": "web", "email": "ok2@x.com"},
+            {"channel": "web", "email": "new@x.com", "username": "taken"},
+        ],
+    )
+    assert response.status_code == 400
+    assert set(response.data["items"]) == {"1"}
+    assert "email" in response.data["items"]["1"]
+    assert Customer.objects.count() == 1
+
+
+def test_list_service_errors_name_indexes_and_roll_back(api_client, web):
+    CustomerFactory(channel=web, email="taken@x.com", username="taken")
+    response = api_client.post(
+        URL,
+        [
+            {"channel": "web", "email": "ok@x.com"},
+            {"channel": "web", "email": "new@x.com", "username": "taken"},
+            {"channel": "web", "email": "x@x.com", "groups": ["nope"]},
+        ],
+    )
+    assert response.status_code == 400
+    assert set(response.data["items"]) == {"1", "2"}
+    assert "username" in response.data["items"]["1"]
+    assert "groups" in response.data["items"]["2"]
+    assert Customer.objects.count() == 1
+
+
+def test_single_invalid_object_is_a_plain_400(api_client, web):
+    response = api_client.post(URL, {"channel": "web"})
+    assert response.status_code == 400
+    assert "email" in response.data
+
+
+@pytest.mark.parametrize("size", [0, 1001])
+def test_list_size_limits(api_client, web, size):
+    body = [{"channel": "web", "email": f"c{i}@x.com"} for i in range(size)]
+    response = api_client.post(URL, body)
+    assert response.status_code == 400
+    assert "items" in response.data
+    assert not Customer.objects.exists()
+
+
+def test_repeated_upsert_does_not_duplicate_addresses(api_client, web):
+    body = {"channel": "web", "email": "a@x.com", "addresses": [{"city": "Rio", "country": "BR"}]}
+    api_client.post(URL, body)
+    api_client.post(URL, body)
+    assert Address.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs concurrent connections")
+def test_concurrent_upserts_of_one_email_make_one_customer():
+    channel = ChannelFactory(code="race")
+    barrier, errors = threading.Barrier(4), []
+
+    def upsert(n):
+        try:
+            barrier.wait()
+            customer_upsert(channel=channel, email="same@x.com", data={"first_name": f"T{n}"})
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upsert, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Customer.objects.filter(channel=channel).count() == 1
