@@ -153,6 +153,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.models.CustomerStatus",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "GroupVisibilityEnum": "groups.models.Visibility",
+    },
 }
 
 LOGGING = {
