@@ -5,14 +5,28 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ChannelViewSet
+from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("groups", GroupViewSet, basename="group")
+
+memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
+membership = MembershipViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("groups/<slug:code>/members/", GroupMemberListView.as_view(), name="group-members"),
+    path("customers/<int:customer_id>/memberships/", memberships, name="customer-memberships-list"),
+    path(
+        "customers/<int:customer_id>/memberships/<slug:group_code>/",
+        membership,
+        name="customer-memberships-detail",
+    ),
     path("", include(router.urls)),
 ]
