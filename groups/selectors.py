@@ -65,9 +65,12 @@ def group_paths(*, group_ids: list[int]) -> dict[int, str]:
     placeholders = ", ".join(["%s"] * len(group_ids))
     sql = (
         "WITH RECURSIVE up(start_id, parent_id, path, depth) AS ("
-        " SELECT {id}, parent_id, {code}, 0 FROM {table} WHERE {id} IN (" + placeholders + ")"
+        " SELECT {id}, parent_id, CAST({code} AS TEXT), 0 FROM {table} WHERE {id} IN ("
+        + placeholders
+        + ")"
         " UNION ALL"
-        " SELECT up.start_id, g.parent_id, g.{code} || ' / ' || up.path, up.depth + 1"
+        " SELECT up.start_id, g.parent_id, CAST(g.{code} || ' / ' || up.path AS TEXT),"
+        " up.depth + 1"
         " FROM {table} g JOIN up ON g.{id} = up.parent_id"
         " WHERE up.depth < %s"
         ") SELECT start_id, path FROM up WHERE parent_id IS NULL OR depth = %s"
