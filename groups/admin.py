@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db import router
 
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
@@ -65,6 +67,16 @@ class UserGroupAdmin(admin.ModelAdmin):
         else:
             form.instance = group_create(data=data)
         obj.pk = form.instance.pk
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # group_delete moves children up instead of deleting them, so they protect nothing.
+        ids = {group.pk for group in objs}
+        collector = NestedObjects(using=router.db_for_write(UserGroup))
+        collector.collect(list(objs))
+        if all(isinstance(obj, UserGroup) and obj.parent_id in ids for obj in collector.protected):
+            protected = []
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
         group_delete(group=obj)

@@ -121,8 +121,11 @@ class GroupMemberListView(generics.ListAPIView):
     ordering = ["id"]
 
     def get_queryset(self):
-        group = get_object_or_404(UserGroup.objects.all(), code=self.kwargs["code"])
-        return group_member_list(group=group, user=self.request.user)
+        # Cached: the permission check asks for the queryset too.
+        if not hasattr(self, "_members"):
+            group = get_object_or_404(UserGroup.objects.all(), code=self.kwargs["code"])
+            self._members = group_member_list(group=group, user=self.request.user)
+        return self._members.all()
 
 
 CUSTOMER_ID = OpenApiParameter("customer_id", int, OpenApiParameter.PATH)
