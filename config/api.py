@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
+from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
 from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -23,10 +24,23 @@ router.register(
     OrderItemCustomDataViewSet,
     basename="order-item-custom-data",
 )
+router.register("groups", GroupViewSet, basename="group")
+
+memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
+membership = MembershipViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("groups/<slug:code>/members/", GroupMemberListView.as_view(), name="group-members"),
+    path("customers/<int:customer_id>/memberships/", memberships, name="customer-memberships-list"),
+    path(
+        "customers/<int:customer_id>/memberships/<slug:group_code>/",
+        membership,
+        name="customer-memberships-detail",
+    ),
     path("", include(router.urls)),
 ]

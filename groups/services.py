@@ -3,12 +3,27 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from customers.models import Customer
 from groups.models import UserCustomerGroup, UserGroup
+from groups.selectors import group_ancestors
 
 UNKNOWN_GROUPS = "Unknown group code(s): {codes}."
+UNKNOWN_GROUP = "Unknown group: {code}."
+UNKNOWN_PARENT = "Unknown parent group: {code}."
+PARENT_CYCLE = "A group cannot be its own ancestor: {cycle}."
+MEMBERSHIP_EXISTS = "The customer is already a member of {code}."
+MEMBERSHIP_GROUP_IMMUTABLE = "The group of a membership cannot change; delete it and add another."
+GROUP_FIELDS = ("code", "title", "description", "visibility", "subscribe_text")
+
+
+class ItemsValidationError(ValidationError):
+    """A list write was refused: `items` maps each invalid item's index to its field errors."""
+
+    def __init__(self, items: dict[str, dict]):
+        self.items = items
+        super().__init__({"items": [f"{len(items)} invalid item(s): {', '.join(items)}."]})
 
 
 def groups_by_codes(codes: Iterable[str]) -> dict[str, UserGroup]:
@@ -23,14 +38,133 @@ def groups_by_codes(codes: Iterable[str]) -> dict[str, UserGroup]:
 
 @transaction.atomic
 def customer_groups_set(*, customer: Customer, codes: Iterable[str]) -> None:
-    """Make the customer's groups exactly `codes`; kept memberships keep their flags and data."""
+    """Make the customer's groups exactly `codes`; kept memberships keep their flags and data.
+
+    Unknown codes raise ValidationError on `groups` before anything is written.
+    """
     wanted = groups_by_codes(codes)
-    current = set(
-        UserCustomerGroup.objects.filter(customer=customer).values_list("group__code", flat=True)
+    memberships = UserCustomerGroup.objects.filter(customer=customer)
+    current = set(memberships.values_list("group_id", flat=True))
+    wanted_ids = {group.pk for group in wanted.values()}
+    if current - wanted_ids:
+        memberships.filter(group_id__in=current - wanted_ids).delete()
+    if wanted_ids - current:
+        # ignore_conflicts: a concurrent request adding the same membership is not an error here.
+        UserCustomerGroup.objects.bulk_create(
+            [UserCustomerGroup(customer=customer, group_id=pk) for pk in wanted_ids - current],
+            ignore_conflicts=True,
+        )
+
+
+def _resolve_parent(code: str | None) -> UserGroup | None:
+    if code is None:
+        return None
+    parent = UserGroup.objects.filter(code=code).first()
+    if parent is None:
+        raise ValidationError({"parent": [UNKNOWN_PARENT.format(code=code)]})
+    return parent
+
+
+def group_parent_check(*, group: UserGroup, parent: UserGroup | None) -> None:
+    """Refuse a parent that is the group itself or one of its descendants."""
+    if parent is None or group.pk is None:
+        return
+    chain = group_ancestors(group_id=parent.pk)
+    ids = [pk for pk, _ in chain]
+    if group.pk in ids:
+        path = [group.code, *(code for _, code in chain[: ids.index(group.pk)]), group.code]
+        raise ValidationError({"parent": [PARENT_CYCLE.format(cycle=" → ".join(path))]})
+
+
+def _save_group(group: UserGroup, data: dict) -> UserGroup:
+    for field in GROUP_FIELDS:
+        if field in data:
+            setattr(group, field, data[field])
+    if "parent" in data:
+        parent = _resolve_parent(data["parent"])
+        group_parent_check(group=group, parent=parent)
+        group.parent = parent
+    group.full_clean()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def group_create(*, data: dict) -> UserGroup:
+    """Create a group; `parent` is a code (or None)."""
+    return _save_group(UserGroup(), data)
+
+
+@transaction.atomic
+def group_update(*, group: UserGroup, data: dict) -> UserGroup:
+    """Change a group; a `parent` that would make it its own ancestor raises ValidationError."""
+    return _save_group(group, data)
+
+
+@transaction.atomic
+def groups_create(*, items: list[dict]) -> list[UserGroup]:
+    """Create the groups in order, all or nothing; parents may name groups created earlier.
+
+    Raises ItemsValidationError with the errors of every invalid item, writing nothing.
+    """
+    created, errors = [], {}
+    for index, data in enumerate(items):
+        try:
+            with transaction.atomic():
+                created.append(group_create(data=data))
+        except ValidationError as error:
+            errors[str(index)] = error.message_dict
+    if errors:
+        transaction.set_rollback(True)
+        raise ItemsValidationError(errors)
+    return created
+
+
+@transaction.atomic
+def group_delete(*, group: UserGroup) -> None:
+    """Delete a group and its memberships; its children move up to the group's parent."""
+    UserGroup.objects.filter(parent=group).update(parent_id=group.parent_id)
+    UserCustomerGroup.objects.filter(group=group).delete()
+    group.delete()
+
+
+@transaction.atomic
+def membership_create(
+    *, customer: Customer, group_code: str, subscribed: bool = True, attributes: dict | None = None
+) -> UserCustomerGroup:
+    """Add the customer to a group; an unknown group or an existing membership raises."""
+    group = UserGroup.objects.filter(code=group_code).first()
+    if group is None:
+        raise ValidationError({"group": [UNKNOWN_GROUP.format(code=group_code)]})
+    exists = ValidationError({"group": [MEMBERSHIP_EXISTS.format(code=group_code)]})
+    if UserCustomerGroup.objects.filter(customer=customer, group=group).exists():
+        raise exists
+    membership = UserCustomerGroup(
+        customer=customer, group=group, subscribed=subscribed, attributes=attributes or {}
     )
-    UserCustomerGroup.objects.filter(customer=customer).exclude(group__code__in=wanted).delete()
-    UserCustomerGroup.objects.bulk_create(
-        UserCustomerGroup(customer=customer, group=group)
-        for code, group in wanted.items()
-        if code not in current
-    )
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        # Lost a race with a concurrent insert of the same membership.
+        raise exists from None
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership: UserCustomerGroup, data: dict) -> UserCustomerGroup:
+    """Change a membership's `subscribed` flag and/or `attributes`."""
+    group_code = data.get("group")
+    if group_code is not None and group_code != membership.group.code:
+        raise ValidationError({"group": [MEMBERSHIP_GROUP_IMMUTABLE]})
+    for field in ("subscribed", "attributes"):
+        if field in data:
+            setattr(membership, field, data[field])
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: UserCustomerGroup) -> None:
+    """Remove the customer from the group."""
+    membership.delete()
