@@ -1,0 +1,186 @@
+"""Bulk customer import: one service behind `manage.py import_customers` (and any other entry).
+
+Rows are API customer objects. Each is validated with plain Python checks (the API's rules),
+good rows are written in batches through the database's fastest path (see writers.py), each
+batch in its own transaction, and bad rows are reported with their line and skipped.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
+from customers.imports.writers import customer_rows_write
+from customers.models import Channel, Customer
+from customers.validation import USERNAME_TAKEN
+from groups.models import UserGroup
+
+BATCH_SIZE = 5000
+UNKNOWN_DEFAULT_CHANNEL = "Unknown channel: {code}."
+ROW_NOT_WRITTEN = "The database refused this row: {error}"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One refused field of one row: `line` is the row's physical line in the file."""
+
+    line: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.rejected + self.superseded
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class _Importer:
+    """One run of customers_import: validates, deduplicates and flushes batches."""
+
+    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch):
+        self.context = context
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.on_error = on_error
+        self.on_batch = on_batch
+        self.result = ImportResult()
+        self.batch: dict[tuple[int, str], CleanRow] = {}
+
+    def reject(self, line: int, errors: dict[str, list[str]]) -> None:
+        self.result.rejected += 1
+        for name, messages in errors.items():
+            for message in messages:
+                error = RowError(line, name, message)
+                if self.on_error is None:
+                    self.result.errors.append(error)
+                else:
+                    self.on_error(error)
+
+    def add(self, line: int, data, parse_errors: dict) -> None:
+        try:
+            row = row_clean(line, data, self.context)
+        except RowInvalid as invalid:
+            self.reject(line, {**parse_errors, **invalid.errors})
+            return
+        if parse_errors:
+            self.reject(line, parse_errors)
+            return
+        if self.batch.pop(row.key, None) is not None:
+            # The same e-mail again in this batch: the later row wins.
+            self.result.superseded += 1
+        self.batch[row.key] = row
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        rows = self._usernames_check(list(self.batch.values()))
+        self.batch = {}
+        if rows:
+            self._write(rows)
+        if self.on_batch is not None:
+            self.on_batch(self.result)
+
+    def _write(self, rows: list[CleanRow]) -> None:
+        try:
+            with transaction.atomic():
+                written = customer_rows_write(rows)
+                transaction.set_rollback(self.dry_run)
+        except IntegrityError:
+            # A constraint the checks could not foresee (a concurrent writer): row by row.
+            written = []
+            for row in rows:
+                written.extend(self._write_one(row))
+        for _, _, created in written:
+            if created:
+                self.result.created += 1
+            else:
+                self.result.updated += 1
+
+    def _write_one(self, row: CleanRow) -> list:
+        try:
+            with transaction.atomic():
+                written = customer_rows_write([row])
+                transaction.set_rollback(self.dry_run)
+        except IntegrityError as error:
+            self.reject(row.line, {"": [ROW_NOT_WRITTEN.format(error=str(error).strip())]})
+            return []
+        return written
+
+    def _usernames_check(self, rows: list[CleanRow]) -> list[CleanRow]:
+        """Reject rows whose username another customer of the channel has (or gets first)."""
+        named = [row for row in rows if row.values.get("username")]
+        if not named:
+            return rows
+        batch_keys = {row.key: row for row in rows}
+        holders: dict[tuple[int, str], tuple[int, str]] = {}
+        for channel_id, username, email in Customer.objects.filter(
+            channel_id__in={row.channel_id for row in named},
+            username__in={row.values["username"] for row in named},
+        ).values_list("channel_id", "username", "email"):
+            moving = batch_keys.get((channel_id, email))
+            if moving is None or moving.values.get("username", username) == username:
+                holders[(channel_id, username)] = (channel_id, email)
+        refused = set()
+        for row in named:
+            holder = holders.setdefault((row.channel_id, row.values["username"]), row.key)
+            if holder != row.key:
+                self.reject(row.line, {"username": [USERNAME_TAKEN]})
+                refused.add(row.key)
+        return [row for row in rows if row.key not in refused] if refused else rows
+
+
+def import_context(*, default_channel: str | None = None) -> RowContext:
+    """Load the channel and group codes rows refer to; raise ValueError for a bad default."""
+    channels = dict(Channel.objects.values_list("code", "pk"))
+    if default_channel is not None and default_channel not in channels:
+        raise ValueError(UNKNOWN_DEFAULT_CHANNEL.format(code=default_channel))
+    groups = dict(UserGroup.objects.values_list("code", "pk"))
+    return RowContext(channels=channels, groups=groups, default_channel=default_channel)
+
+
+def customers_import(
+    rows: Iterable[tuple[int, object, dict]],
+    *,
+    dry_run: bool = False,
+    default_channel: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_error: Callable[[RowError], None] | None = None,
+    on_batch: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
+
+    Bad rows are skipped and reported (to `on_error`, else in result.errors); a repeated
+    e-mail keeps the later row. Each batch commits on its own, so an interrupted import
+    leaves whole batches and can be run again. A dry run validates and writes, then rolls
+    every batch back. Raises ValueError for an unknown default channel.
+    """
+    started = time.monotonic()
+    importer = _Importer(
+        context=import_context(default_channel=default_channel),
+        dry_run=dry_run,
+        batch_size=batch_size,
+        on_error=on_error,
+        on_batch=on_batch,
+    )
+    for line, data, parse_errors in rows:
+        importer.add(line, data, parse_errors)
+    importer.flush()
+    importer.result.seconds = time.monotonic() - started
+    return importer.result

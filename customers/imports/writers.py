@@ -1,0 +1,270 @@
+"""Write one batch of validated rows through the database's fastest path.
+
+PostgreSQL: COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT
+(channel_id, email) DO UPDATE per set of sent columns, returning (id, created).
+SQLite: bulk_create(update_conflicts=True). Addresses and memberships are set-based on both.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import connection
+from django.utils import timezone
+
+from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow
+from customers.models import Address, Customer
+from groups.models import UserCustomerGroup
+
+STAGE_TABLE = "patron_customer_import_stage"
+# Columns an import may write; everything else (statistics, last login) keeps its default.
+WRITTEN = (
+    "username",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "phone_secondary",
+    "identification",
+    "note",
+    "status",
+    "gender",
+    "user_type",
+    "date_of_birth",
+    "date_joined",
+    "email_allowed",
+    "sms_allowed",
+    "call_allowed",
+    "discount_percent",
+    "preferred_shipping_method",
+    "erp_code",
+    "channel_code",
+    "attributes",
+    "extra_field",
+    "password",
+)
+INSERTED = ("channel_id", "email", *WRITTEN, "created_at", "updated_at")
+_FIELDS = {f.attname: f for f in Customer._meta.concrete_fields}
+_DEFAULTS = {name: _FIELDS[name].get_default() for name in WRITTEN}
+_DEFAULTS["date_joined"] = None  # filled with the batch's time
+
+
+def customer_rows_write(rows: Sequence[CleanRow]) -> list[tuple[CleanRow, int, bool]]:
+    """Create or update the rows' customers, addresses and groups; return (row, id, created)."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        written = _postgresql_customers_write(rows, now)
+    else:
+        written = _sqlite_customers_write(rows, now)
+    _addresses_write(written, now)
+    _groups_write(written, now)
+    return written
+
+
+def _by_sent_columns(rows: Sequence[CleanRow]) -> dict[tuple[str, ...], list[CleanRow]]:
+    """Group rows by the columns they send: an update writes only those (like PATCH)."""
+    groups: dict[tuple[str, ...], list[CleanRow]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(name for name in WRITTEN if name in row.values)].append(row)
+    return groups
+
+
+def _row_tuple(row: CleanRow, now) -> tuple:
+    values = row.values
+    return (
+        row.channel_id,
+        row.email,
+        *(values.get(name, _DEFAULTS[name]) for name in WRITTEN[:-1]),
+        values.get("password", ""),
+        now,
+        now,
+    )
+
+
+def _date_joined_default(row: tuple, now) -> tuple:
+    index = INSERTED.index("date_joined")
+    return row if row[index] is not None else (*row[:index], now, *row[index + 1 :])
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _stage_ensure(cursor) -> None:
+    columns = ", ".join(f"{name} {_FIELDS[name].db_type(connection)}" for name in INSERTED)
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (sent int, {columns})")
+    cursor.execute(f"TRUNCATE {STAGE_TABLE}")
+
+
+def _copy_value(value):
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def _upsert_sql(sent: tuple[str, ...]) -> str:
+    columns = ", ".join(INSERTED)
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*sent, "updated_at"))
+    constants = "0, 0, '', NULL, NULL, NULL, NULL"
+    return (
+        f"INSERT INTO customers_customer ({columns}, orders_count, total_spent, "
+        "total_spent_currency, first_order_at, last_order_at, last_order_id, last_login_at) "
+        f"SELECT {columns}, {constants} FROM {STAGE_TABLE} WHERE sent = %s "
+        f"ON CONFLICT (channel_id, email) DO UPDATE SET {assignments} "
+        "RETURNING id, channel_id, email, (xmax = 0)"
+    )
+
+
+def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, bool]]:
+    grouped = _by_sent_columns(rows)
+    by_key = {row.key: row for row in rows}
+    written = []
+    with connection.cursor() as cursor:
+        _stage_ensure(cursor)
+        copy_sql = f"COPY {STAGE_TABLE} (sent, {', '.join(INSERTED)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for number, group in enumerate(grouped.values()):
+                for row in group:
+                    values = _date_joined_default(_row_tuple(row, now), now)
+                    copy.write_row((number, *map(_copy_value, values)))
+        for number, sent in enumerate(grouped):
+            cursor.execute(_upsert_sql(sent), [number])
+            for pk, channel_id, email, created in cursor.fetchall():
+                written.append((by_key[(channel_id, email)], pk, created))
+    return written
+
+
+# --- SQLite and others ------------------------------------------------------------------------
+
+
+def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, bool]]:
+    existing = _existing_keys(rows)
+    for sent, group in _by_sent_columns(rows).items():
+        objects = [
+            Customer(
+                **dict(zip(INSERTED, _date_joined_default(_row_tuple(row, now), now), strict=True))
+            )
+            for row in group
+        ]
+        Customer.objects.bulk_create(
+            objects,
+            update_conflicts=True,
+            unique_fields=["channel", "email"],
+            update_fields=[*sent, "updated_at"],
+        )
+    ids = _ids_by_key(rows)
+    return [(row, ids[row.key], row.key not in existing) for row in rows]
+
+
+def _key_filter(rows):
+    return Customer.objects.filter(
+        channel_id__in={row.channel_id for row in rows}, email__in={row.email for row in rows}
+    )
+
+
+def _existing_keys(rows) -> set[tuple[int, str]]:
+    return set(_key_filter(rows).values_list("channel_id", "email"))
+
+
+def _ids_by_key(rows) -> dict[tuple[int, str], int]:
+    return {(c, e): pk for pk, c, e in _key_filter(rows).values_list("pk", "channel_id", "email")}
+
+
+def _bulk_insert(model, objects: list) -> None:
+    """Insert new rows: COPY on PostgreSQL, bulk_create elsewhere."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=500)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objects:
+            copy.write_row([_copy_value(getattr(obj, f.attname)) for f in fields])
+
+
+# --- addresses and memberships ----------------------------------------------------------------
+
+
+def _addresses_write(written, now) -> None:
+    """Add each row's addresses unless the customer has one with the same values."""
+    with_addresses = [(row, pk, created) for row, pk, created in written if row.addresses]
+    if not with_addresses:
+        return
+    updated_ids = [pk for _, pk, created in with_addresses if not created]
+    known: dict[int, set[tuple]] = defaultdict(set)
+    defaults: dict[int, int] = {}
+    billings: dict[int, int] = {}
+    for values in Address.objects.filter(customer_id__in=updated_ids).values_list(
+        "customer_id", "id", "is_default", "is_billing", *ADDRESS_TEXT_FIELDS
+    ):
+        customer_id, pk, is_default, is_billing, *content = values
+        known[customer_id].add(tuple(content))
+        if is_default:
+            defaults[customer_id] = pk
+        if is_billing:
+            billings[customer_id] = pk
+    new, unflag = _addresses_new(with_addresses, known, defaults, billings, now)
+    for flag, ids in unflag.items():
+        if ids:
+            Address.objects.filter(pk__in=ids).update(**{flag: False}, updated_at=now)
+    _bulk_insert(Address, new)
+
+
+def _addresses_new(with_addresses, known, defaults, billings, now):
+    new: list[Address] = []
+    unflag: dict[str, list[int]] = {"is_default": [], "is_billing": []}
+    for row, customer_id, _ in with_addresses:
+        has_default = customer_id in defaults
+        added: list[Address] = []
+        for values in row.addresses:
+            content = tuple(values.get(name, "") for name in ADDRESS_TEXT_FIELDS)
+            if content in known[customer_id]:
+                continue
+            known[customer_id].add(content)
+            address = Address(customer_id=customer_id, created_at=now, updated_at=now, **values)
+            if "is_default" not in values and not has_default:
+                address.is_default = True
+            for flag, holders in (("is_default", defaults), ("is_billing", billings)):
+                if getattr(address, flag):
+                    if customer_id in holders:
+                        unflag[flag].append(holders.pop(customer_id))
+                    for earlier in added:
+                        setattr(earlier, flag, False)
+            has_default = has_default or address.is_default
+            added.append(address)
+        new.extend(added)
+    return new, unflag
+
+
+def _groups_write(written, now) -> None:
+    """Make each row's memberships exactly its `groups`; kept ones keep their flags and data."""
+    wanted = {pk: set(row.groups) for row, pk, _ in written if row.groups is not None}
+    if not wanted:
+        return
+    checked = [pk for row, pk, created in written if row.groups is not None and not created]
+    stale, current = [], defaultdict(set)
+    for pk, customer_id, group_id in UserCustomerGroup.objects.filter(
+        customer_id__in=checked
+    ).values_list("pk", "customer_id", "group_id"):
+        current[customer_id].add(group_id)
+        if group_id not in wanted[customer_id]:
+            stale.append(pk)
+    if stale:
+        UserCustomerGroup.objects.filter(pk__in=stale).delete()
+    _bulk_insert(
+        UserCustomerGroup,
+        [
+            UserCustomerGroup(
+                customer_id=customer_id,
+                group_id=group_id,
+                subscribed=True,
+                attributes={},
+                created_at=now,
+                updated_at=now,
+            )
+            for customer_id, group_ids in wanted.items()
+            for group_id in sorted(group_ids - current[customer_id])
+        ],
+    )
