@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
-from customers.imports.writers import customer_rows_write
+from customers.imports.writers import CREATED, UPDATED, customer_rows_write
 from customers.models import Channel, Customer
 from customers.validation import USERNAME_TAKEN
 from groups.models import UserGroup
@@ -37,6 +37,7 @@ class ImportResult:
 
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     rejected: int = 0
     superseded: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -44,7 +45,7 @@ class ImportResult:
 
     @property
     def rows(self) -> int:
-        return self.created + self.updated + self.rejected + self.superseded
+        return self.created + self.updated + self.unchanged + self.rejected + self.superseded
 
     @property
     def rows_per_second(self) -> float:
@@ -107,11 +108,13 @@ class _Importer:
             written = []
             for row in rows:
                 written.extend(self._write_one(row))
-        for _, _, created in written:
-            if created:
+        for _, _, status in written:
+            if status == CREATED:
                 self.result.created += 1
-            else:
+            elif status == UPDATED:
                 self.result.updated += 1
+            else:
+                self.result.unchanged += 1
 
     def _write_one(self, row: CleanRow) -> list:
         try:

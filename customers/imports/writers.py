@@ -17,6 +17,7 @@ from customers.models import Address, Customer
 from groups.models import UserCustomerGroup
 
 STAGE_TABLE = "patron_customer_import_stage"
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Columns an import may write; everything else (statistics, last login) keeps its default.
 WRITTEN = (
     "username",
@@ -50,7 +51,7 @@ _DEFAULTS["date_joined"] = None  # filled with the batch's time
 
 
 def customer_rows_write(rows: Sequence[CleanRow]) -> list[tuple[CleanRow, int, bool]]:
-    """Create or update the rows' customers, addresses and groups; return (row, id, created)."""
+    """Create or update the rows' customers, addresses and groups; return (row, id, status)."""
     now = timezone.now()
     if connection.vendor == "postgresql":
         written = _postgresql_customers_write(rows, now)
@@ -100,19 +101,41 @@ def _copy_value(value):
 
 
 def _upsert_sql(sent: tuple[str, ...]) -> str:
+    """Insert new customers and update changed ones; answer every staged row's id and status.
+
+    Rows whose sent columns already hold these values are left alone (unchanged), so a rerun
+    writes nothing and does not move updated_at.
+    """
     columns = ", ".join(INSERTED)
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*sent, "updated_at"))
     constants = "0, 0, '', NULL, NULL, NULL, NULL"
+    if sent:
+        assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*sent, "updated_at"))
+        current = ", ".join(f"customers_customer.{name}" for name in sent)
+        incoming = ", ".join(f"EXCLUDED.{name}" for name in sent)
+        action = (
+            f"DO UPDATE SET {assignments} WHERE ROW({current}) IS DISTINCT FROM ROW({incoming})"
+        )
+    else:
+        action = "DO NOTHING"
     return (
+        "WITH up AS ("
         f"INSERT INTO customers_customer ({columns}, orders_count, total_spent, "
         "total_spent_currency, first_order_at, last_order_at, last_order_id, last_login_at) "
         f"SELECT {columns}, {constants} FROM {STAGE_TABLE} WHERE sent = %s "
-        f"ON CONFLICT (channel_id, email) DO UPDATE SET {assignments} "
-        "RETURNING id, channel_id, email, (xmax = 0)"
+        f"ON CONFLICT (channel_id, email) {action} "
+        "RETURNING id, channel_id, email, (xmax = 0) AS created) "
+        "SELECT s.channel_id, s.email, COALESCE(up.id, c.id), up.created "
+        f"FROM {STAGE_TABLE} s "
+        "LEFT JOIN up ON up.channel_id = s.channel_id AND up.email = s.email "
+        "LEFT JOIN customers_customer c ON c.channel_id = s.channel_id AND c.email = s.email "
+        "WHERE s.sent = %s"
     )
 
 
-def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, bool]]:
+_STATUS = {True: CREATED, False: UPDATED, None: UNCHANGED}
+
+
+def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
     grouped = _by_sent_columns(rows)
     by_key = {row.key: row for row in rows}
     written = []
@@ -125,32 +148,50 @@ def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, bool]]:
                     values = _date_joined_default(_row_tuple(row, now), now)
                     copy.write_row((number, *map(_copy_value, values)))
         for number, sent in enumerate(grouped):
-            cursor.execute(_upsert_sql(sent), [number])
-            for pk, channel_id, email, created in cursor.fetchall():
-                written.append((by_key[(channel_id, email)], pk, created))
+            cursor.execute(_upsert_sql(sent), [number, number])
+            for channel_id, email, pk, created in cursor.fetchall():
+                written.append((by_key[(channel_id, email)], pk, _STATUS[created]))
     return written
 
 
 # --- SQLite and others ------------------------------------------------------------------------
 
 
-def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, bool]]:
-    existing = _existing_keys(rows)
+def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
+    status: dict[tuple[int, str], str] = {}
     for sent, group in _by_sent_columns(rows).items():
-        objects = [
-            Customer(
-                **dict(zip(INSERTED, _date_joined_default(_row_tuple(row, now), now), strict=True))
-            )
-            for row in group
-        ]
+        existing = _existing_values(group, sent)
+        changed = []
+        for row in group:
+            if row.key not in existing:
+                status[row.key] = CREATED
+            elif existing[row.key] != tuple(row.values[name] for name in sent):
+                status[row.key] = UPDATED
+            else:
+                status[row.key] = UNCHANGED
+                continue
+            changed.append(row)
+        _sqlite_bulk_upsert(changed, sent, now)
+    ids = _ids_by_key(rows)
+    return [(row, ids[row.key], status[row.key]) for row in rows]
+
+
+def _sqlite_bulk_upsert(rows, sent, now) -> None:
+    objects = [
+        Customer(
+            **dict(zip(INSERTED, _date_joined_default(_row_tuple(row, now), now), strict=True))
+        )
+        for row in rows
+    ]
+    if sent:
         Customer.objects.bulk_create(
             objects,
             update_conflicts=True,
             unique_fields=["channel", "email"],
             update_fields=[*sent, "updated_at"],
         )
-    ids = _ids_by_key(rows)
-    return [(row, ids[row.key], row.key not in existing) for row in rows]
+    else:
+        Customer.objects.bulk_create(objects, ignore_conflicts=True)
 
 
 def _key_filter(rows):
@@ -159,8 +200,13 @@ def _key_filter(rows):
     )
 
 
-def _existing_keys(rows) -> set[tuple[int, str]]:
-    return set(_key_filter(rows).values_list("channel_id", "email"))
+def _existing_values(rows, sent) -> dict[tuple[int, str], tuple]:
+    return {
+        (channel_id, email): tuple(values)
+        for channel_id, email, *values in _key_filter(rows).values_list(
+            "channel_id", "email", *sent
+        )
+    }
 
 
 def _ids_by_key(rows) -> dict[tuple[int, str], int]:
@@ -189,10 +235,10 @@ def _bulk_insert(model, objects: list) -> None:
 
 def _addresses_write(written, now) -> None:
     """Add each row's addresses unless the customer has one with the same values."""
-    with_addresses = [(row, pk, created) for row, pk, created in written if row.addresses]
+    with_addresses = [(row, pk, status) for row, pk, status in written if row.addresses]
     if not with_addresses:
         return
-    updated_ids = [pk for _, pk, created in with_addresses if not created]
+    updated_ids = [pk for _, pk, status in with_addresses if status != CREATED]
     known: dict[int, set[tuple]] = defaultdict(set)
     defaults: dict[int, int] = {}
     billings: dict[int, int] = {}
@@ -243,7 +289,7 @@ def _groups_write(written, now) -> None:
     wanted = {pk: set(row.groups) for row, pk, _ in written if row.groups is not None}
     if not wanted:
         return
-    checked = [pk for row, pk, created in written if row.groups is not None and not created]
+    checked = [pk for row, pk, status in written if row.groups is not None and status != CREATED]
     stale, current = [], defaultdict(set)
     for pk, customer_id, group_id in UserCustomerGroup.objects.filter(
         customer_id__in=checked

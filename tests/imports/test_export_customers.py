@@ -56,13 +56,13 @@ def test_export_then_import_round_trip_is_lossless(customers, tmp_path, fmt):
     # when: the export re-imports unchanged into the same database...
     code, out, _ = run("import_customers", str(first))
     assert code == 0
-    assert "0 created, 2 updated, 0 rejected" in out
+    assert "0 created, 0 updated, 2 unchanged, 0 rejected" in out
     assert state() == before
 
     # ...and into an empty one
     Customer.objects.all().delete()
     code, out, _ = run("import_customers", str(first))
-    assert "2 created, 0 updated, 0 rejected" in out
+    assert "2 created, 0 updated, 0 unchanged, 0 rejected" in out
     run("export_customers", str(second))
 
     # then

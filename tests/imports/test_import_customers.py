@@ -30,7 +30,7 @@ def test_import_creates_customers_with_groups_attributes_and_address(channel, gr
 
     # then
     assert code == 0
-    assert "Imported: 2 created, 0 updated, 0 rejected" in out
+    assert "Imported: 2 created, 0 updated, 0 unchanged, 0 rejected" in out
     ann = Customer.objects.get(email="ann@example.com")
     assert (ann.first_name, ann.username, ann.attributes) == ("Ann", "ann", {"tier": 2})
     assert sorted(ann.groups.values_list("code", flat=True)) == ["news", "vip"]
@@ -57,7 +57,7 @@ def test_bad_rows_are_reported_with_exact_lines_and_skipped(channel, groups, wri
 
     # then
     assert code == 1
-    assert "Imported: 2 created, 0 updated, 3 rejected" in out
+    assert "Imported: 2 created, 0 updated, 0 unchanged, 3 rejected" in out
     assert sorted(Customer.objects.values_list("email", flat=True)) == [
         "ok1@example.com",
         "ok2@example.com",
@@ -108,30 +108,43 @@ def test_dry_run_validates_and_writes_nothing(channel, groups, write):
 
     # then
     assert code == 1
-    assert "Dry run, nothing written: 2 created, 0 updated, 1 rejected" in out
+    assert "Dry run, nothing written: 2 created, 0 updated, 0 unchanged, 1 rejected" in out
     assert "line 4, email: " + INVALID_EMAIL in err
     assert Customer.objects.count() == 0
     assert Address.objects.count() == UserCustomerGroup.objects.count() == 0
 
 
-def test_rerun_of_the_same_file_changes_nothing_but_updated_at(channel, groups, write):
+def test_rerun_of_the_same_file_changes_nothing(channel, groups, write):
     # given
     path = write("c.csv", GOOD_CSV)
     run("import_customers", path)
     before = state()
     stamps = dict(Customer.objects.values_list("email", "updated_at"))
-    created = dict(Customer.objects.values_list("email", "created_at"))
 
     # when
     code, out, _ = run("import_customers", path)
 
-    # then
+    # then: not even updated_at moves, so API syncs by updated_at_min skip these rows
     assert code == 0
-    assert "Imported: 0 created, 2 updated, 0 rejected" in out
+    assert "Imported: 0 created, 0 updated, 2 unchanged, 0 rejected" in out
     assert state() == before
-    assert dict(Customer.objects.values_list("email", "created_at")) == created
+    assert dict(Customer.objects.values_list("email", "updated_at")) == stamps
+
+
+def test_changed_rows_are_updated_and_move_updated_at(channel, groups, write):
+    # given
+    run("import_customers", write("a.csv", GOOD_CSV))
+    stamps = dict(Customer.objects.values_list("email", "updated_at"))
+
+    # when
+    code, out, _ = run("import_customers", write("b.csv", GOOD_CSV.replace("Bob", "Rob")))
+
+    # then
+    assert "Imported: 0 created, 1 updated, 1 unchanged, 0 rejected" in out
     after = dict(Customer.objects.values_list("email", "updated_at"))
-    assert all(after[email] > stamps[email] for email in stamps)
+    assert after["bob@example.com"] > stamps["bob@example.com"]
+    assert after["ann@example.com"] == stamps["ann@example.com"]
+    assert Customer.objects.get(email="bob@example.com").first_name == "Rob"
 
 
 def test_update_writes_only_the_columns_sent_and_keeps_statistics(channel, write):
@@ -224,7 +237,7 @@ def test_json_array_rows_report_the_line_where_the_item_starts(channel, write):
     code, out, err = run("import_customers", write("c.json", text))
 
     assert code == 1
-    assert "1 created, 0 updated, 2 rejected" in out
+    assert "1 created, 0 updated, 0 unchanged, 2 rejected" in out
     assert f"line 3, email: {INVALID_EMAIL}" in err
     assert 'line 7, groups: Expected a list of items but got type "str".' in err
 
@@ -235,7 +248,7 @@ def test_ndjson_skips_blank_lines_and_reports_bad_json(channel, write):
     code, out, err = run("import_customers", write("c.ndjson", text), channel="web")
 
     assert code == 1
-    assert "1 created, 0 updated, 2 rejected" in out
+    assert "1 created, 0 updated, 0 unchanged, 2 rejected" in out
     assert "line 3, row: Invalid JSON" in err
     assert "line 4, status: " + INVALID_CHOICE.format(value="x") in err
 
@@ -295,7 +308,7 @@ def test_interrupted_import_leaves_whole_batches_and_reruns_cleanly(channel, gro
 
     # then
     assert code == 0
-    assert "4 created, 6 updated, 0 rejected" in out
+    assert "4 created, 0 updated, 6 unchanged, 0 rejected" in out
     interrupted_then_rerun = state()
     Customer.objects.all().delete()
     run("import_customers", path)

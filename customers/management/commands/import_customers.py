@@ -15,7 +15,7 @@ UNREADABLE = "Cannot read {path!r}: {error}"
 ROWS_REJECTED = "{count} row(s) rejected."
 PRINTED_ERRORS = 50
 SUMMARY = (
-    "{verb} {created} created, {updated} updated, {rejected} rejected"
+    "{verb} {created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected"
     "{superseded} in {seconds:.2f} s ({rate:,.0f} rows/s)."
 )
 
@@ -53,6 +53,7 @@ def summary_format(result: ImportResult, *, dry_run: bool) -> str:
         verb="Dry run, nothing written:" if dry_run else "Imported:",
         created=result.created,
         updated=result.updated,
+        unchanged=result.unchanged,
         rejected=result.rejected,
         superseded=superseded,
         seconds=result.seconds,
