@@ -46,14 +46,19 @@ LAST = ["Silva", "Santos", "Oliveira", "Souza", "Lima", "Pereira", "Costa", "Rod
 CITIES = ["São Paulo", "Rio de Janeiro", "Curitiba", "Recife", "Porto Alegre", "Salvador"]
 
 
-def csv_generate(path: Path, rows: int, seed: int = 6) -> None:
-    """Write a deterministic customer CSV (same seed and rows, same bytes)."""
-    rng = random.Random(seed)
+def csv_generate(path: Path, rows: int, seed: int = 6, variant: int = 0) -> None:
+    """Write a deterministic customer CSV (same arguments, same bytes).
+
+    Another `variant` keeps every e-mail (and name) but changes every other value, so
+    importing it over the first file updates every row.
+    """
+    names = random.Random(seed)
+    rng = random.Random(seed * 1000 + variant)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for n in range(rows):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
+            first, last = names.choice(FIRST), names.choice(LAST)
             writer.writerow(
                 [
                     f"{first.lower()}.{last.lower()}.{n}@example.com",
@@ -64,7 +69,7 @@ def csv_generate(path: Path, rows: int, seed: int = 6) -> None:
                     f"{rng.randrange(1940, 2006)}-{rng.randrange(1, 13):02d}-"
                     f"{rng.randrange(1, 29):02d}",
                     rng.choice(["true", "false"]),
-                    f"ERP{n:08d}",
+                    f"ERP{n:08d}-{variant}",
                     json.dumps({"tier": rng.randrange(5), "source": "bench"}),
                     GROUPS[n % 3] if n % 10 == 0 else "",
                     f"Rua {rng.choice(LAST)}",

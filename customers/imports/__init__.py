@@ -5,11 +5,13 @@ good rows are written in batches through the database's fastest path (see writer
 batch in its own transaction, and bad rows are reported with their line and skipped.
 """
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
 from customers.imports.writers import CREATED, UPDATED, customer_rows_write
@@ -55,7 +57,7 @@ class ImportResult:
 class _Importer:
     """One run of customers_import: validates, deduplicates and flushes batches."""
 
-    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch):
+    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch, threaded):
         self.context = context
         self.dry_run = dry_run
         self.batch_size = batch_size
@@ -63,16 +65,20 @@ class _Importer:
         self.on_batch = on_batch
         self.result = ImportResult()
         self.batch: dict[tuple[int, str], CleanRow] = {}
+        # Counters and callbacks are shared by the reading and the writing thread.
+        self.lock = threading.Lock()
+        self.writer = _BatchWriter(self.write_batch) if threaded else None
 
     def reject(self, line: int, errors: dict[str, list[str]]) -> None:
-        self.result.rejected += 1
-        for name, messages in errors.items():
-            for message in messages:
-                error = RowError(line, name, message)
-                if self.on_error is None:
-                    self.result.errors.append(error)
-                else:
-                    self.on_error(error)
+        with self.lock:
+            self.result.rejected += 1
+            for name, messages in errors.items():
+                for message in messages:
+                    error = RowError(line, name, message)
+                    if self.on_error is None:
+                        self.result.errors.append(error)
+                    else:
+                        self.on_error(error)
 
     def add(self, line: int, data, parse_errors: dict) -> None:
         try:
@@ -91,12 +97,25 @@ class _Importer:
             self.flush()
 
     def flush(self) -> None:
-        rows = self._usernames_check(list(self.batch.values()))
-        self.batch = {}
+        rows, self.batch = list(self.batch.values()), {}
+        if self.writer is not None:
+            self.writer.submit(rows)
+        else:
+            self.write_batch(rows)
+
+    def finish(self) -> ImportResult:
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+        return self.result
+
+    def write_batch(self, rows: list[CleanRow]) -> None:
+        rows = self._usernames_check(rows)
         if rows:
             self._write(rows)
         if self.on_batch is not None:
-            self.on_batch(self.result)
+            with self.lock:
+                self.on_batch(self.result)
 
     def _write(self, rows: list[CleanRow]) -> None:
         try:
@@ -108,13 +127,14 @@ class _Importer:
             written = []
             for row in rows:
                 written.extend(self._write_one(row))
-        for _, _, status in written:
-            if status == CREATED:
-                self.result.created += 1
-            elif status == UPDATED:
-                self.result.updated += 1
-            else:
-                self.result.unchanged += 1
+        with self.lock:
+            for _, _, status in written:
+                if status == CREATED:
+                    self.result.created += 1
+                elif status == UPDATED:
+                    self.result.updated += 1
+                else:
+                    self.result.unchanged += 1
 
     def _write_one(self, row: CleanRow) -> list:
         try:
@@ -149,6 +169,53 @@ class _Importer:
         return [row for row in rows if row.key not in refused] if refused else rows
 
 
+class _BatchWriter:
+    """Write batches in order on a second thread (and database connection) while the caller
+    reads and validates the next batch: the database and Python then work at the same time.
+
+    A daemon thread: when the process is killed or interrupted, its connection closes and
+    PostgreSQL rolls back the batch in flight, so only whole batches remain.
+    """
+
+    def __init__(self, write: Callable[[list[CleanRow]], None]):
+        self.write = write
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="customers-import", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (rows := self.queue.get()) is not None:
+                self.write(rows)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the reading thread
+            self.error = error
+        finally:
+            connection.close()
+
+    def _put(self, item) -> None:
+        while self.thread.is_alive():
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, rows: list[CleanRow]) -> None:
+        self._raise()
+        self._put(rows)
+
+    def close(self) -> None:
+        self._put(None)
+        self.thread.join()
+        self._raise()
+
+
 def import_context(*, default_channel: str | None = None) -> RowContext:
     """Load the channel and group codes rows refer to; raise ValueError for a bad default."""
     channels = dict(Channel.objects.values_list("code", "pk"))
@@ -166,6 +233,7 @@ def customers_import(
     batch_size: int = BATCH_SIZE,
     on_error: Callable[[RowError], None] | None = None,
     on_batch: Callable[[ImportResult], None] | None = None,
+    threaded: bool | None = None,
 ) -> ImportResult:
     """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
 
@@ -173,7 +241,12 @@ def customers_import(
     e-mail keeps the later row. Each batch commits on its own, so an interrupted import
     leaves whole batches and can be run again. A dry run validates and writes, then rolls
     every batch back. Raises ValueError for an unknown default channel.
+
+    `threaded` (default: on PostgreSQL outside a transaction) writes on a second connection
+    while the next batch is validated; inside a transaction everything stays on this one.
     """
+    if threaded is None:
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
     started = time.monotonic()
     importer = _Importer(
         context=import_context(default_channel=default_channel),
@@ -181,9 +254,10 @@ def customers_import(
         batch_size=batch_size,
         on_error=on_error,
         on_batch=on_batch,
+        threaded=threaded,
     )
     for line, data, parse_errors in rows:
         importer.add(line, data, parse_errors)
-    importer.flush()
-    importer.result.seconds = time.monotonic() - started
-    return importer.result
+    result = importer.finish()
+    result.seconds = time.monotonic() - started
+    return result

@@ -173,6 +173,11 @@ class RowContext:
 
 def text_clean(value, max_length: int | None) -> str:
     """Return the value as trimmed text (numbers allowed, like DRF's CharField)."""
+    if value.__class__ is str:  # the common case, first
+        text = value.strip()
+        if max_length is not None and len(text) > max_length:
+            raise ValueError(TOO_LONG.format(max=max_length))
+        return text
     if value is None:
         raise ValueError(NOT_NULL)
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):

@@ -48,6 +48,7 @@ INSERTED = ("channel_id", "email", *WRITTEN, "created_at", "updated_at")
 _FIELDS = {f.attname: f for f in Customer._meta.concrete_fields}
 _DEFAULTS = {name: _FIELDS[name].get_default() for name in WRITTEN}
 _DEFAULTS["date_joined"] = None  # filled with the batch's time
+_DEFAULTS["password"] = ""
 
 
 def customer_rows_write(rows: Sequence[CleanRow]) -> list[tuple[CleanRow, int, bool]]:
@@ -70,21 +71,18 @@ def _by_sent_columns(rows: Sequence[CleanRow]) -> dict[tuple[str, ...], list[Cle
     return groups
 
 
-def _row_tuple(row: CleanRow, now) -> tuple:
-    values = row.values
-    return (
-        row.channel_id,
-        row.email,
-        *(values.get(name, _DEFAULTS[name]) for name in WRITTEN[:-1]),
-        values.get("password", ""),
-        now,
-        now,
-    )
+_DATE_JOINED_AT = INSERTED.index("date_joined")
+_JSON_AT = tuple(INSERTED.index(name) for name in ("attributes", "extra_field"))
 
 
-def _date_joined_default(row: tuple, now) -> tuple:
-    index = INSERTED.index("date_joined")
-    return row if row[index] is not None else (*row[:index], now, *row[index + 1 :])
+def _insert_values(row: CleanRow, now) -> list:
+    """The row's INSERTED values; what it does not send gets the model's default."""
+    get = row.values.get
+    values = [row.channel_id, row.email, *[get(name, _DEFAULTS[name]) for name in WRITTEN]]
+    values += (now, now)
+    if values[_DATE_JOINED_AT] is None:
+        values[_DATE_JOINED_AT] = now
+    return values
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -118,21 +116,15 @@ def _upsert_sql(sent: tuple[str, ...]) -> str:
     else:
         action = "DO NOTHING"
     return (
-        "WITH up AS ("
         f"INSERT INTO customers_customer ({columns}, orders_count, total_spent, "
         "total_spent_currency, first_order_at, last_order_at, last_order_id, last_login_at) "
         f"SELECT {columns}, {constants} FROM {STAGE_TABLE} WHERE sent = %s "
         f"ON CONFLICT (channel_id, email) {action} "
-        "RETURNING id, channel_id, email, (xmax = 0) AS created) "
-        "SELECT s.channel_id, s.email, COALESCE(up.id, c.id), up.created "
-        f"FROM {STAGE_TABLE} s "
-        "LEFT JOIN up ON up.channel_id = s.channel_id AND up.email = s.email "
-        "LEFT JOIN customers_customer c ON c.channel_id = s.channel_id AND c.email = s.email "
-        "WHERE s.sent = %s"
+        "RETURNING id, channel_id, email, (xmax = 0)"
     )
 
 
-_STATUS = {True: CREATED, False: UPDATED, None: UNCHANGED}
+_STATUS = {True: CREATED, False: UPDATED}
 
 
 def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
@@ -145,12 +137,26 @@ def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
         with cursor.cursor.copy(copy_sql) as copy:
             for number, group in enumerate(grouped.values()):
                 for row in group:
-                    values = _date_joined_default(_row_tuple(row, now), now)
-                    copy.write_row((number, *map(_copy_value, values)))
+                    values = _insert_values(row, now)
+                    for index in _JSON_AT:
+                        values[index] = json.dumps(values[index])
+                    copy.write_row((number, *values))
         for number, sent in enumerate(grouped):
-            cursor.execute(_upsert_sql(sent), [number, number])
-            for channel_id, email, pk, created in cursor.fetchall():
-                written.append((by_key[(channel_id, email)], pk, _STATUS[created]))
+            cursor.execute(_upsert_sql(sent), [number])
+            for pk, channel_id, email, created in cursor.fetchall():
+                written.append((by_key.pop((channel_id, email)), pk, _STATUS[created]))
+        if by_key:
+            # Rows left alone are not returned: look their ids up by (channel, email).
+            cursor.execute(
+                "SELECT c.id, c.channel_id, c.email "
+                "FROM unnest(%s::bigint[], %s::text[]) AS k(channel_id, email) "
+                "JOIN customers_customer c ON c.channel_id = k.channel_id AND c.email = k.email",
+                [[channel for channel, _ in by_key], [email for _, email in by_key]],
+            )
+            for pk, channel_id, email in cursor.fetchall():
+                row = by_key.pop((channel_id, email), None)
+                if row is not None:
+                    written.append((row, pk, UNCHANGED))
     return written
 
 
@@ -178,10 +184,7 @@ def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
 
 def _sqlite_bulk_upsert(rows, sent, now) -> None:
     objects = [
-        Customer(
-            **dict(zip(INSERTED, _date_joined_default(_row_tuple(row, now), now), strict=True))
-        )
-        for row in rows
+        Customer(**dict(zip(INSERTED, _insert_values(row, now), strict=True))) for row in rows
     ]
     if sent:
         Customer.objects.bulk_create(
@@ -233,6 +236,21 @@ def _bulk_insert(model, objects: list) -> None:
 # --- addresses and memberships ----------------------------------------------------------------
 
 
+def _of_customers(model, customer_ids: list[int], columns: tuple[str, ...]) -> list[tuple]:
+    """Rows of a customer's child table for these customers, as tuples of `columns`."""
+    if not customer_ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(model.objects.filter(customer_id__in=customer_ids).values_list(*columns))
+    # One array parameter instead of thousands of placeholders (psycopg parses each one).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE customer_id = ANY(%s)",
+            [customer_ids],
+        )
+        return cursor.fetchall()
+
+
 def _addresses_write(written, now) -> None:
     """Add each row's addresses unless the customer has one with the same values."""
     with_addresses = [(row, pk, status) for row, pk, status in written if row.addresses]
@@ -242,8 +260,10 @@ def _addresses_write(written, now) -> None:
     known: dict[int, set[tuple]] = defaultdict(set)
     defaults: dict[int, int] = {}
     billings: dict[int, int] = {}
-    for values in Address.objects.filter(customer_id__in=updated_ids).values_list(
-        "customer_id", "id", "is_default", "is_billing", *ADDRESS_TEXT_FIELDS
+    for values in _of_customers(
+        Address,
+        updated_ids,
+        ("customer_id", "id", "is_default", "is_billing", *ADDRESS_TEXT_FIELDS),
     ):
         customer_id, pk, is_default, is_billing, *content = values
         known[customer_id].add(tuple(content))
@@ -291,9 +311,9 @@ def _groups_write(written, now) -> None:
         return
     checked = [pk for row, pk, status in written if row.groups is not None and status != CREATED]
     stale, current = [], defaultdict(set)
-    for pk, customer_id, group_id in UserCustomerGroup.objects.filter(
-        customer_id__in=checked
-    ).values_list("pk", "customer_id", "group_id"):
+    for pk, customer_id, group_id in _of_customers(
+        UserCustomerGroup, checked, ("id", "customer_id", "group_id")
+    ):
         current[customer_id].add(group_id)
         if group_id not in wanted[customer_id]:
             stale.append(pk)
