@@ -3,10 +3,12 @@
     DATABASE_URL=postgres://root@127.0.0.1:5432/patron_bench DEBUG=1 \
         .venv/bin/python bench/import_bench.py [--rows 1000000]
 
-Generates a deterministic CSV of N customers (one address each, a group for every tenth),
-empties the customer tables, imports the file (all creates), imports it again (all updates),
-and COPYs the file into a scratch table. Each import runs as a subprocess so its peak RSS is
-its own (os.wait4). The database must be migrated; its customers are deleted.
+Generates a deterministic CSV of N customers (one address each, a group for every tenth) and
+a second one with the same e-mails but every other value changed, empties the customer
+tables, COPYs the first file into a scratch table (the floor), imports the first file (all
+creates), the second (all updates), and the second again (every row unchanged). Each import
+runs as a subprocess so its peak RSS is its own (os.wait4). The database must be migrated;
+its customers, addresses, memberships and orders are deleted.
 """
 
 import argparse
@@ -147,17 +149,24 @@ def main() -> None:
         raise SystemExit("Set DATABASE_URL to a migrated PostgreSQL database.")
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
     path = Path(args.path)
+    changed = path.with_name(path.stem + "-changed" + path.suffix)
     started = time.monotonic()
     csv_generate(path, args.rows)
+    csv_generate(changed, args.rows, variant=1)
     print(
-        f"generated {args.rows:,} rows ({path.stat().st_size / 2**20:.0f} MB) "
+        f"generated 2 x {args.rows:,} rows ({path.stat().st_size / 2**20:.0f} MB each) "
         f"in {time.monotonic() - started:.1f} s"
     )
     database_prepare(url)
     copy_seconds = plain_copy(url, path)
     results = [("plain COPY into a scratch table", copy_seconds, None, "")]
-    for label in ("import_customers, all creates", "import_customers again, all updates"):
-        seconds, peak, summary = import_run(path, env)
+    runs = (
+        ("import_customers, all creates", path),
+        ("import_customers, all updates", changed),
+        ("import_customers, same file again", changed),
+    )
+    for label, source in runs:
+        seconds, peak, summary = import_run(source, env)
         results.append((label, seconds, peak, summary))
     print(f"{'path':40} {'seconds':>8} {'rows/s':>9} {'peak RSS':>9}")
     for label, seconds, peak, _ in results:
