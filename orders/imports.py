@@ -22,6 +22,7 @@ from customers.imports.readers import (
     EMPTY_FILE,
     FIELD_COUNT,
     ImportFileError,
+    csv_records,
     json_rows_read,
     ndjson_rows_read,
 )
@@ -169,11 +170,7 @@ def order_csv_rows_read(stream: IO[str]) -> Iterator[tuple[int, dict, dict]]:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
         raise ImportFileError(EMPTY_FILE) from None
-    previous_end = reader.line_num
-    for record in reader:
-        line, previous_end = previous_end + 1, reader.line_num
-        if not record:
-            continue
+    for line, record in csv_records(reader):
         if len(record) != len(header):
             yield line, {}, {"": [FIELD_COUNT.format(expected=len(header), found=len(record))]}
             continue

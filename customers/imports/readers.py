@@ -25,6 +25,10 @@ EMPTY_FILE = "The file is empty: a CSV needs a header line."
 NOT_AN_ARRAY = "A JSON import must be an array of objects: {problem} at line {line}."
 INVALID_JSON_LINE = "Invalid JSON: {error}."
 FIELD_COUNT = "Expected {expected} values, found {found}."
+CSV_BROKEN = "The CSV cannot be read from line {line}: {error}."
+# A JSON item that does not decode within this many characters is reported as broken, instead
+# of reading the rest of the file into memory looking for its end.
+MAX_ITEM_CHARS = 16 * 1024 * 1024
 
 Row = tuple[int, object, dict[str, list[str]]]
 
@@ -70,16 +74,27 @@ def csv_rows_read(stream: IO[str]) -> Iterator[Row]:
     except StopIteration:
         raise ImportFileError(EMPTY_FILE) from None
     csv_header_check(header, IMPORT_FIELDS | IGNORED_FIELDS | set(ADDRESS_COLUMNS))
-    previous_end = reader.line_num
-    for record in reader:
-        line, previous_end = previous_end + 1, reader.line_num
-        if not record:
-            continue
+    for line, record in csv_records(reader):
         if len(record) != len(header):
             found = len(record)
             yield line, {}, {"": [FIELD_COUNT.format(expected=len(header), found=found)]}
             continue
         yield line, *_csv_record_to_object(header, record)
+
+
+def csv_records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first physical line, values) for each non-blank record after the header."""
+    previous_end = reader.line_num
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ImportFileError(CSV_BROKEN.format(line=previous_end + 1, error=error)) from None
+        line, previous_end = previous_end + 1, reader.line_num
+        if record:
+            yield line, record
 
 
 def _csv_record_to_object(header: list[str], record: list[str]) -> tuple[dict, dict]:
@@ -159,7 +174,7 @@ class _JsonArrayStream:
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.pos)
             except ValueError as error:
-                if self._fill():
+                if len(self.buffer) - self.pos < MAX_ITEM_CHARS and self._fill():
                     continue
                 self._fail(f"invalid JSON ({error.args[0].split(':')[0]})")
             # A number cut at the end of a chunk decodes too early: read on to be sure.

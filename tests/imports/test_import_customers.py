@@ -274,6 +274,7 @@ def test_password_column_is_hashed_with_the_configured_hasher(channel, write):
         pytest.param(("c.csv",), {"channel": "nope"}, "Unknown channel: nope.", id="bad-channel"),
         pytest.param(("bad.csv",), {}, UNKNOWN_COLUMNS.format(columns="e-mail"), id="bad-header"),
         pytest.param(("bad.json",), {}, "must be an array", id="not-an-array"),
+        pytest.param(("huge.csv",), {}, "cannot be read from line 3: field larger", id="huge"),
     ],
 )
 def test_unusable_arguments_or_file_exit_2(channel, write, tmp_path, args, options, message):
@@ -281,12 +282,13 @@ def test_unusable_arguments_or_file_exit_2(channel, write, tmp_path, args, optio
     write("c.csv", GOOD_CSV)
     write("bad.csv", "email,e-mail\na@example.com,x\n")
     write("bad.json", '{"email": "a@example.com"}')
+    write("huge.csv", "email,note\nb@example.com,x\na@example.com," + "x" * 200_000 + "\n")
 
     code, _, err = run("import_customers", str(tmp_path / args[0]), **options)
 
     assert code == 2
     assert message in err
-    assert Customer.objects.count() == 0
+    assert Customer.objects.count() == 0  # the batch in progress is not written
 
 
 def test_interrupted_import_leaves_whole_batches_and_reruns_cleanly(channel, groups, write):
