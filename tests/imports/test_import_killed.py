@@ -27,7 +27,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS, BATCH = 20_000, 500
+ROWS, BATCH = 6_000, 200
 
 
 def _database_url() -> str:
