@@ -109,6 +109,10 @@ class _Importer:
             self.writer.close()
         return self.result
 
+    def abandon(self) -> None:
+        if self.writer is not None:
+            self.writer.close(quiet=True)
+
     def write_batch(self, rows: list[CleanRow]) -> None:
         rows = self._usernames_check(rows)
         if rows:
@@ -210,10 +214,16 @@ class _BatchWriter:
         self._raise()
         self._put(rows)
 
-    def close(self) -> None:
-        self._put(None)
+    def close(self, *, quiet: bool = False) -> None:
+        """Let the thread finish what it was given; re-raise its error unless quiet."""
+        try:
+            self._put(None)
+        except BaseException:
+            if not quiet:
+                raise
         self.thread.join()
-        self._raise()
+        if not quiet:
+            self._raise()
 
 
 def import_context(*, default_channel: str | None = None) -> RowContext:
@@ -256,8 +266,13 @@ def customers_import(
         on_batch=on_batch,
         threaded=threaded,
     )
-    for line, data, parse_errors in rows:
-        importer.add(line, data, parse_errors)
+    try:
+        for line, data, parse_errors in rows:
+            importer.add(line, data, parse_errors)
+    except BaseException:
+        # An unusable file or an interrupt: batches handed over are finished, the rest dropped.
+        importer.abandon()
+        raise
     result = importer.finish()
     result.seconds = time.monotonic() - started
     return result

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from customers.imports import customers_import
 from customers.models import Address, Channel, Customer
 from tests.imports.helpers import run, state
 
@@ -72,3 +73,23 @@ def test_killed_import_leaves_whole_batches_and_reruns_to_a_clean_state(tmp_path
     run("import_customers", str(path), channel="web", batch_size=BATCH)
     assert state() == rerun
     assert len(rerun) == ROWS
+
+
+def test_an_error_while_writing_on_the_second_connection_reaches_the_caller():
+    # given
+    Channel.objects.create(code="web", name="Web")
+    rows = [(n + 2, {"email": f"c{n}@example.com"}, {}) for n in range(100)]
+
+    def fail_after_two_batches(result):
+        if result.rows >= 20:
+            raise RuntimeError("disk full")
+
+    # when
+    with pytest.raises(RuntimeError, match="disk full"):
+        customers_import(
+            rows, default_channel="web", batch_size=10, on_batch=fail_after_two_batches
+        )
+
+    # then: whole batches only (the reader may have handed over one more before it heard)
+    kept = Customer.objects.count()
+    assert kept in (20, 30)
