@@ -1,8 +1,10 @@
 """Write one batch of validated rows through the database's fastest path.
 
 PostgreSQL: COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT
-(channel_id, email) DO UPDATE per set of sent columns, returning (id, created).
-SQLite: bulk_create(update_conflicts=True). Addresses and memberships are set-based on both.
+(channel_id, email) DO UPDATE ... WHERE <a sent column differs> per set of sent columns,
+returning (id, created); rows already holding the values are left alone ("unchanged").
+SQLite: bulk_create(update_conflicts=True) for the rows that differ.
+Addresses and memberships are set-based on both: one lookup, one COPY (or bulk_create).
 """
 
 import json
@@ -51,7 +53,7 @@ _DEFAULTS["date_joined"] = None  # filled with the batch's time
 _DEFAULTS["password"] = ""
 
 
-def customer_rows_write(rows: Sequence[CleanRow]) -> list[tuple[CleanRow, int, bool]]:
+def customer_rows_write(rows: Sequence[CleanRow]) -> list[tuple[CleanRow, int, str]]:
     """Create or update the rows' customers, addresses and groups; return (row, id, status)."""
     now = timezone.now()
     if connection.vendor == "postgresql":
