@@ -3,6 +3,21 @@
 Rows are API customer objects. Each is validated with plain Python checks (the API's rules),
 good rows are written in batches through the database's fastest path (see writers.py), each
 batch in its own transaction, and bad rows are reported with their line and skipped.
+
+What a row does:
+- create or update by (channel, email); an update writes only the fields the row sends (a CSV
+  sends all its columns), and a row whose values are already stored is left alone, so a
+  rerun of the same file writes nothing and does not even move `updated_at`;
+- the same e-mail twice: the later row wins (within a batch the earlier is dropped and
+  counted as superseded; across batches the later batch is written later);
+- `groups` (when sent) replaces the customer's memberships, as the API does; kept
+  memberships keep their `subscribed` flag and attributes;
+- addresses (`address.*` columns, or an `addresses` list) are added unless the customer
+  already has one with the same text fields; a customer's first address becomes the default;
+- a `password` is checked with Django's validators and hashed with the configured hasher,
+  which is slow by design (argon2: tens of milliseconds a row), so a file with passwords
+  imports at hashing speed; files without the column are unaffected;
+- a username another customer of the channel holds rejects that row, not the batch.
 """
 
 import queue

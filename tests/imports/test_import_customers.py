@@ -275,6 +275,7 @@ def test_password_column_is_hashed_with_the_configured_hasher(channel, write):
         pytest.param(("bad.csv",), {}, UNKNOWN_COLUMNS.format(columns="e-mail"), id="bad-header"),
         pytest.param(("bad.json",), {}, "must be an array", id="not-an-array"),
         pytest.param(("huge.csv",), {}, "cannot be read from line 3: field larger", id="huge"),
+        pytest.param(("c.csv",), {"errors": "/no/such/dir/e.csv"}, "Cannot write", id="report"),
     ],
 )
 def test_unusable_arguments_or_file_exit_2(channel, write, tmp_path, args, options, message):

@@ -12,6 +12,7 @@ from customers.models import Channel
 
 NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv, json or ndjson."
 UNREADABLE = "Cannot read {path!r}: {error}"
+UNWRITABLE = "Cannot write the error report {path!r}: {error}"
 ROWS_REJECTED = "{count} row(s) rejected."
 PRINTED_ERRORS = 50
 SUMMARY = (
@@ -27,7 +28,7 @@ def error_report_open(stack: ExitStack, path: str | None):
     try:
         handle = stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
     except OSError as error:
-        raise CommandError(UNREADABLE.format(path=path, error=error), returncode=2) from None
+        raise CommandError(UNWRITABLE.format(path=path, error=error), returncode=2) from None
     writer = csv.writer(handle)
     writer.writerow(["line", "field", "message"])
     return lambda error: writer.writerow([error.line, error.field, error.message])
