@@ -1,0 +1,293 @@
+"""Bulk customer import: one service behind `manage.py import_customers` (and any other entry).
+
+Rows are API customer objects. Each is validated with plain Python checks (the API's rules),
+good rows are written in batches through the database's fastest path (see writers.py), each
+batch in its own transaction, and bad rows are reported with their line and skipped.
+
+What a row does:
+- create or update by (channel, email); an update writes only the fields the row sends (a CSV
+  sends all its columns), and a row whose values are already stored is left alone, so a
+  rerun of the same file writes nothing and does not even move `updated_at`;
+- the same e-mail twice: the later row wins (within a batch the earlier is dropped and
+  counted as superseded; across batches the later batch is written later);
+- `groups` (when sent) replaces the customer's memberships, as the API does; kept
+  memberships keep their `subscribed` flag and attributes;
+- addresses (`address.*` columns, or an `addresses` list) are added unless the customer
+  already has one with the same text fields; a customer's first address becomes the default;
+- a `password` is checked with Django's validators and hashed with the configured hasher,
+  which is slow by design (argon2: tens of milliseconds a row), so a file with passwords
+  imports at hashing speed; files without the column are unaffected;
+- a username another customer of the channel holds rejects that row, not the batch.
+"""
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+
+from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
+from customers.imports.writers import CREATED, UPDATED, customer_rows_write
+from customers.models import Channel, Customer
+from customers.validation import USERNAME_TAKEN
+from groups.models import UserGroup
+
+BATCH_SIZE = 5000
+UNKNOWN_DEFAULT_CHANNEL = "Unknown channel: {code}."
+ROW_NOT_WRITTEN = "The database refused this row: {error}"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One refused field of one row: `line` is the row's physical line in the file."""
+
+    line: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected + self.superseded
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class _Importer:
+    """One run of customers_import: validates, deduplicates and flushes batches."""
+
+    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch, threaded):
+        self.context = context
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.on_error = on_error
+        self.on_batch = on_batch
+        self.result = ImportResult()
+        self.batch: dict[tuple[int, str], CleanRow] = {}
+        # Counters and callbacks are shared by the reading and the writing thread.
+        self.lock = threading.Lock()
+        self.writer = _BatchWriter(self.write_batch) if threaded else None
+
+    def reject(self, line: int, errors: dict[str, list[str]]) -> None:
+        with self.lock:
+            self.result.rejected += 1
+            for name, messages in errors.items():
+                for message in messages:
+                    error = RowError(line, name, message)
+                    if self.on_error is None:
+                        self.result.errors.append(error)
+                    else:
+                        self.on_error(error)
+
+    def add(self, line: int, data, parse_errors: dict) -> None:
+        try:
+            row = row_clean(line, data, self.context)
+        except RowInvalid as invalid:
+            self.reject(line, {**parse_errors, **invalid.errors})
+            return
+        if parse_errors:
+            self.reject(line, parse_errors)
+            return
+        if self.batch.pop(row.key, None) is not None:
+            # The same e-mail again in this batch: the later row wins.
+            self.result.superseded += 1
+        self.batch[row.key] = row
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.batch = list(self.batch.values()), {}
+        if self.writer is not None:
+            self.writer.submit(rows)
+        else:
+            self.write_batch(rows)
+
+    def finish(self) -> ImportResult:
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+        return self.result
+
+    def abandon(self) -> None:
+        if self.writer is not None:
+            self.writer.close(quiet=True)
+
+    def write_batch(self, rows: list[CleanRow]) -> None:
+        rows = self._usernames_check(rows)
+        if rows:
+            self._write(rows)
+        if self.on_batch is not None:
+            with self.lock:
+                self.on_batch(self.result)
+
+    def _write(self, rows: list[CleanRow]) -> None:
+        try:
+            with transaction.atomic():
+                written = customer_rows_write(rows)
+                transaction.set_rollback(self.dry_run)
+        except IntegrityError:
+            # A constraint the checks could not foresee (a concurrent writer): row by row.
+            written = []
+            for row in rows:
+                written.extend(self._write_one(row))
+        with self.lock:
+            for _, _, status in written:
+                if status == CREATED:
+                    self.result.created += 1
+                elif status == UPDATED:
+                    self.result.updated += 1
+                else:
+                    self.result.unchanged += 1
+
+    def _write_one(self, row: CleanRow) -> list:
+        try:
+            with transaction.atomic():
+                written = customer_rows_write([row])
+                transaction.set_rollback(self.dry_run)
+        except IntegrityError as error:
+            self.reject(row.line, {"": [ROW_NOT_WRITTEN.format(error=str(error).strip())]})
+            return []
+        return written
+
+    def _usernames_check(self, rows: list[CleanRow]) -> list[CleanRow]:
+        """Reject rows whose username another customer of the channel has (or gets first)."""
+        named = [row for row in rows if row.values.get("username")]
+        if not named:
+            return rows
+        batch_keys = {row.key: row for row in rows}
+        holders: dict[tuple[int, str], tuple[int, str]] = {}
+        for channel_id, username, email in Customer.objects.filter(
+            channel_id__in={row.channel_id for row in named},
+            username__in={row.values["username"] for row in named},
+        ).values_list("channel_id", "username", "email"):
+            moving = batch_keys.get((channel_id, email))
+            if moving is None or moving.values.get("username", username) == username:
+                holders[(channel_id, username)] = (channel_id, email)
+        refused = set()
+        for row in named:
+            holder = holders.setdefault((row.channel_id, row.values["username"]), row.key)
+            if holder != row.key:
+                self.reject(row.line, {"username": [USERNAME_TAKEN]})
+                refused.add(row.key)
+        return [row for row in rows if row.key not in refused] if refused else rows
+
+
+class _BatchWriter:
+    """Write batches in order on a second thread (and database connection) while the caller
+    reads and validates the next batch: the database and Python then work at the same time.
+
+    A daemon thread: when the process is killed or interrupted, its connection closes and
+    PostgreSQL rolls back the batch in flight, so only whole batches remain.
+    """
+
+    def __init__(self, write: Callable[[list[CleanRow]], None]):
+        self.write = write
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="customers-import", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (rows := self.queue.get()) is not None:
+                self.write(rows)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the reading thread
+            self.error = error
+        finally:
+            connection.close()
+
+    def _put(self, item) -> None:
+        while self.thread.is_alive():
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, rows: list[CleanRow]) -> None:
+        self._raise()
+        self._put(rows)
+
+    def close(self, *, quiet: bool = False) -> None:
+        """Let the thread finish what it was given; re-raise its error unless quiet."""
+        try:
+            self._put(None)
+        except BaseException:
+            if not quiet:
+                raise
+        self.thread.join()
+        if not quiet:
+            self._raise()
+
+
+def import_context(*, default_channel: str | None = None) -> RowContext:
+    """Load the channel and group codes rows refer to; raise ValueError for a bad default."""
+    channels = dict(Channel.objects.values_list("code", "pk"))
+    if default_channel is not None and default_channel not in channels:
+        raise ValueError(UNKNOWN_DEFAULT_CHANNEL.format(code=default_channel))
+    groups = dict(UserGroup.objects.values_list("code", "pk"))
+    return RowContext(channels=channels, groups=groups, default_channel=default_channel)
+
+
+def customers_import(
+    rows: Iterable[tuple[int, object, dict]],
+    *,
+    dry_run: bool = False,
+    default_channel: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_error: Callable[[RowError], None] | None = None,
+    on_batch: Callable[[ImportResult], None] | None = None,
+    threaded: bool | None = None,
+) -> ImportResult:
+    """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
+
+    Bad rows are skipped and reported (to `on_error`, else in result.errors); a repeated
+    e-mail keeps the later row. Each batch commits on its own, so an interrupted import
+    leaves whole batches and can be run again. A dry run validates and writes, then rolls
+    every batch back. Raises ValueError for an unknown default channel.
+
+    `threaded` (default: on PostgreSQL outside a transaction) writes on a second connection
+    while the next batch is validated; inside a transaction everything stays on this one.
+    """
+    if threaded is None:
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+    started = time.monotonic()
+    importer = _Importer(
+        context=import_context(default_channel=default_channel),
+        dry_run=dry_run,
+        batch_size=batch_size,
+        on_error=on_error,
+        on_batch=on_batch,
+        threaded=threaded,
+    )
+    try:
+        for line, data, parse_errors in rows:
+            importer.add(line, data, parse_errors)
+    except BaseException:
+        # An unusable file or an interrupt: batches handed over are finished, the rest dropped.
+        importer.abandon()
+        raise
+    result = importer.finish()
+    result.seconds = time.monotonic() - started
+    return result

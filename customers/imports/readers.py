@@ -1,0 +1,208 @@
+"""Stream import files as (line, object, parse_errors): CSV, a JSON array, or NDJSON.
+
+Every reader holds one row (or one JSON chunk) in memory at a time. `line` is the physical
+line where the row starts (the CSV header is line 1).
+"""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from customers.imports.rows import (
+    ADDRESS_FIELDS,
+    BOOLEAN_FIELDS,
+    CHOICE_FIELDS,
+    IGNORED_FIELDS,
+    IMPORT_FIELDS,
+    JSON_FIELDS,
+    json_text_parse,
+)
+
+FORMATS = ("csv", "json", "ndjson")
+UNKNOWN_COLUMNS = "Unknown column(s): {columns}."
+EMPTY_FILE = "The file is empty: a CSV needs a header line."
+NOT_AN_ARRAY = "A JSON import must be an array of objects: {problem} at line {line}."
+INVALID_JSON_LINE = "Invalid JSON: {error}."
+FIELD_COUNT = "Expected {expected} values, found {found}."
+CSV_BROKEN = "The CSV cannot be read from line {line}: {error}."
+# A JSON item that does not decode within this many characters is reported as broken, instead
+# of reading the rest of the file into memory looking for its end.
+MAX_ITEM_CHARS = 16 * 1024 * 1024
+
+Row = tuple[int, object, dict[str, list[str]]]
+
+ADDRESS_COLUMNS = tuple(f"address.{name}" for name in ADDRESS_FIELDS)
+# Blank CSV cells of these columns mean "not given"; of username/date_of_birth, null.
+_BLANK_MEANS_ABSENT = frozenset(
+    {"channel", "name", "password", "date_joined", "discount_percent"}
+    | set(CHOICE_FIELDS)
+    | set(BOOLEAN_FIELDS)
+)
+_BLANK_MEANS_NULL = frozenset({"username", "date_of_birth"})
+_CHUNK = 1 << 16
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as the format: nothing more can be imported from it."""
+
+
+def format_infer(path: str) -> str | None:
+    """Return the format named by the file's extension, or None."""
+    suffix = path.lower().rsplit(".", 1)[-1]
+    return {"csv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}.get(suffix)
+
+
+def rows_read(stream: IO[str], fmt: str) -> Iterator[Row]:
+    """Yield the file's rows in the given format."""
+    readers = {"csv": csv_rows_read, "json": json_rows_read, "ndjson": ndjson_rows_read}
+    return readers[fmt](stream)
+
+
+def csv_header_check(header: list[str], known: Iterable[str]) -> None:
+    """Raise ImportFileError naming the columns nobody understands."""
+    unknown = [name for name in header if name not in set(known)]
+    if unknown:
+        raise ImportFileError(UNKNOWN_COLUMNS.format(columns=", ".join(unknown)))
+
+
+def csv_rows_read(stream: IO[str]) -> Iterator[Row]:
+    """Yield CSV records as API objects (groups `a|b`, JSON cells, `address.*` columns)."""
+    reader = csv.reader(stream)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise ImportFileError(EMPTY_FILE) from None
+    csv_header_check(header, IMPORT_FIELDS | IGNORED_FIELDS | set(ADDRESS_COLUMNS))
+    for line, record in csv_records(reader):
+        if len(record) != len(header):
+            found = len(record)
+            yield line, {}, {"": [FIELD_COUNT.format(expected=len(header), found=found)]}
+            continue
+        yield line, *_csv_record_to_object(header, record)
+
+
+def csv_records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first physical line, values) for each non-blank record after the header."""
+    previous_end = reader.line_num
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ImportFileError(CSV_BROKEN.format(line=previous_end + 1, error=error)) from None
+        line, previous_end = previous_end + 1, reader.line_num
+        if record:
+            yield line, record
+
+
+def _csv_record_to_object(header: list[str], record: list[str]) -> tuple[dict, dict]:
+    data: dict = {}
+    errors: dict[str, list[str]] = {}
+    address: dict = {}
+    for name, value in zip(header, record, strict=True):
+        if name.startswith("address."):
+            if value != "":
+                address[name.removeprefix("address.")] = value
+        elif name in IGNORED_FIELDS or (value == "" and name in _BLANK_MEANS_ABSENT):
+            continue
+        elif name == "groups":
+            data[name] = [code for code in value.split("|") if code.strip()]
+        elif name in JSON_FIELDS:
+            try:
+                data[name] = json_text_parse(value)
+            except ValueError as error:
+                errors[name] = [str(error)]
+        else:
+            data[name] = None if value == "" and name in _BLANK_MEANS_NULL else value
+    if address:
+        data["address"] = address
+    return data, errors
+
+
+def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
+    """Yield one JSON object a line; blank lines are skipped, bad lines are reported."""
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield line, json.loads(text), {}
+        except ValueError as error:
+            yield line, {}, {"": [INVALID_JSON_LINE.format(error=error)]}
+
+
+class _JsonArrayStream:
+    """Decode the items of a top-level JSON array chunk by chunk, tracking line numbers."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.buffer = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.stream.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer = self.buffer[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def _skip_space(self) -> str:
+        """Move past whitespace; return the next character ("" at the end of the file)."""
+        while True:
+            while self.pos < len(self.buffer) and self.buffer[self.pos] in " \t\r\n":
+                if self.buffer[self.pos] == "\n":
+                    self.line += 1
+                self.pos += 1
+            if self.pos < len(self.buffer):
+                return self.buffer[self.pos]
+            if not self._fill():
+                return ""
+
+    def _fail(self, problem: str):
+        raise ImportFileError(NOT_AN_ARRAY.format(problem=problem, line=self.line))
+
+    def _decode(self):
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.pos)
+            except ValueError as error:
+                if len(self.buffer) - self.pos < MAX_ITEM_CHARS and self._fill():
+                    continue
+                self._fail(f"invalid JSON ({error.args[0].split(':')[0]})")
+            # A number cut at the end of a chunk decodes too early: read on to be sure.
+            if end < len(self.buffer) or not self._fill():
+                break
+        start = self.line
+        self.line += self.buffer.count("\n", self.pos, end)
+        self.pos = end
+        return start, value
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._skip_space() != "[":
+            self._fail("no opening '['")
+        self.pos += 1
+        if self._skip_space() == "]":
+            return
+        while True:
+            if self._skip_space() == "":
+                self._fail("unexpected end of file")
+            yield (*self._decode(), {})
+            following = self._skip_space()
+            self.pos += 1
+            if following == "]":
+                return
+            if following != ",":
+                self._fail("expected ',' or ']'")
+
+
+def json_rows_read(stream: IO[str]) -> Iterator[Row]:
+    """Yield the items of a top-level JSON array, streamed (the file is never fully loaded)."""
+    return iter(_JsonArrayStream(stream))

@@ -1,0 +1,126 @@
+"""manage.py import_customers PATH: create or update customers from CSV, JSON or NDJSON."""
+
+import csv
+import sys
+from contextlib import ExitStack
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.imports import UNKNOWN_DEFAULT_CHANNEL, ImportResult, RowError, customers_import
+from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
+from customers.models import Channel
+
+NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv, json or ndjson."
+UNREADABLE = "Cannot read {path!r}: {error}"
+UNWRITABLE = "Cannot write the error report {path!r}: {error}"
+ROWS_REJECTED = "{count} row(s) rejected."
+PRINTED_ERRORS = 50
+SUMMARY = (
+    "{verb} {created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected"
+    "{superseded} in {seconds:.2f} s ({rate:,.0f} rows/s)."
+)
+
+
+def error_report_open(stack: ExitStack, path: str | None):
+    """Open the `line,field,message` CSV report; return a callback writing one error."""
+    if not path:
+        return None
+    try:
+        handle = stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
+    except OSError as error:
+        raise CommandError(UNWRITABLE.format(path=path, error=error), returncode=2) from None
+    writer = csv.writer(handle)
+    writer.writerow(["line", "field", "message"])
+    return lambda error: writer.writerow([error.line, error.field, error.message])
+
+
+def progress_open(stack: ExitStack, stream, unit: str):
+    """A tqdm bar on a terminal; None (quiet) otherwise."""
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return stack.enter_context(tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr))
+
+
+def summary_format(result: ImportResult, *, dry_run: bool) -> str:
+    """The final line: created, updated, rejected and rows/s."""
+    superseded = (
+        f", {result.superseded} superseded by a later row with the same e-mail"
+        if result.superseded
+        else ""
+    )
+    return SUMMARY.format(
+        verb="Dry run, nothing written:" if dry_run else "Imported:",
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+        superseded=superseded,
+        seconds=result.seconds,
+        rate=result.rows_per_second,
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update customers by (channel, email) from a CSV, JSON array or NDJSON file "
+        "of API customer objects. Exit status 0: every row taken; 1: some rows rejected (the "
+        "others are kept); 2: unusable arguments or file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--format", choices=FORMATS, help="Default: from the extension.")
+        parser.add_argument("--channel", help="Channel code for rows that name none.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
+        parser.add_argument("--errors", help="Write rejected rows here as line,field,message.")
+        parser.add_argument("--batch-size", type=int, default=5000, help="Rows per transaction.")
+
+    def handle(self, *args, path, format=None, channel=None, dry_run=False, errors=None, **opts):
+        fmt = format or format_infer(path)
+        if fmt is None:
+            raise CommandError(NO_FORMAT.format(path=path), returncode=2)
+        if channel is not None and not Channel.objects.filter(code=channel).exists():
+            raise CommandError(UNKNOWN_DEFAULT_CHANNEL.format(code=channel), returncode=2)
+        with ExitStack() as stack:
+            try:
+                stream = stack.enter_context(open(path, encoding="utf-8-sig", newline=""))  # noqa: SIM115
+            except OSError as error:
+                raise CommandError(
+                    UNREADABLE.format(path=path, error=error), returncode=2
+                ) from None
+            on_error = error_report_open(stack, errors) or self._error_print
+            bar = progress_open(stack, self.stdout, "rows")
+            result = self._run(stream, fmt, channel, dry_run, on_error, bar, opts["batch_size"])
+        self.stdout.write(summary_format(result, dry_run=dry_run))
+        if result.rejected:
+            raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
+
+    def _error_print(self, error: RowError) -> None:
+        """Without --errors, show the first rejections on stderr."""
+        self._printed = getattr(self, "_printed", 0) + 1
+        if self._printed <= PRINTED_ERRORS:
+            self.stderr.write(f"line {error.line}, {error.field or 'row'}: {error.message}")
+        elif self._printed == PRINTED_ERRORS + 1:
+            self.stderr.write("... more errors: pass --errors PATH for the full report.")
+
+    def _run(self, stream, fmt, channel, dry_run, on_error, bar, batch_size) -> ImportResult:
+        done = [0]
+
+        def on_batch(result: ImportResult) -> None:
+            if bar is not None:
+                bar.update(result.rows - done[0])
+                done[0] = result.rows
+
+        try:
+            return customers_import(
+                rows_read(stream, fmt),
+                dry_run=dry_run,
+                default_channel=channel,
+                batch_size=batch_size,
+                on_error=on_error,
+                on_batch=on_batch,
+            )
+        except (ImportFileError, UnicodeDecodeError) as error:
+            raise CommandError(str(error), returncode=2) from None

@@ -1,0 +1,202 @@
+"""Bulk order import (marketplace feeds): one service behind `manage.py import_orders`.
+
+Rows are API order objects whose `customer` is an object {email, first_name, ...}: each row
+upserts its customer in the order's channel, then creates the order, or updates it when the
+channel already has an order with that number (a feed re-sends orders as they change). Rows
+go through the API's order serializer and orders.services one at a time, each in its own
+transaction, so statistics stay exact after every row.
+"""
+
+import csv
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from customers.imports import RowError
+from customers.imports.readers import (
+    EMPTY_FILE,
+    FIELD_COUNT,
+    ImportFileError,
+    csv_records,
+    json_rows_read,
+    ndjson_rows_read,
+)
+from customers.models import Channel
+from orders.api.serializers import OrderInputSerializer
+from orders.models import Order, OrderItem
+from orders.services import order_create, order_update
+
+CUSTOMER_OBJECT_REQUIRED = "Give the customer as an object with at least an email."
+ROW_NOT_OBJECT = "Expected a JSON object."
+JSON_CELL = "Enter valid JSON: {error}."
+NESTED_COLUMNS = ("customer", "shipping_address", "billing_address")
+
+
+@dataclass
+class OrderImportResult:
+    """What an order import did (or, in a dry run, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.rejected
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _flat_errors(errors, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (dotted field, message) from DRF's nested error structure."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = "" if key == "non_field_errors" else str(key)
+            yield from _flat_errors(
+                value, f"{prefix}.{name}" if prefix and name else prefix or name
+            )
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if isinstance(value, dict | list):
+                yield from _flat_errors(value, f"{prefix}.{index}")
+            else:
+                yield prefix, str(value)
+    else:
+        yield prefix, str(errors)
+
+
+def _validated(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationError({"": [ROW_NOT_OBJECT]})
+    if not isinstance(data.get("customer"), dict):
+        raise ValidationError({"customer": [CUSTOMER_OBJECT_REQUIRED]})
+    serializer = OrderInputSerializer(data=data)
+    serializer.fields["channel"].queryset = Channel.objects.all()
+    if not serializer.is_valid():
+        raise ValidationError(dict(_flat_errors(serializer.errors)))
+    return dict(serializer.validated_data)
+
+
+def _items_matched(order: Order, items: list[dict]) -> list[dict]:
+    """Give incoming items the ids of existing items with the same sku, so they are kept."""
+    free: dict[str, list[int]] = {}
+    for pk, sku in OrderItem.objects.filter(order=order).order_by("id").values_list("pk", "sku"):
+        free.setdefault(sku, []).append(pk)
+    matched = []
+    for item in items:
+        ids = free.get(item.get("sku"), [])
+        matched.append({**item, "id": ids.pop(0)} if ids and "id" not in item else item)
+    return matched
+
+
+@transaction.atomic
+def order_import_one(data) -> bool:
+    """Upsert one order (and its customer) by (channel, number); return True when created."""
+    data = _validated(data)
+    channel, customer = data.pop("channel"), data.pop("customer")
+    items = data.pop("items", None)
+    order = Order.objects.filter(channel=channel, number=data["number"].strip()).first()
+    if order is None:
+        order_create(channel=channel, customer=customer, items=items or [], data=data)
+        return True
+    if items is not None:
+        items = _items_matched(order, items)
+    order_update(order=order, data=data, customer=customer, items=items)
+    return False
+
+
+def orders_import(
+    rows: Iterable[tuple[int, object, dict]],
+    *,
+    dry_run: bool = False,
+    on_error: Callable[[RowError], None] | None = None,
+    on_row: Callable[[OrderImportResult], None] | None = None,
+) -> OrderImportResult:
+    """Create or update orders by (channel, number) from (line, object, parse_errors) rows.
+
+    Bad rows are skipped and reported (to `on_error`, else in result.errors); each good row
+    commits on its own. A dry run runs everything in one transaction and rolls it back.
+    """
+    started, result = time.monotonic(), OrderImportResult()
+    if dry_run:
+        with transaction.atomic():
+            _rows_import(result, rows, on_error, on_row)
+            transaction.set_rollback(True)
+    else:
+        _rows_import(result, rows, on_error, on_row)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _rows_import(result, rows, on_error, on_row) -> None:
+    for line, data, parse_errors in rows:
+        _row_import(result, line, data, parse_errors, on_error)
+        if on_row is not None:
+            on_row(result)
+
+
+def _row_import(result, line, data, parse_errors, on_error) -> None:
+    try:
+        if parse_errors:
+            raise ValidationError(parse_errors)
+        created = order_import_one(data)
+    except ValidationError as error:
+        result.rejected += 1
+        messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        for name, field_messages in messages.items():
+            for message in field_messages:
+                (on_error or result.errors.append)(RowError(line, name, message))
+        return
+    if created:
+        result.created += 1
+    else:
+        result.updated += 1
+
+
+def order_csv_rows_read(stream: IO[str]) -> Iterator[tuple[int, dict, dict]]:
+    """Yield CSV order rows: `customer.*`, `shipping_address.*`, `billing_address.*` columns
+    build those objects, `items` holds a JSON list; blank cells are not sent."""
+    reader = csv.reader(stream)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise ImportFileError(EMPTY_FILE) from None
+    for line, record in csv_records(reader):
+        if len(record) != len(header):
+            yield line, {}, {"": [FIELD_COUNT.format(expected=len(header), found=len(record))]}
+            continue
+        yield line, *_order_record(header, record)
+
+
+def _order_record(header: list[str], record: list[str]) -> tuple[dict, dict]:
+    data: dict = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in zip(header, record, strict=True):
+        if value == "":
+            continue
+        outer, _, inner = name.partition(".")
+        if inner and outer in NESTED_COLUMNS:
+            data.setdefault(outer, {})[inner] = value
+        elif name in ("items", "customer"):
+            try:
+                data[name] = json.loads(value)
+            except ValueError as error:
+                errors[name] = [JSON_CELL.format(error=error)]
+        else:
+            data[name] = value
+    return data, errors
+
+
+def order_rows_read(stream: IO[str], fmt: str) -> Iterator[tuple[int, object, dict]]:
+    """Yield the order file's rows in the given format."""
+    readers = {"csv": order_csv_rows_read, "json": json_rows_read, "ndjson": ndjson_rows_read}
+    return readers[fmt](stream)

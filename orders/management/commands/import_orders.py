@@ -1,0 +1,77 @@
+"""manage.py import_orders PATH: marketplace orders; each upserts its customer first."""
+
+from contextlib import ExitStack
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.imports.readers import FORMATS, ImportFileError, format_infer
+from customers.management.commands.import_customers import (
+    NO_FORMAT,
+    PRINTED_ERRORS,
+    ROWS_REJECTED,
+    UNREADABLE,
+    error_report_open,
+    progress_open,
+)
+from orders.imports import OrderImportResult, order_rows_read, orders_import
+
+SUMMARY = (
+    "{verb} {created} created, {updated} updated, {rejected} rejected "
+    "in {seconds:.2f} s ({rate:,.0f} rows/s)."
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update orders by (channel, number) from a JSON array, NDJSON or CSV file of "
+        "API order objects whose `customer` is an object: the customer is created or updated "
+        "in the order's channel first. Exit status 0: every row taken; 1: some rows rejected; "
+        "2: unusable arguments or file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--format", choices=FORMATS, help="Default: from the extension.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
+        parser.add_argument("--errors", help="Write rejected rows here as line,field,message.")
+
+    def handle(self, *args, path, format=None, dry_run=False, errors=None, **options):
+        fmt = format or format_infer(path)
+        if fmt is None:
+            raise CommandError(NO_FORMAT.format(path=path), returncode=2)
+        with ExitStack() as stack:
+            try:
+                stream = stack.enter_context(open(path, encoding="utf-8-sig", newline=""))  # noqa: SIM115
+            except OSError as error:
+                raise CommandError(
+                    UNREADABLE.format(path=path, error=error), returncode=2
+                ) from None
+            on_error = error_report_open(stack, errors) or self._error_print
+            bar = progress_open(stack, self.stdout, "orders")
+            try:
+                result = orders_import(
+                    order_rows_read(stream, fmt),
+                    dry_run=dry_run,
+                    on_error=on_error,
+                    on_row=(lambda _: bar.update()) if bar is not None else None,
+                )
+            except (ImportFileError, UnicodeDecodeError) as error:
+                raise CommandError(str(error), returncode=2) from None
+        self.stdout.write(self._summary(result, dry_run))
+        if result.rejected:
+            raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
+
+    def _summary(self, result: OrderImportResult, dry_run: bool) -> str:
+        return SUMMARY.format(
+            verb="Dry run, nothing written:" if dry_run else "Imported:",
+            created=result.created,
+            updated=result.updated,
+            rejected=result.rejected,
+            seconds=result.seconds,
+            rate=result.rows_per_second,
+        )
+
+    def _error_print(self, error) -> None:
+        self._printed = getattr(self, "_printed", 0) + 1
+        if self._printed <= PRINTED_ERRORS:
+            self.stderr.write(f"line {error.line}, {error.field or 'row'}: {error.message}")

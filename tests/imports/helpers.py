@@ -1,0 +1,36 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from customers.models import Customer
+
+
+def run(*args, **options) -> tuple[int, str, str]:
+    """Run a command; return (exit status, stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err, **options)
+    except CommandError as error:
+        return error.returncode, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def state() -> dict:
+    """Every customer with its addresses and groups, keyed by (channel, email), minus ids
+    and timestamps that an import is allowed to move."""
+    skip = {"id", "updated_at", "created_at", "date_joined", "channel", "last_order"}
+    result = {}
+    for customer in Customer.objects.prefetch_related("addresses", "memberships__group"):
+        values = {
+            f.attname: getattr(customer, f.attname)
+            for f in Customer._meta.concrete_fields
+            if f.name not in skip
+        }
+        values["addresses"] = [
+            {k: v for k, v in a.__dict__.items() if k not in ("_state", "id", "customer_id", *skip)}
+            for a in customer.addresses.all()
+        ]
+        values["groups"] = sorted(m.group.code for m in customer.memberships.all())
+        result[(customer.channel.code, customer.email)] = values
+    return result
