@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.rest import ModelPermissions, StrictOrderingFilter, requested_fields
+from config.throttling import ApiUserThrottle, CustomerAuthThrottle
 from customers.api.filters import CustomerFilterSet
 from customers.api.serializers import (
     ChannelSerializer,
@@ -296,7 +297,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
             401: OpenApiResponse(CustomerDetailMessageSerializer, description="Not signed in."),
         },
     )
-    @action(detail=False, methods=["post"])
+    @action(
+        detail=False, methods=["post"], throttle_classes=[ApiUserThrottle, CustomerAuthThrottle]
+    )
     def authenticate(self, request):
         serializer = CustomerAuthenticateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
