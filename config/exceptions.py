@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
@@ -8,10 +9,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.parsers import TOO_LARGE
+
 PROTECTED = "This object is still referenced by other records and cannot be deleted."
 CONFLICT = "The change conflicts with data written at the same time; retry."
 UNSTORABLE = "A value is out of range or cannot be stored."
-TOO_LARGE = "Request body too large."
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,9 @@ def exception_handler(exc, context):
         logger.warning("Unstorable value refused in %s", _view_name(context))
         return Response({"detail": UNSTORABLE}, status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, RequestDataTooBig):
-        return Response({"detail": TOO_LARGE}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        # DRF reads JSON bodies through request.body, which enforces the upload limit.
+        detail = TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, IntegrityError):
         # A last line of defence: services validate first, so this means a race lost.
         return Response(

@@ -43,8 +43,18 @@ def filter_values_check(cleaned_data: dict) -> dict[str, list[str]]:
     return errors
 
 
+def _utc(value):
+    # PostgreSQL takes UTC offsets up to 15:59 only; Python allows 23:59.
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC)
+    return value
+
+
 class FilterBackend(DjangoFilterBackend):
-    """DjangoFilterBackend that also refuses out-of-range numbers and dates (400)."""
+    """DjangoFilterBackend that also refuses out-of-range numbers and dates (400).
+
+    Aware date-times are moved to UTC first, within the range that makes safe.
+    """
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
@@ -52,7 +62,10 @@ class FilterBackend(DjangoFilterBackend):
             return queryset
         if not filterset.is_valid() and self.raise_exception:
             raise utils.translate_validation(filterset.errors)
-        errors = filter_values_check(filterset.form.cleaned_data)
+        cleaned = filterset.form.cleaned_data
+        errors = filter_values_check(cleaned)
         if errors:
             raise exceptions.ValidationError(errors)
+        for name, value in cleaned.items():
+            cleaned[name] = _utc(value)
         return filterset.qs

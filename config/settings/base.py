@@ -141,7 +141,7 @@ REST_FRAMEWORK = {
         "config.filtering.FilterBackend",
         "config.rest.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ApiUserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -159,6 +159,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.responses_optional_properties",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "customers.models.CustomerStatus",
         "OrderStatusEnum": "orders.models.OrderStatus",
