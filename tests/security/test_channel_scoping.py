@@ -1,9 +1,12 @@
 """A user limited to some channels sees, changes and signs in only those channels' customers."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import mail
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from config.rest import SCOPED_CHANNEL_CREATE
@@ -335,3 +338,19 @@ def test_channels_are_editable_in_the_admin(admin_client, scoped_user):
 
     assert response.status_code == 200
     assert b'name="api_users"' in response.content
+
+
+def test_a_token_made_with_channels_sees_only_those_channels(mine, theirs):
+    # given
+    out = StringIO()
+    call_command("create_api_token", "shop", "--channels", "mine", stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().splitlines()[-1]}")
+
+    # when
+    customers = client.get("/api/v1/customers/").json()["results"]
+    theirs_response = client.get(f"/api/v1/customers/{theirs['customer']}/")
+
+    # then
+    assert [customer["email"] for customer in customers] == [mine["email"]]
+    assert theirs_response.status_code == 404
