@@ -360,3 +360,12 @@ def test_unknown_or_wrong_parameters_are_a_400(client, url):
     response = client.get(url)
 
     assert response.status_code == 400
+
+
+def test_too_many_query_parameters_are_a_json_400(client):
+    query = "&".join(f"p{n}=1" for n in range(10_001))
+
+    response = client.get(f"/api/v1/customers/?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request."}
