@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from config.rest import SCOPED_CHANNEL_CREATE
+from config.rest import GROUP_HAS_HIDDEN_MEMBERS, SCOPED_CHANNEL_CREATE
 from customers.models import Address, Channel, Customer
 from groups.models import UserCustomerGroup, UserGroup
 from orders.models import Order, OrderCustomData, OrderItem
@@ -354,3 +354,28 @@ def test_a_token_made_with_channels_sees_only_those_channels(mine, theirs):
     # then
     assert [customer["email"] for customer in customers] == [mine["email"]]
     assert theirs_response.status_code == 404
+
+
+def test_scoped_user_cannot_delete_a_group_other_channels_customers_belong_to(scoped_client):
+    before = snapshot()
+
+    response = scoped_client.delete("/api/v1/groups/vip/")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": GROUP_HAS_HIDDEN_MEMBERS}
+    assert snapshot() == before
+
+
+def test_scoped_user_may_delete_a_group_only_its_channels_use(scoped_client, mine):
+    UserCustomerGroupFactory(
+        customer=Customer.objects.get(pk=mine["customer"]), group=UserGroupFactory(code="local")
+    )
+
+    response = scoped_client.delete("/api/v1/groups/local/")
+
+    assert response.status_code == 204
+    assert not UserGroup.objects.filter(code="local").exists()
+
+
+def test_unscoped_user_may_delete_any_group(api_client, mine, theirs):
+    assert api_client.delete("/api/v1/groups/vip/").status_code == 204
