@@ -16,6 +16,10 @@ INVALID_PER_PAGE = "per_page must be a whole number from 1 to {max}."
 PAGE_OUT_OF_RANGE = "Invalid page."
 UNKNOWN_ORDERING = "Unknown ordering field(s): {fields}. Allowed: {allowed}."
 UNKNOWN_FIELDS = "Unknown field(s): {fields}."
+SCOPED_CHANNEL_CREATE = "A user limited to some channels cannot create channels."
+GROUP_HAS_HIDDEN_MEMBERS = (
+    "This group has members in channels you cannot see; only an unrestricted user may delete it."
+)
 
 
 def _positive_int(raw, message):
@@ -141,6 +145,38 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class ChannelPermission(ModelPermissions):
+    """Model permissions; a user limited to some channels may not create new ones.
+
+    A channel it created would lie outside its own scope, so it could not even see it.
+    """
+
+    message = SCOPED_CHANNEL_CREATE
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if request.method != "POST":
+            return True
+        from customers.selectors import user_is_channel_scoped
+
+        return not user_is_channel_scoped(request.user)
+
+
+class GroupPermission(ModelPermissions):
+    """Model permissions; a user limited to some channels may not delete a group that other
+    channels' customers belong to (deleting it would end their memberships too)."""
+
+    message = GROUP_HAS_HIDDEN_MEMBERS
+
+    def has_object_permission(self, request, view, obj):
+        if request.method != "DELETE":
+            return True
+        from groups.selectors import group_has_hidden_members
+
+        return not group_has_hidden_members(group=obj, user=request.user)
 
 
 class StrictOrderingFilter(OrderingFilter):

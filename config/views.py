@@ -1,5 +1,6 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 
@@ -12,3 +13,26 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _json_or_default(request, default, status: int, detail: str, **kwargs):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return default(request, **kwargs)
+
+
+def not_found(request, exception):
+    """404 for URLs no route matches: JSON under /api/, Django's page elsewhere."""
+    return _json_or_default(
+        request, defaults.page_not_found, 404, "Not found.", exception=exception
+    )
+
+
+def bad_request(request, exception):
+    """400 for requests Django refuses before any view (e.g. too many query parameters)."""
+    return _json_or_default(request, defaults.bad_request, 400, "Bad request.", exception=exception)
+
+
+def server_error(request):
+    """500: JSON under /api/, without any detail of the failure."""
+    return _json_or_default(request, defaults.server_error, 500, "Server error.")

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from customers.models import Channel, Customer
@@ -43,13 +43,25 @@ def _wants(fields: set[str] | None, names) -> bool:
     return fields is None or bool(fields & set(names))
 
 
-def _memberships_prefetch(*, expanded: bool) -> Prefetch:
+def _memberships_visible(user) -> QuerySet:
+    """Memberships of the customers the user may see, decided inside SQL (no query here)."""
+    from groups.models import UserCustomerGroup
+
+    memberships = UserCustomerGroup.objects.all()
+    if user.is_superuser:
+        return memberships
+    own = Channel.objects.filter(api_users=user).values("pk")
+    return memberships.filter(~Exists(own) | Q(customer__channel__in=own))
+
+
+def _memberships_prefetch(*, expanded: bool, user) -> Prefetch:
     from groups.models import UserCustomerGroup
 
     memberships = UserCustomerGroup.objects.select_related("group")
     if expanded:
         member_count = (
-            UserCustomerGroup.objects.filter(group_id=OuterRef("group_id"))
+            _memberships_visible(user)
+            .filter(group_id=OuterRef("group_id"))
             .order_by()
             .values("group_id")
             .annotate(n=Count("*"))
@@ -84,7 +96,7 @@ def customer_list_for_api(
         customers = customers.prefetch_related("addresses")
     if _wants(fields, {"groups"}) or "memberships" in expand:
         customers = customers.prefetch_related(
-            _memberships_prefetch(expanded="memberships" in expand)
+            _memberships_prefetch(expanded="memberships" in expand, user=user)
         )
     if "recent_orders" in expand:
         customers = customers.prefetch_related(_recent_orders_prefetch())

@@ -194,18 +194,24 @@ def customers_upsert(*, items: Sequence[dict]) -> UpsertResult:
 
     Raises UpsertItemsInvalid naming every item the services refused; nothing is written then.
     """
-    result, errors = UpsertResult(), {}
-    for index, item in enumerate(items):
+    rows, errors = {}, {}
+    # Every caller locks and inserts in the same (channel, email) order, so concurrent lists
+    # holding the same e-mails queue behind each other instead of deadlocking.
+    for index in sorted(range(len(items)), key=lambda i: _upsert_sort_key(items[i])):
         try:
             with transaction.atomic():
-                result.rows.append(customer_upsert(**item))
+                rows[index] = customer_upsert(**items[index])
         except ValidationError as error:
             errors[str(index)] = (
                 error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             )
     if errors:
-        raise UpsertItemsInvalid(errors)
-    return result
+        raise UpsertItemsInvalid(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
+    return UpsertResult(rows=[rows[index] for index in range(len(items))])
+
+
+def _upsert_sort_key(item: dict) -> tuple[int, str]:
+    return (item["channel"].pk, str(item["email"]).strip().lower())
 
 
 def customer_invite_send(*, customer: Customer) -> None:

@@ -101,6 +101,14 @@ def group_list(*, user=None) -> QuerySet[UserGroup]:
     )
 
 
+def group_has_hidden_members(*, group: UserGroup, user) -> bool:
+    """Tell whether the group has members in channels the user may not see."""
+    if not user_is_channel_scoped(user):
+        return False
+    memberships = UserCustomerGroup.objects.filter(group=group)
+    return memberships.exclude(customer__channel__api_users=user).exists()
+
+
 def group_get(*, code: str, user=None) -> UserGroup | None:
     """Return the group with `code` (annotated like group_list), or None."""
     return group_list(user=user).filter(code=code).first()

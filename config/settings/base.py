@@ -45,7 +45,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +91,8 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Throttle counters live here: give several app servers one shared cache, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1, or each server counts on its own.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://patron")}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -132,12 +136,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.rest.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "config.rest.PagePagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.filtering.FilterBackend",
         "config.rest.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ApiUserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_user": env.str("API_THROTTLE_RATE", default="6000/min"),
         "customer_auth": env.str("AUTH_THROTTLE_RATE", default="10/min"),
@@ -153,6 +159,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.responses_optional_properties",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "customers.models.CustomerStatus",
         "OrderStatusEnum": "orders.models.OrderStatus",
@@ -163,7 +173,21 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"message": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # patron.request lines are JSON already: print them bare, one per line.
+        "request_lines": {"class": "logging.StreamHandler", "formatter": "message"},
+    },
+    "loggers": {
+        "patron.request": {
+            "handlers": ["request_lines"],
+            "level": env.str("REQUEST_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        },
+        # The JSON request line replaces Django's "Bad Request: /path" warnings.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -11,7 +11,8 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.rest import ModelPermissions, StrictOrderingFilter, requested_fields
+from config.rest import ChannelPermission, ModelPermissions, StrictOrderingFilter, requested_fields
+from config.throttling import ApiUserThrottle, CustomerAuthThrottle
 from customers.api.filters import CustomerFilterSet
 from customers.api.serializers import (
     ChannelSerializer,
@@ -49,6 +50,7 @@ UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 class ChannelViewSet(viewsets.ModelViewSet):
     queryset = Channel.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = ChannelSerializer
+    permission_classes = [ChannelPermission]
     lookup_field = "code"
     filterset_fields = {"is_active": ["exact"], "currency": ["exact"]}
     ordering_fields = ["code", "name", "created_at", "updated_at"]
@@ -296,7 +298,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
             401: OpenApiResponse(CustomerDetailMessageSerializer, description="Not signed in."),
         },
     )
-    @action(detail=False, methods=["post"])
+    @action(
+        detail=False, methods=["post"], throttle_classes=[ApiUserThrottle, CustomerAuthThrottle]
+    )
     def authenticate(self, request):
         serializer = CustomerAuthenticateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ NOT_AN_OBJECT = "Must be a JSON object."
 
 
 class GroupOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:

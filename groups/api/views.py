@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
 
+from config.rest import GroupPermission
 from customers.models import Customer
 from customers.selectors import customer_list
 from groups.api.filters import GroupFilterSet, GroupMemberFilterSet
@@ -38,6 +39,7 @@ class GroupViewSet(viewsets.ModelViewSet):
     """Customer groups, by code. POST takes one group or a list of them (all or nothing)."""
 
     queryset = UserGroup.objects.none()  # for the schema; requests use get_queryset()
+    permission_classes = [GroupPermission]
     lookup_field = "code"
     lookup_value_regex = CODE_PATTERN
     filterset_class = GroupFilterSet

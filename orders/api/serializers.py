@@ -99,7 +99,8 @@ class OrderItemInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     # No defaults here: a kept item keeps what is not sent; a new one gets 1 and 0.00.
-    quantity = serializers.IntegerField(min_value=1, required=False)
+    # The column is a PositiveIntegerField: 32 bits on PostgreSQL.
+    quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647, required=False)
     unit_price = _money(required=False)
 
 

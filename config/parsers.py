@@ -1,0 +1,93 @@
+"""The API's JSON parser: size, depth, key-count and NUL checks before any view sees the data.
+
+PostgreSQL refuses NUL (U+0000) in text and jsonb, Python's json module recurses once per
+nesting level, and DRF reads JSON bodies from the stream without Django's upload limit: each
+of those would otherwise surface as a 500.
+"""
+
+import codecs
+import json
+
+from django.conf import settings
+from rest_framework import exceptions, parsers, status
+from rest_framework.utils.json import strict_constant
+
+MAX_DEPTH = 32
+MAX_KEYS = 1000
+TOO_LARGE = "Request body too large: the limit is {limit} bytes."
+TOO_DEEP = "JSON nested too deeply: at most {max} levels."
+TOO_MANY_KEYS = "JSON object with too many keys at {path}: at most {max}."
+NUL_CHARACTER = "Null characters are not allowed (at {path})."
+PARSE_ERROR = "JSON parse error - {error}"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def _path(parts: tuple) -> str:
+    return ".".join(str(part) for part in parts) or "the top level"
+
+
+def _check_key(key: str, parts: tuple) -> None:
+    if "\x00" in key:
+        raise exceptions.ParseError(NUL_CHARACTER.format(path=_path(parts)))
+
+
+def json_check(data) -> None:
+    """Raise ParseError if the parsed JSON holds a NUL, too deep a nesting or too many keys.
+
+    Iterative, so a hostile document cannot exhaust the stack here either.
+    """
+    pending = [(data, (), 1)]
+    while pending:
+        value, parts, depth = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise exceptions.ParseError(NUL_CHARACTER.format(path=_path(parts)))
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            raise exceptions.ParseError(TOO_DEEP.format(max=MAX_DEPTH))
+        if isinstance(value, list):
+            pending.extend((item, (*parts, index), depth + 1) for index, item in enumerate(value))
+            continue
+        if len(value) > MAX_KEYS:
+            raise exceptions.ParseError(TOO_MANY_KEYS.format(path=_path(parts), max=MAX_KEYS))
+        for key, item in value.items():
+            _check_key(key, (*parts, key))
+            pending.append((item, (*parts, key), depth + 1))
+
+
+def _read_limited(stream, limit: int | None) -> bytes:
+    if limit is None:
+        return stream.read()
+    body = stream.read(limit + 1)
+    if len(body) > limit:
+        raise RequestTooLarge(TOO_LARGE.format(limit=limit))
+    return body
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with a body size limit (413) and json_check (400)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = parser_context.get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if limit is not None and str(declared or "").isdigit() and int(declared) > limit:
+            raise RequestTooLarge(TOO_LARGE.format(limit=limit))
+        body = _read_limited(stream, limit)
+        try:
+            text = codecs.decode(body, parsers.get_encoding(parser_context))
+            data = json.loads(text, parse_constant=strict_constant if self.strict else None)
+        except RecursionError:
+            raise exceptions.ParseError(TOO_DEEP.format(max=MAX_DEPTH)) from None
+        except (ValueError, LookupError) as error:
+            # LookupError: an unknown charset in the Content-Type.
+            raise exceptions.ParseError(PARSE_ERROR.format(error=error)) from None
+        json_check(data)
+        return data
