@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import EstimatedCountPaginator
 from orders.models import Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOMER_OTHER_CHANNEL,
@@ -76,6 +78,8 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["channel", "customer"]
     list_filter = ["channel", "status"]
     date_hierarchy = "placed_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     raw_id_fields = ["customer"]
     search_fields = ["number", "customer__email"]
     readonly_fields = ["created_at", "updated_at"]
@@ -109,8 +113,10 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderCustomData)
-class OrderCustomDataAdmin(admin.ModelAdmin):
+class OrderCustomDataAdmin(SimpleHistoryAdmin):
     list_display = ["name", "value", "order", "item", "updated_at"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ["order", "item"]
     raw_id_fields = ["order", "item"]
     search_fields = ["=name", "=order__number"]

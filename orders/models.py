@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from customers.models import CODE_LENGTH, NAME_LENGTH, Channel, Customer, TimeStampedModel
 
@@ -93,6 +94,8 @@ class OrderCustomData(TimeStampedModel):
     )
     name = models.CharField(max_length=100)
     value = models.CharField(max_length=1000)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
