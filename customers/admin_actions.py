@@ -54,23 +54,22 @@ def _each(modeladmin, request, queryset, change, done: str) -> None:
     modeladmin.message_user_errors(request, failures)
 
 
-def _status_action(status: str, verb: str):
+def _status_action(status: str, verb: str, done: str):
     @admin.action(description=f"{verb.capitalize()} selected customers", permissions=["change"])
     def action(modeladmin, request, queryset):
         def change(customer):
             if customer.status != status:
                 customer_update(customer=customer, data={"status": status})
 
-        _each(modeladmin, request, queryset, change, f"{{count}} customer(s) {verb}d.")
+        _each(modeladmin, request, queryset, change, f"{{count}} customer(s) {done}.")
 
     action.__name__ = f"customers_{verb}"
     return action
 
 
-customers_activate = _status_action(Customer.Status.ACTIVE, "activate")
-customers_deactivate = _status_action(Customer.Status.INACTIVE, "deactivate")
-customers_freeze = _status_action(Customer.Status.FROZEN, "freeze")
-customers_freeze.short_description = "Freeze selected customers"
+customers_activate = _status_action(Customer.Status.ACTIVE, "activate", "activated")
+customers_deactivate = _status_action(Customer.Status.INACTIVE, "deactivate", "deactivated")
+customers_freeze = _status_action(Customer.Status.FROZEN, "freeze", "frozen")
 
 
 @admin.action(description="Add selected customers to a group", permissions=["change"])

@@ -224,6 +224,7 @@ class Address(TimeStampedModel):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"],
