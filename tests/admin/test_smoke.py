@@ -51,7 +51,7 @@ def test_admin_pages(client, superuser, staff_user, label):
 @pytest.mark.parametrize(
     ("url", "make", "most"),
     [
-        pytest.param("admin:orders_order_changelist", lambda: OrderFactory(), 9, id="orders"),
+        pytest.param("admin:orders_order_changelist", lambda: OrderFactory(), 10, id="orders"),
         pytest.param(
             "admin:customers_address_changelist", lambda: AddressFactory(), 7, id="addresses"
         ),
