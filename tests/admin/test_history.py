@@ -107,3 +107,20 @@ def test_groups_set_records_added_and_removed_memberships():
 
 def test_password_is_not_kept_in_history():
     assert "password" not in {f.name for f in Customer.history.model._meta.fields}
+
+
+def test_rows_written_in_bulk_are_recorded_set_based(staff_user):
+    from config.history import history_record_rows
+
+    customers = CustomerFactory.create_batch(3, first_name="Bulk")
+    Customer.objects.update(first_name="Copied")
+
+    written = history_record_rows(
+        Customer, ids=[c.pk for c in customers[:2]], user_id=staff_user.pk, reason="import"
+    )
+
+    assert written == 2
+    rows = Customer.history.filter(history_change_reason="import").order_by("id")
+    assert [(r.id, r.first_name, r.history_type, r.history_user_id) for r in rows] == [
+        (c.pk, "Copied", "~", staff_user.pk) for c in customers[:2]
+    ]
