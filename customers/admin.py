@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator
+from config.admin import EstimatedCountPaginator, PeriodChangeList
 from customers import admin_actions
 from customers.admin_views import customer_import_view
 from customers.models import Address, Channel, Customer
@@ -302,6 +302,9 @@ class CustomerAdmin(SimpleHistoryAdmin):
     @admin.display(description="name")
     def name(self, customer):
         return customer.name
+
+    def get_changelist(self, request, **kwargs):
+        return PeriodChangeList
 
     @admin.display(description="orders")
     def orders_link(self, customer):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator
+from config.admin import EstimatedCountPaginator, PeriodChangeList
 from orders.models import Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOMER_OTHER_CHANNEL,
@@ -88,6 +88,9 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="customer e-mail", ordering="customer__email")
     def customer_email(self, order):
         return order.customer.email
+
+    def get_changelist(self, request, **kwargs):
+        return PeriodChangeList
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches (e-mails are stored lower-cased) keep the search on the indexes.

@@ -282,3 +282,26 @@ def test_channel_is_read_only_on_change(staff_client, customer):
 
     customer.refresh_from_db()
     assert customer.channel_id != other.pk
+
+
+def test_date_hierarchy_lists_periods_without_a_distinct_scan(
+    staff_client, django_assert_max_num_queries
+):
+    import datetime
+
+    from django.utils import timezone
+
+    for year in (2021, 2023):
+        CustomerFactory(created_at=timezone.make_aware(datetime.datetime(year, 5, 17)))
+
+    with django_assert_max_num_queries(11) as queries:
+        response = staff_client.get(CUSTOMERS)
+
+    assert not any("DISTINCT" in query["sql"] for query in queries.captured_queries)
+    html = response.content.decode()
+    for year in (2021, 2022, 2023):
+        assert f"?created_at__year={year}" in html
+    months = staff_client.get(CUSTOMERS, {"created_at__year": 2021}).content.decode()
+    assert "created_at__month=5" in months
+    days = staff_client.get(CUSTOMERS, {"created_at__year": 2021, "created_at__month": 5})
+    assert "created_at__day=17" in days.content.decode()
