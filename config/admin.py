@@ -9,8 +9,8 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-# Changelists count at most this many rows; past it the count is "at least" this.
-COUNT_CAP = 100_000
+# Changelists count at most this many matching rows; past it they show "more than" this.
+COUNT_CAP = 10_000
 
 
 class EstimatedCountPaginator(Paginator):
@@ -20,6 +20,13 @@ class EstimatedCountPaginator(Paginator):
     instant. Filtered or searched: an exact count up to COUNT_CAP rows, then COUNT_CAP + 1.
     """
 
+    # "exact", "estimate" (unfiltered, from the planner) or "more" (more than COUNT_CAP).
+    count_kind = "exact"
+
+    @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -28,8 +35,12 @@ class EstimatedCountPaginator(Paginator):
         if not queryset.query.where:
             estimate = _row_estimate(queryset)
             if estimate > COUNT_CAP:
+                self.count_kind = "estimate"
                 return estimate
-        return queryset.order_by()[: COUNT_CAP + 1].count()
+        count = queryset.order_by()[: COUNT_CAP + 1].count()
+        if count > COUNT_CAP:
+            self.count_kind = "more"
+        return count
 
 
 def _row_estimate(queryset: QuerySet) -> int:

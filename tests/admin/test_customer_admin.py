@@ -305,3 +305,15 @@ def test_date_hierarchy_lists_periods_without_a_distinct_scan(
     assert "created_at__month=5" in months
     days = staff_client.get(CUSTOMERS, {"created_at__year": 2021, "created_at__month": 5})
     assert "created_at__day=17" in days.content.decode()
+
+
+def test_counts_stop_at_the_cap(staff_client, monkeypatch):
+    from config import admin as config_admin
+
+    monkeypatch.setattr(config_admin, "COUNT_CAP", 3)
+    channel = ChannelFactory()
+    CustomerFactory.create_batch(5, channel=channel)
+
+    response = staff_client.get(CUSTOMERS, {"channel__id__exact": channel.pk})
+
+    assert "more than 3 customers" in " ".join(response.content.decode().split())
