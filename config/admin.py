@@ -70,8 +70,17 @@ class _PeriodsQuerySet(QuerySet):
     def dates(self, field_name, kind, order="ASC"):
         return self._periods(field_name, kind, as_datetime=False)
 
+    def aggregate(self, *args, **kwargs):
+        result = super().aggregate(*args, **kwargs)
+        # date_hierarchy asks for MIN and MAX first: keep them for _periods().
+        if set(kwargs) == {"first", "last"} and not args:
+            self._bounds = result
+        return result
+
     def _periods(self, field_name, kind, *, as_datetime):
-        bounds = self.order_by().aggregate(first=Min(field_name), last=Max(field_name))
+        bounds = getattr(self, "_bounds", None) or self.order_by().aggregate(
+            first=Min(field_name), last=Max(field_name)
+        )
         first, last = bounds["first"], bounds["last"]
         if first is None or last is None:
             return []
