@@ -427,10 +427,21 @@ class AddressAdmin(SimpleHistoryAdmin):
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]
     list_select_related = ["customer"]
     raw_id_fields = ["customer"]
-    search_fields = ["=customer__email", "=zipcode"]
+    search_fields = ["=customer__email"]
+    search_help_text = "The customer's e-mail or id."
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Exact matches only: both are indexed (e-mails are stored lower-cased).
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = Q(customer__email=term.lower())
+        if term.isdigit() and len(term) < 19:
+            query |= Q(customer_id=int(term))
+        return queryset.filter(query), False
 
     def save_model(self, request, obj, form, change):
         if change:
