@@ -142,3 +142,16 @@ def test_actions_apply_to_every_row_selected_across_pages(staff_client, customer
 
     assert response.status_code == 302
     assert set(_statuses().values()) == {"frozen"}
+
+
+def test_export_selected_as_csv_in_the_export_command_format(staff_client, customers):
+    exports = pytest.importorskip("customers.exports", reason="arrives with issue-6")
+
+    response = _run(staff_client, "customers_export_csv", customers[:2])
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == ",".join(exports.CSV_HEADER)
+    emails = {line.split(",")[exports.CSV_HEADER.index("email")] for line in lines[1:]}
+    assert emails == {"a@example.com", "b@example.com"}
