@@ -6,7 +6,7 @@ call these helpers right after, so staff still see who changed what and when.
 
 from collections.abc import Iterable
 
-from django.db import connections, models, router
+from django.db import connections, models
 from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -32,39 +32,35 @@ def queryset_update_with_history(queryset: QuerySet, **values) -> int:
     return count
 
 
-def history_record_rows(
-    model: type[models.Model],
+def history_record_queryset(
+    queryset: QuerySet,
     *,
-    ids: list[int],
     created: bool = False,
     user_id: int | None = None,
     reason: str = "",
 ) -> int:
-    """Copy the rows' current state into the model's history table in one INSERT ... SELECT.
+    """Copy the current state of the queryset's rows into their history table in one
+    INSERT ... SELECT; return the number of history rows written.
 
     For bulk paths (the import's COPY) where building model instances would cost more than
-    the write itself. Returns the number of history rows written.
+    the write itself; the rows never leave the database.
     """
-    if not ids:
-        return 0
-    historical = model.history.model
-    columns = [field.column for field in historical.tracked_fields]
-    table, history_table = model._meta.db_table, historical._meta.db_table
-    connection = connections[router.db_for_write(historical)]
+    historical = queryset.model.history.model
+    fields = historical.tracked_fields
+    connection = connections[queryset.db]
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        where, params = f"{quote(model._meta.pk.column)} = ANY(%s)", [list(ids)]
-    else:
-        where, params = f"{quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})", ids
-    names = ", ".join(quote(column) for column in columns)
-    sql = (
-        f"INSERT INTO {quote(history_table)} ({names}, history_date, history_change_reason, "
-        f"history_type, history_user_id) "
-        f"SELECT {names}, %s, %s, %s, %s FROM {quote(table)} WHERE {where}"
+    rows_sql, rows_params = (
+        queryset.order_by().values_list(*(f.attname for f in fields)).query.sql_with_params()
     )
-    history_type = "+" if created else "~"
+    names = ", ".join(quote(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(historical._meta.db_table)} ({names}, history_date, "
+        f"history_change_reason, history_type, history_user_id) "
+        f"SELECT rows.*, %s, %s, %s, %s FROM ({rows_sql}) rows"
+    )
+    params = [timezone.now(), reason or None, "+" if created else "~", user_id, *rows_params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), reason or None, history_type, user_id, *params])
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 

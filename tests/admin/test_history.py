@@ -110,13 +110,15 @@ def test_password_is_not_kept_in_history():
 
 
 def test_rows_written_in_bulk_are_recorded_set_based(staff_user):
-    from config.history import history_record_rows
+    from config.history import history_record_queryset
 
     customers = CustomerFactory.create_batch(3, first_name="Bulk")
     Customer.objects.update(first_name="Copied")
 
-    written = history_record_rows(
-        Customer, ids=[c.pk for c in customers[:2]], user_id=staff_user.pk, reason="import"
+    written = history_record_queryset(
+        Customer.objects.filter(pk__in=[c.pk for c in customers[:2]]),
+        user_id=staff_user.pk,
+        reason="import",
     )
 
     assert written == 2
