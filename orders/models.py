@@ -54,6 +54,8 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "-placed_at"], name="order_customer_recent_idx"),
             models.Index(fields=["placed_at"], name="order_placed_at_idx"),
+            # The order list's sort (newest first, id breaking ties) read straight off an index.
+            models.Index(fields=["-placed_at", "-id"], name="order_recent_idx"),
             models.Index(fields=["status"], name="order_status_idx"),
             models.Index(fields=["total"], name="order_total_idx"),
         ]
