@@ -1,13 +1,39 @@
-from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+"""The customer admin: the staff's daily tool, validated and saved by the API's services.
 
+Forms validate with customers.validation (the API's checks) and every save calls a service, so
+a save here and a PUT in the API cannot disagree. Lists avoid full COUNTs and N+1 queries and
+search through indexes only, so they stay quick with a million customers.
+"""
+
+import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.forms.models import construct_instance
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from config.admin import EstimatedCountPaginator, PeriodChangeList
+from customers import admin_actions
+from customers.admin_views import customer_import_view
 from customers.models import Address, Channel, Customer
-from customers.services import channel_update, customer_update
-from customers.validation import country_normalize, email_normalize
+from customers.services import (
+    address_create,
+    address_delete,
+    address_update,
+    channel_update,
+    customer_create,
+    customer_update,
+)
+from customers.validation import address_clean, customer_clean
+from groups.admin import MembershipInline
+from groups.models import UserCustomerGroup, UserGroup
+from groups.services import membership_create, membership_delete, membership_update
 
 ADDRESS_FIELDS = [
-    "customer",
     "first_name",
     "last_name",
     "company",
@@ -51,6 +77,34 @@ CUSTOMER_FIELDS = [
     "attributes",
     "extra_field",
 ]
+# Below this length a trigram index cannot narrow a contains-search, so match prefixes instead.
+TRIGRAM_MIN_LENGTH = 3
+TRIGRAM_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "identification")
+
+
+def _form_errors_add(form: forms.ModelForm, error: ValidationError) -> None:
+    """Attach a service ValidationError to the form's fields (or the form when unknown)."""
+    for name, messages_ in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+def _validated_copy(form: forms.ModelForm, check) -> None:
+    """Run the service's check on a copy of the instance carrying the form's values."""
+    candidate = construct_instance(form, copy.copy(form.instance), fields=form._meta.fields)
+    try:
+        check(candidate)
+    except ValidationError as error:
+        _form_errors_add(form, error)
+
+
+def _address_check(candidate: Address) -> None:
+    """address_clean, minus the customer a new customer's inline address does not have yet."""
+    try:
+        address_clean(candidate)
+    except ValidationError as error:
+        errors = {name: msgs for name, msgs in error.message_dict.items() if name != "customer"}
+        if errors:
+            raise ValidationError(errors) from None
 
 
 class AddressInlineForm(forms.ModelForm):
@@ -58,8 +112,17 @@ class AddressInlineForm(forms.ModelForm):
         model = Address
         fields = ADDRESS_FIELDS
 
-    def clean_country(self):
-        return country_normalize(self.cleaned_data.get("country", ""))
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and self.has_changed():
+            _validated_copy(self, _address_check)
+            if "country" in cleaned and not self.errors:
+                cleaned["country"] = cleaned["country"].strip().upper()
+        return cleaned
+
+    def validate_unique(self):
+        # Setting is_default/is_billing moves the flag (address services): not a conflict.
+        return
 
 
 class AddressInline(admin.StackedInline):
@@ -81,53 +144,266 @@ class CustomerAdminForm(forms.ModelForm):
         model = Customer
         fields = CUSTOMER_FIELDS
 
-    def clean_email(self):
-        return email_normalize(self.cleaned_data.get("email", ""))
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        _validated_copy(self, self._check)
+        return cleaned
 
-    def clean_username(self):
-        return (self.cleaned_data.get("username") or "").strip() or None
+    def _check(self, candidate: Customer) -> None:
+        customer_clean(candidate)
+        self.cleaned_data["email"] = candidate.email
+        self.cleaned_data["username"] = candidate.username
 
-    def clean_channel(self):
-        channel = self.cleaned_data["channel"]
-        if self.instance.pk and channel != self.instance.channel:
-            raise ValidationError("The channel of a customer cannot change.")
-        return channel
+    def validate_unique(self):
+        # customer_clean already checked e-mail and username with the API's messages.
+        return
+
+
+class GroupListFilter(admin.SimpleListFilter):
+    title = "group"
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        return list(UserGroup.objects.order_by("code").values_list("pk", "code"))
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        members = UserCustomerGroup.objects.filter(customer=OuterRef("pk"), group_id=self.value())
+        return queryset.filter(Exists(members))
+
+
+class HasOrdersListFilter(admin.SimpleListFilter):
+    title = "has orders"
+    parameter_name = "has_orders"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(orders_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(orders_count=0)
+        return queryset
+
+
+def customer_search_q(term: str) -> Q:
+    """One word of a search, as lookups PostgreSQL serves from indexes.
+
+    E-mails are stored lower-cased with a pattern-ops btree (exact and prefix); names, e-mail,
+    phone and identification have trigram indexes on upper(column) (icontains); erp_code and
+    the id match exactly.
+    """
+    if "@" in term:
+        return Q(email__startswith=term.lower())
+    lookup = "icontains" if len(term) >= TRIGRAM_MIN_LENGTH else "istartswith"
+    query = Q()
+    for name in TRIGRAM_SEARCH_FIELDS:
+        query |= Q(**{f"{name}__{lookup}": term})
+    query |= Q(erp_code=term)
+    if term.isdigit() and len(term) < 19:
+        query |= Q(pk=int(term))
+    return query
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(SimpleHistoryAdmin):
     form = CustomerAdminForm
     list_display = [
         "email",
-        "first_name",
-        "last_name",
+        "name",
         "channel",
         "status",
         "orders_count",
         "total_spent",
         "last_order_at",
     ]
-    list_filter = ["channel", "status", "gender", "user_type", "email_allowed", "sms_allowed"]
+    list_filter = [
+        "channel",
+        "status",
+        "gender",
+        "user_type",
+        "email_allowed",
+        "sms_allowed",
+        "call_allowed",
+        GroupListFilter,
+        HasOrdersListFilter,
+    ]
     list_select_related = ["channel"]
-    search_fields = ["=email", "first_name", "last_name", "=phone", "=identification", "=erp_code"]
+    search_fields = ["email", "first_name", "last_name", "phone", "identification", "=erp_code"]
+    search_help_text = (
+        "Name, e-mail (or its beginning), phone, identification, ERP code or customer id."
+    )
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
     date_hierarchy = "created_at"
     ordering = ["-id"]
-    inlines = [AddressInline]
+    inlines = [AddressInline, MembershipInline]
+    actions = admin_actions.CUSTOMER_ACTIONS
+    fieldsets = [
+        (None, {"fields": ["channel", "email", "username", "status", "user_type"]}),
+        (
+            "Person",
+            {
+                "fields": [
+                    ("first_name", "last_name"),
+                    "company",
+                    ("phone", "phone_secondary"),
+                    "identification",
+                    ("gender", "date_of_birth"),
+                    "note",
+                ]
+            },
+        ),
+        ("Consents", {"fields": [("email_allowed", "sms_allowed", "call_allowed")]}),
+        (
+            "Commerce",
+            {
+                "fields": [
+                    "discount_percent",
+                    "preferred_shipping_method",
+                    ("erp_code", "channel_code"),
+                    "date_joined",
+                    "attributes",
+                    "extra_field",
+                ]
+            },
+        ),
+        (
+            "Statistics",
+            {
+                "fields": [
+                    ("orders_count", "total_spent", "total_spent_currency"),
+                    ("first_order_at", "last_order_at"),
+                    "last_order_link",
+                    "orders_link",
+                    ("last_login_at", "created_at", "updated_at"),
+                ]
+            },
+        ),
+    ]
     readonly_fields = [
         "orders_count",
         "total_spent",
         "total_spent_currency",
         "first_order_at",
         "last_order_at",
-        "last_order",
+        "last_order_link",
+        "orders_link",
         "last_login_at",
         "created_at",
         "updated_at",
     ]
 
+    @admin.display(description="name")
+    def name(self, customer):
+        return customer.name
+
+    def get_changelist(self, request, **kwargs):
+        return PeriodChangeList
+
+    @admin.display(description="orders")
+    def orders_link(self, customer):
+        if customer.pk is None:
+            return "-"
+        url = reverse("admin:orders_order_changelist") + f"?customer__id__exact={customer.pk}"
+        return format_html(
+            '<a href="{}">All orders of this customer ({})</a>', url, customer.orders_count
+        )
+
+    @admin.display(description="last order")
+    def last_order_link(self, customer):
+        if customer.last_order_id is None:
+            return "-"
+        url = reverse("admin:orders_order_change", args=[customer.last_order_id])
+        return format_html('<a href="{}">Order #{}</a>', url, customer.last_order_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        terms = search_term.split()
+        if not terms:
+            return queryset, False
+        query = Q()
+        for term in terms:
+            query &= customer_search_q(term)
+        return queryset.filter(query), False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        return [*fields, "channel"] if obj is not None else fields
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(customer_import_view)
+        return [path("import/", view, name="customers_customer_import"), *super().get_urls()]
+
     def save_model(self, request, obj, form, change):
-        customer_update(customer=obj, data={})
+        if change:
+            # The form already wrote its values on obj; the service validates and saves.
+            form.instance = customer_update(customer=obj, data={})
+        else:
+            data = {name: form.cleaned_data[name] for name in form.cleaned_data}
+            channel = data.pop("channel")
+            form.instance = customer_create(channel=channel, data=data)
+            obj.pk = form.instance.pk
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        customer = form.instance
+        if formset.model is Address:
+            _addresses_save(customer, formset, instances)
+        elif formset.model is UserCustomerGroup:
+            _memberships_save(customer, formset, instances)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        from customers.services import customer_delete
+
+        customer_delete(customer=obj)
+
+    def message_user_errors(self, request, failures: dict[str, list[str]]) -> None:
+        """Report customers an action could not change, one line each."""
+        for email, errors in list(failures.items())[:20]:
+            self.message_user(request, f"{email}: {' '.join(errors)}", messages.ERROR)
+
+
+def _address_data(address: Address) -> dict:
+    """The address's fields; an unticked default flag is left to address_create's rule."""
+    data = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+    if not data["is_default"]:
+        del data["is_default"]
+    return data
+
+
+def _addresses_save(customer: Customer, formset, instances) -> None:
+    for address in formset.deleted_objects:
+        address_delete(address=address)
+    for address in instances:
+        if address.pk is None:
+            address_create(customer=customer, data=_address_data(address))
+        else:
+            address_update(address=address, data={})
+
+
+def _memberships_save(customer: Customer, formset, instances) -> None:
+    for membership in formset.deleted_objects:
+        membership_delete(membership=membership)
+    for membership in instances:
+        if membership.pk is None:
+            membership_create(
+                customer=customer,
+                group_code=membership.group.code,
+                subscribed=membership.subscribed,
+                attributes=membership.attributes,
+            )
+        else:
+            membership_update(
+                membership=membership,
+                data={"subscribed": membership.subscribed, "attributes": membership.attributes},
+            )
 
 
 @admin.register(Channel)
@@ -145,9 +421,38 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(SimpleHistoryAdmin):
+    form = AddressInlineForm
+    fields = ["customer", *ADDRESS_FIELDS]
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]
     list_select_related = ["customer"]
     raw_id_fields = ["customer"]
-    search_fields = ["customer__email", "city", "zipcode"]
+    search_fields = ["=customer__email"]
+    search_help_text = "The customer's e-mail or id."
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Exact matches only: both are indexed (e-mails are stored lower-cased).
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = Q(customer__email=term.lower())
+        if term.isdigit() and len(term) < 19:
+            query |= Q(customer_id=int(term))
+        return queryset.filter(query), False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            form.instance = address_update(address=obj, data={})
+        else:
+            form.instance = address_create(customer=obj.customer, data=_address_data(obj))
+            obj.pk = form.instance.pk
+
+    def delete_model(self, request, obj):
+        address_delete(address=obj)
+
+    def delete_queryset(self, request, queryset):
+        for address in queryset:
+            address_delete(address=address)

@@ -3,11 +3,21 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 NAME_LENGTH = 255
 PHONE_LENGTH = 128
 CODE_LENGTH = 64
 EMAIL_LENGTH = 254
+HISTORY_EXCLUDED_FIELDS = [
+    "password",
+    "orders_count",
+    "total_spent",
+    "total_spent_currency",
+    "first_order_at",
+    "last_order_at",
+    "last_order",
+]
 
 
 class TimeStampedModel(models.Model):
@@ -112,6 +122,9 @@ class Customer(TimeStampedModel):
         editable=False,
     )
 
+    # Who changed what and when; the password hash and the order statistics stay out of it.
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -207,8 +220,11 @@ class Address(TimeStampedModel):
     is_default = models.BooleanField(default=False)
     is_billing = models.BooleanField(default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"],

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from config.history import queryset_update_with_history
 from customers.models import Address, Channel, Customer
 from customers.validation import (
     CHANNEL_IMMUTABLE,
@@ -266,7 +267,9 @@ def customer_anonymize(*, customer: Customer) -> Customer:
         for f in Address._meta.concrete_fields
         if f.get_internal_type() == "CharField" and f.name not in ADDRESS_KEPT_FIELDS
     }
-    Address.objects.filter(customer=customer).update(**erased, updated_at=timezone.now())
+    queryset_update_with_history(
+        Address.objects.filter(customer=customer), **erased, updated_at=timezone.now()
+    )
     return customer
 
 
@@ -282,9 +285,9 @@ def _clear_flags_for(address: Address) -> None:
     """Clear the default/billing flag of the customer's other addresses before setting it."""
     others = Address.objects.filter(customer_id=address.customer_id).exclude(pk=address.pk)
     if address.is_default:
-        others.filter(is_default=True).update(is_default=False)
+        queryset_update_with_history(others.filter(is_default=True), is_default=False)
     if address.is_billing:
-        others.filter(is_billing=True).update(is_billing=False)
+        queryset_update_with_history(others.filter(is_billing=True), is_billing=False)
 
 
 def _save_address(address: Address) -> Address:
@@ -321,7 +324,7 @@ def address_delete(*, address: Address) -> None:
     if was_default:
         successor = Address.objects.filter(customer_id=customer_id).order_by("-created_at").first()
         if successor is not None:
-            Address.objects.filter(pk=successor.pk).update(is_default=True)
+            queryset_update_with_history(Address.objects.filter(pk=successor.pk), is_default=True)
 
 
 @transaction.atomic

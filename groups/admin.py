@@ -4,7 +4,9 @@ from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import router
+from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import EstimatedCountPaginator
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
 from groups.services import group_create, group_delete, group_parent_check, group_update
@@ -87,13 +89,15 @@ class UserGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserCustomerGroup)
-class UserCustomerGroupAdmin(admin.ModelAdmin):
+class UserCustomerGroupAdmin(SimpleHistoryAdmin):
     list_display = ["id", "customer", "group", "subscribed", "created_at"]
     list_filter = ["subscribed"]
     list_select_related = ["customer", "group"]
     raw_id_fields = ["customer", "group"]
-    search_fields = ["group__code", "customer__email"]
+    search_fields = ["=group__code", "=customer__email"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
 
 
 class MembershipInline(admin.TabularInline):

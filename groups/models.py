@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from customers.models import CODE_LENGTH, NAME_LENGTH, Customer, TimeStampedModel
 
@@ -49,6 +50,8 @@ class UserCustomerGroup(TimeStampedModel):
     group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="memberships")
     subscribed = models.BooleanField(default=True)
     attributes = models.JSONField(default=dict, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]

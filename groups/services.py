@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from config.history import history_record
 from customers.models import Customer
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_ancestors
@@ -50,10 +51,12 @@ def customer_groups_set(*, customer: Customer, codes: Iterable[str]) -> None:
         memberships.filter(group_id__in=current - wanted_ids).delete()
     if wanted_ids - current:
         # ignore_conflicts: a concurrent request adding the same membership is not an error here.
+        added = wanted_ids - current
         UserCustomerGroup.objects.bulk_create(
-            [UserCustomerGroup(customer=customer, group_id=pk) for pk in wanted_ids - current],
+            [UserCustomerGroup(customer=customer, group_id=pk) for pk in added],
             ignore_conflicts=True,
         )
+        history_record(objects=memberships.filter(group_id__in=added), created=True)
 
 
 def _resolve_parent(code: str | None) -> UserGroup | None:

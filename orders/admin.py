@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import EstimatedCountPaginator, PeriodChangeList
 from orders.models import Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOMER_OTHER_CHANNEL,
@@ -76,6 +78,8 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["channel", "customer"]
     list_filter = ["channel", "status"]
     date_hierarchy = "placed_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     raw_id_fields = ["customer"]
     search_fields = ["number", "customer__email"]
     readonly_fields = ["created_at", "updated_at"]
@@ -84,6 +88,9 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="customer e-mail", ordering="customer__email")
     def customer_email(self, order):
         return order.customer.email
+
+    def get_changelist(self, request, **kwargs):
+        return PeriodChangeList
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches (e-mails are stored lower-cased) keep the search on the indexes.
@@ -109,8 +116,10 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderCustomData)
-class OrderCustomDataAdmin(admin.ModelAdmin):
+class OrderCustomDataAdmin(SimpleHistoryAdmin):
     list_display = ["name", "value", "order", "item", "updated_at"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ["order", "item"]
     raw_id_fields = ["order", "item"]
     search_fields = ["=name", "=order__number"]

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from customers.models import CODE_LENGTH, NAME_LENGTH, Channel, Customer, TimeStampedModel
 
@@ -53,6 +54,8 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "-placed_at"], name="order_customer_recent_idx"),
             models.Index(fields=["placed_at"], name="order_placed_at_idx"),
+            # The order list's sort (newest first, id breaking ties) read straight off an index.
+            models.Index(fields=["-placed_at", "-id"], name="order_recent_idx"),
             models.Index(fields=["status"], name="order_status_idx"),
             models.Index(fields=["total"], name="order_total_idx"),
         ]
@@ -93,6 +96,8 @@ class OrderCustomData(TimeStampedModel):
     )
     name = models.CharField(max_length=100)
     value = models.CharField(max_length=1000)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]

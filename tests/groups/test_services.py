@@ -65,8 +65,9 @@ def test_groups_set_query_count_does_not_grow_with_groups(django_assert_num_quer
     UserCustomerGroupFactory(customer=customer, group=UserGroup.objects.get(code="g0"))
     UserCustomerGroupFactory(customer=customer, group=UserGroupFactory(code="old"))
 
-    # savepoint + groups + current + delete + insert + release
-    with django_assert_num_queries(6):
+    # savepoint + groups + current + (select + delete + history of the removed membership)
+    # + insert + (select + history of the added ones, in bulk) + release
+    with django_assert_num_queries(10):
         customer_groups_set(customer=customer, codes=codes)
 
     assert len(_codes(customer)) == 20

@@ -1,0 +1,71 @@
+"""Change history for writes that skip model signals (queryset.update, bulk_create).
+
+django-simple-history records every save() and delete() through signals; set-based writes
+call these helpers right after, so staff still see who changed what and when.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connections, models
+from django.db.models import QuerySet
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+def history_record(*, objects: Iterable[models.Model], created: bool = False) -> None:
+    """Write one historical row per object as it is now ("+" if created, else "~")."""
+    objects = list(objects)
+    if not objects:
+        return
+    # The user comes from the request (HistoryRequestMiddleware), as for a save().
+    type(objects[0]).history.bulk_history_create(objects, update=not created)
+
+
+def queryset_update_with_history(queryset: QuerySet, **values) -> int:
+    """Run queryset.update(**values) and record the new state of every updated row."""
+    ids = list(queryset.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    rows = queryset.model._default_manager.filter(pk__in=ids)
+    count = rows.update(**values)
+    history_record(objects=rows.order_by("pk"))
+    return count
+
+
+def history_record_queryset(
+    queryset: QuerySet,
+    *,
+    created: bool = False,
+    user_id: int | None = None,
+    reason: str = "",
+) -> int:
+    """Copy the current state of the queryset's rows into their history table in one
+    INSERT ... SELECT; return the number of history rows written.
+
+    For bulk paths (the import's COPY) where building model instances would cost more than
+    the write itself; the rows never leave the database.
+    """
+    historical = queryset.model.history.model
+    fields = historical.tracked_fields
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    rows_sql, rows_params = (
+        queryset.order_by().values_list(*(f.attname for f in fields)).query.sql_with_params()
+    )
+    names = ", ".join(quote(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(historical._meta.db_table)} ({names}, history_date, "
+        f"history_change_reason, history_type, history_user_id) "
+        f"SELECT rows.*, %s, %s, %s, %s FROM ({rows_sql}) rows"
+    )
+    params = [timezone.now(), reason or None, "+" if created else "~", user_id, *rows_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def history_user_id() -> int | None:
+    """The signed-in user of the current request (HistoryRequestMiddleware), if any."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None

@@ -1,0 +1,160 @@
+"""Bulk actions on the customer changelist; each one calls the API's services per customer."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+
+from customers.models import Customer
+from customers.services import customer_anonymize, customer_invite_send, customer_update
+from groups.models import UserCustomerGroup, UserGroup
+from groups.services import membership_create, membership_delete
+
+CONFIRM_TEMPLATE = "admin/customers/customer/action_confirm.html"
+# Confirmation pages name this many customers, then "and N more".
+LISTED = 20
+
+
+class GroupChoiceForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=UserGroup.objects.order_by("code"))
+
+
+def _confirm_page(modeladmin, request, queryset, *, title, form=None, warning=""):
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "form": form,
+        "warning": warning,
+        "action": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across", "0"),
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "customers": list(queryset.order_by("-id")[:LISTED]),
+        "count": queryset.count(),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+
+def _each(modeladmin, request, queryset, change, done: str) -> None:
+    """Apply change(customer) to every customer; report the count and any refused rows."""
+    changed, failures = 0, {}
+    for customer in queryset.select_related("channel").order_by("id").iterator(chunk_size=500):
+        try:
+            change(customer)
+        except ValidationError as error:
+            failures[customer.email] = error.messages
+        else:
+            changed += 1
+    modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
+    modeladmin.message_user_errors(request, failures)
+
+
+def _status_action(status: str, verb: str, done: str):
+    @admin.action(description=f"{verb.capitalize()} selected customers", permissions=["change"])
+    def action(modeladmin, request, queryset):
+        def change(customer):
+            if customer.status != status:
+                customer_update(customer=customer, data={"status": status})
+
+        _each(modeladmin, request, queryset, change, f"{{count}} customer(s) {done}.")
+
+    action.__name__ = f"customers_{verb}"
+    return action
+
+
+customers_activate = _status_action(Customer.Status.ACTIVE, "activate", "activated")
+customers_deactivate = _status_action(Customer.Status.INACTIVE, "deactivate", "deactivated")
+customers_freeze = _status_action(Customer.Status.FROZEN, "freeze", "frozen")
+
+
+@admin.action(description="Add selected customers to a group", permissions=["change"])
+def customers_group_add(modeladmin, request, queryset):
+    form = GroupChoiceForm(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        return _confirm_page(modeladmin, request, queryset, title="Add to group", form=form)
+    group = form.cleaned_data["group"]
+    members = set(
+        UserCustomerGroup.objects.filter(group=group, customer__in=queryset).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+    def change(customer):
+        if customer.pk not in members:
+            membership_create(customer=customer, group_code=group.code)
+
+    _each(modeladmin, request, queryset, change, f"{{count}} customer(s) in {group.code}.")
+    return None
+
+
+@admin.action(description="Remove selected customers from a group", permissions=["change"])
+def customers_group_remove(modeladmin, request, queryset):
+    form = GroupChoiceForm(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        return _confirm_page(modeladmin, request, queryset, title="Remove from group", form=form)
+    group = form.cleaned_data["group"]
+    memberships = UserCustomerGroup.objects.filter(group=group, customer__in=queryset)
+    removed = 0
+    for membership in memberships.select_related("group").order_by("id"):
+        membership_delete(membership=membership)
+        removed += 1
+    modeladmin.message_user(request, f"{removed} customer(s) removed from {group.code}.")
+    return None
+
+
+@admin.action(description="Send an invitation to selected customers", permissions=["change"])
+def customers_invite_send(modeladmin, request, queryset):
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        lambda customer: customer_invite_send(customer=customer),
+        "Invitation sent to {count} customer(s).",
+    )
+
+
+@admin.action(description="Anonymize selected customers", permissions=["change"])
+def customers_anonymize(modeladmin, request, queryset):
+    if "apply" not in request.POST:
+        warning = (
+            "Their names, e-mails, phones, notes and addresses are erased for good; "
+            "orders and statistics stay. This cannot be undone."
+        )
+        return _confirm_page(
+            modeladmin, request, queryset, title="Anonymize customers", warning=warning
+        )
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        lambda customer: customer_anonymize(customer=customer),
+        "{count} customer(s) anonymized.",
+    )
+    return None
+
+
+@admin.action(description="Export selected customers as CSV", permissions=["view"])
+def customers_export_csv(modeladmin, request, queryset):
+    from customers.exports import customers_export
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
+    customers_export(queryset=queryset.order_by("id"), fmt="csv", stream=response)
+    return response
+
+
+CUSTOMER_ACTIONS = [
+    customers_activate,
+    customers_deactivate,
+    customers_freeze,
+    customers_group_add,
+    customers_group_remove,
+    customers_invite_send,
+    customers_anonymize,
+    customers_export_csv,
+]
