@@ -37,6 +37,10 @@ RECENT_ORDERS = 5
 RECENT_ADDRESSES = 5
 ADDRESS_FIELDS = frozenset({"addresses", "default_address", "billing_address"})
 ADDRESS_EXPANSIONS = frozenset({"recent_addresses", "phones"})
+# Prefetched relations land in plain lists: a prefetch into `customer.addresses.all()` clones
+# a queryset for every row of the page, which costs more than the query itself.
+ADDRESSES_ATTR = "address_list"
+MEMBERSHIPS_ATTR = "membership_list"
 
 
 def _wants(fields: set[str] | None, names) -> bool:
@@ -58,7 +62,7 @@ def _memberships_prefetch(*, expanded: bool) -> Prefetch:
         memberships = UserCustomerGroup.objects.select_related("group__parent").annotate(
             group_member_count=Coalesce(Subquery(member_count), 0)
         )
-    return Prefetch("memberships", queryset=memberships)
+    return Prefetch("memberships", queryset=memberships, to_attr=MEMBERSHIPS_ATTR)
 
 
 def _recent_orders_prefetch() -> Prefetch:
@@ -71,6 +75,20 @@ def _recent_orders_prefetch() -> Prefetch:
     return Prefetch("orders", queryset=recent, to_attr="recent_orders")
 
 
+def customer_addresses(customer: Customer) -> list:
+    """Return the customer's addresses: the page's prefetched list, or one query."""
+    prefetched = getattr(customer, ADDRESSES_ATTR, None)
+    return prefetched if prefetched is not None else list(customer.addresses.all())
+
+
+def customer_memberships(customer: Customer) -> list:
+    """Return the customer's memberships with groups: the prefetched list, or one query."""
+    prefetched = getattr(customer, MEMBERSHIPS_ATTR, None)
+    if prefetched is not None:
+        return prefetched
+    return list(customer.memberships.select_related("group"))
+
+
 def customer_list_for_api(
     *, user, fields: set[str] | None = None, expand: Iterable[str] = ()
 ) -> QuerySet[Customer]:
@@ -81,7 +99,7 @@ def customer_list_for_api(
     expand = set(expand)
     customers = customer_list(user=user)
     if _wants(fields, ADDRESS_FIELDS) or expand & ADDRESS_EXPANSIONS:
-        customers = customers.prefetch_related("addresses")
+        customers = customers.prefetch_related(Prefetch("addresses", to_attr=ADDRESSES_ATTR))
     if _wants(fields, {"groups"}) or "memberships" in expand:
         customers = customers.prefetch_related(
             _memberships_prefetch(expanded="memberships" in expand)
