@@ -2,8 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, QuerySet
 
 from customers.models import Channel, Customer
 
@@ -50,19 +49,28 @@ def _wants(fields: set[str] | None, names) -> bool:
 def _memberships_prefetch(*, expanded: bool) -> Prefetch:
     from groups.models import UserCustomerGroup
 
-    memberships = UserCustomerGroup.objects.select_related("group")
-    if expanded:
-        member_count = (
-            UserCustomerGroup.objects.filter(group_id=OuterRef("group_id"))
-            .order_by()
-            .values("group_id")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        memberships = UserCustomerGroup.objects.select_related("group__parent").annotate(
-            group_member_count=Coalesce(Subquery(member_count), 0)
-        )
+    related = "group__parent" if expanded else "group"
+    memberships = UserCustomerGroup.objects.select_related(related)
     return Prefetch("memberships", queryset=memberships, to_attr=MEMBERSHIPS_ATTR)
+
+
+def group_member_counts(*, group_ids: Iterable[int]) -> dict[int, int]:
+    """Return {group id: members} for the groups, in one query.
+
+    Each group is counted once per page, not once per membership row that shows it.
+    """
+    from groups.models import UserCustomerGroup
+
+    group_ids = set(group_ids)
+    if not group_ids:
+        return {}
+    counted = (
+        UserCustomerGroup.objects.filter(group_id__in=group_ids)
+        .order_by()
+        .values_list("group_id")
+        .annotate(n=Count("*"))
+    )
+    return dict.fromkeys(group_ids, 0) | dict(counted)
 
 
 def _recent_orders_prefetch() -> Prefetch:

@@ -16,6 +16,7 @@ from customers.selectors import (
     channel_list,
     customer_addresses,
     customer_memberships,
+    group_member_counts,
 )
 from customers.validation import (
     CHANNEL_IMMUTABLE,
@@ -368,7 +369,22 @@ class CustomerSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     @extend_schema_field(CustomerMembershipExpandedSerializer(many=True))
     def get_memberships(self, customer):
         memberships = sorted(customer_memberships(customer), key=lambda m: m.group.code)
+        counts = self._group_member_counts
+        if any(membership.group_id not in counts for membership in memberships):
+            counts.update(group_member_counts(group_ids=self._page_group_ids(customer)))
+        for membership in memberships:
+            membership.group_member_count = counts[membership.group_id]
         return self._memberships_serializer.to_representation(memberships)
+
+    @cached_property
+    def _group_member_counts(self) -> dict[int, int]:
+        return {}
+
+    def _page_group_ids(self, customer) -> set[int]:
+        """The groups of every customer on the page (a list) or of this one customer."""
+        page = getattr(self.parent, "instance", None)
+        customers = page if isinstance(page, list) and customer in page else [customer]
+        return {m.group_id for each in customers for m in customer_memberships(each)}
 
 
 def expand_parse(raw: str | None) -> set[str]:

@@ -1,5 +1,6 @@
 import django_filters
 
+from customers.api.filters import DayFilter
 from orders.models import Order, OrderStatus
 
 
@@ -21,6 +22,7 @@ class OrderFilterSet(django_filters.FilterSet):
         field_name="status", choices=OrderStatus.choices, widget=django_filters.widgets.CSVWidget
     )
     email = django_filters.CharFilter(field_name="customer__email", method="filter_email")
+    placed_at__date = DayFilter(field_name="placed_at", help_text="Placed on this day (UTC).")
 
     class Meta:
         model = Order
