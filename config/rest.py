@@ -51,7 +51,7 @@ class FastJSONRenderer(JSONRenderer):
         return body
 
 
-def _planner_estimate(queryset) -> int | None:
+def planner_estimate(queryset) -> int | None:
     """PostgreSQL's estimate of the rows a queryset matches: the table's row count kept by
     VACUUM/ANALYZE when unfiltered, else the planner's row estimate (no rows are read)."""
     with connections[queryset.db].cursor() as cursor:
@@ -90,9 +90,10 @@ class PagePagination(BasePagination):
     page_size = 50
     max_page_size = 200
     cursor_param = "since_id"
-    # Totals up to this many rows are exact; above it, on PostgreSQL, `count` is the planner's
-    # estimate, since an exact count reads every matching row (28 ms for a million).
-    exact_count_limit = 10_000
+    # On PostgreSQL an exact count reads every matching row (28 ms for a million): rows are
+    # counted up to `exact_count_limit`, and a larger total is the planner's estimate (never
+    # below the rows seen). A last page's total is always exact.
+    exact_count_limit = 1_000
     # From this offset on, the page's ids are found first (an index-only scan) and only those
     # rows are read, instead of reading and discarding every row before the page.
     deferred_offset = 1_000
@@ -124,7 +125,8 @@ class PagePagination(BasePagination):
         rows = rows[: self.per_page]
         if not rows and self.page > 1:
             raise exceptions.NotFound(PAGE_OUT_OF_RANGE)
-        self.count = max(self.count, offset + len(rows) + self.has_next)
+        seen = offset + len(rows)
+        self.count = max(self.count, seen + 1) if self.has_next else seen
         self.last_page = max(self.page, -(-self.count // self.per_page))
         return rows
 
@@ -142,7 +144,7 @@ class PagePagination(BasePagination):
         counted = queryset.order_by().values("pk")[: limit + 1].count()
         if counted <= limit:
             return counted, True
-        estimate = _planner_estimate(queryset)
+        estimate = planner_estimate(queryset)
         if estimate is None:
             return queryset.count(), True
         return max(estimate, counted), False

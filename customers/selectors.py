@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 
 from customers.models import Channel, Customer
@@ -55,22 +56,61 @@ def _memberships_prefetch(*, expanded: bool) -> Prefetch:
 
 
 def group_member_counts(*, group_ids: Iterable[int]) -> dict[int, int]:
-    """Return {group id: members} for the groups, in one query.
+    """Return {group id: members} for the groups, each counted once per page.
 
-    Each group is counted once per page, not once per membership row that shows it.
+    Like list totals: on PostgreSQL members are counted up to PagePagination's
+    exact_count_limit, and a larger group gets the planner's estimate (never below that).
     """
+    from config.rest import PagePagination
     from groups.models import UserCustomerGroup
 
-    group_ids = set(group_ids)
+    group_ids = sorted(set(group_ids))
     if not group_ids:
         return {}
-    counted = (
-        UserCustomerGroup.objects.filter(group_id__in=group_ids)
-        .order_by()
-        .values_list("group_id")
-        .annotate(n=Count("*"))
-    )
-    return dict.fromkeys(group_ids, 0) | dict(counted)
+    if connection.vendor != "postgresql":
+        counted = (
+            UserCustomerGroup.objects.filter(group_id__in=group_ids)
+            .order_by()
+            .values_list("group_id")
+            .annotate(n=Count("*"))
+        )
+        return dict.fromkeys(group_ids, 0) | dict(counted)
+    limit = PagePagination.exact_count_limit
+    table = connection.ops.quote_name(UserCustomerGroup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.id, (SELECT count(*) FROM (SELECT 1 FROM {table} m"
+            " WHERE m.group_id = g.id LIMIT %s) capped)"
+            " FROM unnest(%s::bigint[]) AS g(id)",
+            [limit + 1, group_ids],
+        )
+        counts = dict(cursor.fetchall())
+    if any(count > limit for count in counts.values()):
+        estimates = _membership_estimates()
+        for group_id, count in counts.items():
+            if count > limit:
+                counts[group_id] = max(count, estimates.get(group_id, 0))
+    return counts
+
+
+def _membership_estimates() -> dict[int, int]:
+    """{group id: estimated members} for the groups common enough to be in pg_stats."""
+    from groups.models import UserCustomerGroup
+
+    table = UserCustomerGroup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_vals::text::bigint[], s.most_common_freqs, c.reltuples"
+            " FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename"
+            " WHERE s.schemaname = current_schema() AND s.tablename = %s"
+            " AND s.attname = 'group_id' AND c.relnamespace = to_regnamespace(current_schema())",
+            [table],
+        )
+        row = cursor.fetchone()
+    if not row or row[0] is None or row[2] <= 0:
+        return {}
+    values, frequencies, total = row
+    return {value: round(freq * total) for value, freq in zip(values, frequencies, strict=True)}
 
 
 def _recent_orders_prefetch() -> Prefetch:
