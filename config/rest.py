@@ -3,6 +3,7 @@
 Nothing here may import rest_framework.views: DRF imports this module while loading it.
 """
 
+import copy
 import json
 from collections import OrderedDict
 from operator import attrgetter
@@ -278,6 +279,23 @@ class SparseFieldsMixin(serializers.Serializer):
             raise exceptions.ValidationError({"fields": [message]})
         for name in set(self.fields) - wanted:
             self.fields.pop(name)
+
+
+class CachedFieldsMixin:
+    """ModelSerializer.get_fields() built once per class, then deep-copied per serializer.
+
+    Building fields from the model (labels, validators, kwargs) costs milliseconds per
+    request; a deep copy is what DRF already does for declared fields.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        template = cls.__dict__.get("_fields_template")
+        if template is None:
+            fields = super().get_fields()
+            cls._fields_template = copy.deepcopy(fields)
+            return fields
+        return copy.deepcopy(template)
 
 
 class FastRepresentationMixin:

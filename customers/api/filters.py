@@ -90,7 +90,22 @@ def _day_end(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-class CustomerFilterSet(filters.FilterSet):
+class GivenFiltersMixin:
+    """Builds only the filters the request names (a filter given no value filters nothing).
+
+    A FilterSet deep-copies every declared filter and builds a form field for each on every
+    request: for the customer list's ~90 filters that is milliseconds before any query.
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            self.base_filters = {
+                name: value for name, value in type(self).base_filters.items() if name in data
+            }
+        super().__init__(data, *args, **kwargs)
+
+
+class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
     id__in = NumberInFilter(field_name="id", lookup_expr="in", help_text="Comma-separated ids.")
     email = filters.CharFilter(method="filter_email", help_text="Exact e-mail (any case).")
     email__startswith = filters.CharFilter(

@@ -5,6 +5,7 @@ from rest_framework import exceptions, permissions, serializers
 
 from config.rest import (
     UNKNOWN_FIELDS,
+    CachedFieldsMixin,
     FastRepresentationMixin,
     SparseFieldsMixin,
     requested_fields,
@@ -54,7 +55,7 @@ EXPAND_HELP = "Only present with ?expand={name}."
 
 
 class CustomerAddressSerializer(
-    FastRepresentationMixin, SparseFieldsMixin, serializers.ModelSerializer
+    FastRepresentationMixin, CachedFieldsMixin, SparseFieldsMixin, serializers.ModelSerializer
 ):
     country = serializers.CharField(
         max_length=2,
@@ -204,7 +205,7 @@ CUSTOMER_FIELDS = [
 WRITE_ONLY_FIELDS = ["password", "send_email_invite"]
 
 
-class CustomerSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers.ModelSerializer):
     """A customer. `fields=` keeps a subset; `expand=` adds the expansions at the end."""
 
     channel = serializers.SlugRelatedField(

@@ -1,6 +1,6 @@
 import django_filters
 
-from customers.api.filters import DayFilter
+from customers.api.filters import DayFilter, GivenFiltersMixin
 from orders.models import Order, OrderStatus
 
 
@@ -12,7 +12,7 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     pass
 
 
-class OrderFilterSet(django_filters.FilterSet):
+class OrderFilterSet(GivenFiltersMixin, django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel__code")
     channel__in = CharInFilter(field_name="channel__code", lookup_expr="in")
     customer = django_filters.NumberFilter(field_name="customer_id")
