@@ -85,12 +85,19 @@ def api_token() -> str:
     return out.getvalue().strip().splitlines()[-1].strip()
 
 
-def pick_parameters() -> dict:
-    """Choose realistic filter values from the data, so every read returns rows."""
+def pick_parameters(customers: int) -> dict:
+    """Choose realistic filter values from the data, so every read returns rows.
+
+    They come from the seeded customer in the middle (by id), the same on every run: rows
+    written by earlier runs come after it.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT min(id), max(id) FROM customers_customer")
-        low, high = cursor.fetchone()
-        middle = low + (high - low) // 2
+        cursor.execute("SELECT max(id) FROM customers_customer")
+        high = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT id FROM customers_customer ORDER BY id OFFSET %s LIMIT 1", [customers // 2]
+        )
+        middle = cursor.fetchone()[0]
         cursor.execute(
             "SELECT c.id, c.email, c.identification, c.created_at::date, c.first_name"
             " FROM customers_customer c JOIN customers_channel ch ON ch.id = c.channel_id"
@@ -462,7 +469,7 @@ def main() -> None:
 
     prepare(args.customers)
     token = api_token()
-    params = pick_parameters()
+    params = pick_parameters(args.customers)
     total = Customer.objects.count()
     connection.close()  # the bench process holds no connection while timing
     port = free_port()
