@@ -47,6 +47,7 @@ TABLES = (
     "groups_usercustomergroup",
     "orders_order",
     "orders_orderitem",
+    "orders_ordercustomdata",
 )
 EXPAND = "recent_orders,recent_addresses,phones,memberships"
 CUSTOMER_COLUMNS = "c.*, ch.code AS channel"
