@@ -26,6 +26,12 @@ run: migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py prepare_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Production server: gunicorn gthread workers (config/gunicorn.py) with psycopg pooling.
+# Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL); see the README.
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	PORT=$(PORT) DB_POOL=$${DB_POOL:-1} $(BIN)/gunicorn config.wsgi --config python:config.gunicorn
+
 test: install
 	$(BIN)/pytest
 

@@ -2,8 +2,8 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet
 
 from customers.models import Channel, Customer
 
@@ -37,40 +37,80 @@ RECENT_ORDERS = 5
 RECENT_ADDRESSES = 5
 ADDRESS_FIELDS = frozenset({"addresses", "default_address", "billing_address"})
 ADDRESS_EXPANSIONS = frozenset({"recent_addresses", "phones"})
+# Prefetched relations land in plain lists: a prefetch into `customer.addresses.all()` clones
+# a queryset for every row of the page, which costs more than the query itself.
+ADDRESSES_ATTR = "address_list"
+MEMBERSHIPS_ATTR = "membership_list"
 
 
 def _wants(fields: set[str] | None, names) -> bool:
     return fields is None or bool(fields & set(names))
 
 
-def _memberships_visible(user) -> QuerySet:
-    """Memberships of the customers the user may see, decided inside SQL (no query here)."""
+def _memberships_prefetch(*, expanded: bool) -> Prefetch:
     from groups.models import UserCustomerGroup
 
-    memberships = UserCustomerGroup.objects.all()
-    if user.is_superuser:
-        return memberships
-    own = Channel.objects.filter(api_users=user).values("pk")
-    return memberships.filter(~Exists(own) | Q(customer__channel__in=own))
+    related = "group__parent" if expanded else "group"
+    memberships = UserCustomerGroup.objects.select_related(related)
+    return Prefetch("memberships", queryset=memberships, to_attr=MEMBERSHIPS_ATTR)
 
 
-def _memberships_prefetch(*, expanded: bool, user) -> Prefetch:
+def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
+    """Return {group id: members the user may see} for the groups, counted once per page.
+
+    Like list totals: for unscoped users on PostgreSQL members are counted up to
+    PagePagination's exact_count_limit, and a larger group gets the planner's estimate (never
+    below that). A user limited to channels gets exact counts of those channels' members.
+    """
+    from config.rest import PagePagination
     from groups.models import UserCustomerGroup
 
-    memberships = UserCustomerGroup.objects.select_related("group")
-    if expanded:
-        member_count = (
-            _memberships_visible(user)
-            .filter(group_id=OuterRef("group_id"))
-            .order_by()
-            .values("group_id")
-            .annotate(n=Count("*"))
-            .values("n")
+    group_ids = sorted(set(group_ids))
+    if not group_ids:
+        return {}
+    scoped = user is not None and user_is_channel_scoped(user)
+    if scoped or connection.vendor != "postgresql":
+        memberships = UserCustomerGroup.objects.filter(group_id__in=group_ids)
+        if scoped:
+            memberships = memberships.filter(customer__channel__api_users=user)
+        counted = memberships.order_by().values_list("group_id").annotate(n=Count("*"))
+        return dict.fromkeys(group_ids, 0) | dict(counted)
+    limit = PagePagination.exact_count_limit
+    table = connection.ops.quote_name(UserCustomerGroup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.id, (SELECT count(*) FROM (SELECT 1 FROM {table} m"
+            " WHERE m.group_id = g.id LIMIT %s) capped)"
+            " FROM unnest(%s::bigint[]) AS g(id)",
+            [limit + 1, group_ids],
         )
-        memberships = UserCustomerGroup.objects.select_related("group__parent").annotate(
-            group_member_count=Coalesce(Subquery(member_count), 0)
+        counts = dict(cursor.fetchall())
+    if any(count > limit for count in counts.values()):
+        estimates = _membership_estimates()
+        for group_id, count in counts.items():
+            if count > limit:
+                counts[group_id] = max(count, estimates.get(group_id, 0))
+    return counts
+
+
+def _membership_estimates() -> dict[int, int]:
+    """{group id: estimated members} for the groups common enough to be in pg_stats."""
+    from groups.models import UserCustomerGroup
+
+    table = UserCustomerGroup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_vals::text::bigint[], s.most_common_freqs, c.reltuples"
+            " FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename"
+            " WHERE s.schemaname = current_schema() AND s.tablename = %s"
+            " AND s.attname = 'group_id' AND c.relnamespace = to_regnamespace(current_schema())",
+            [table],
         )
-    return Prefetch("memberships", queryset=memberships)
+        row = cursor.fetchone()
+    if not row or row[0] is None or row[2] <= 0:
+        return {}
+    values, frequencies, total = row
+    return {value: round(freq * total) for value, freq in zip(values, frequencies, strict=True)}
 
 
 def _recent_orders_prefetch() -> Prefetch:
@@ -83,6 +123,20 @@ def _recent_orders_prefetch() -> Prefetch:
     return Prefetch("orders", queryset=recent, to_attr="recent_orders")
 
 
+def customer_addresses(customer: Customer) -> list:
+    """Return the customer's addresses: the page's prefetched list, or one query."""
+    prefetched = getattr(customer, ADDRESSES_ATTR, None)
+    return prefetched if prefetched is not None else list(customer.addresses.all())
+
+
+def customer_memberships(customer: Customer) -> list:
+    """Return the customer's memberships with groups: the prefetched list, or one query."""
+    prefetched = getattr(customer, MEMBERSHIPS_ATTR, None)
+    if prefetched is not None:
+        return prefetched
+    return list(customer.memberships.select_related("group"))
+
+
 def customer_list_for_api(
     *, user, fields: set[str] | None = None, expand: Iterable[str] = ()
 ) -> QuerySet[Customer]:
@@ -93,10 +147,10 @@ def customer_list_for_api(
     expand = set(expand)
     customers = customer_list(user=user)
     if _wants(fields, ADDRESS_FIELDS) or expand & ADDRESS_EXPANSIONS:
-        customers = customers.prefetch_related("addresses")
+        customers = customers.prefetch_related(Prefetch("addresses", to_attr=ADDRESSES_ATTR))
     if _wants(fields, {"groups"}) or "memberships" in expand:
         customers = customers.prefetch_related(
-            _memberships_prefetch(expanded="memberships" in expand, user=user)
+            _memberships_prefetch(expanded="memberships" in expand)
         )
     if "recent_orders" in expand:
         customers = customers.prefetch_related(_recent_orders_prefetch())

@@ -9,6 +9,7 @@ from django import forms
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from rest_framework import exceptions
 
@@ -57,6 +58,27 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class DayFilter(filters.DateFilter):
+    """`moment__date=YYYY-MM-DD` as a range on the column, so the column's btree serves it.
+
+    Django's `__date` casts every row's timestamp to a date, which no plain index can serve;
+    the same day (in the current time zone) as `>= midnight AND < next midnight` can.
+    """
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
+        end = timezone.make_aware(
+            datetime.datetime.combine(value + datetime.timedelta(days=1), datetime.time.min)
+        )
+        return qs.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
+
+
+def _day_filter(field: str) -> DayFilter:
+    return DayFilter(field_name=field, help_text=f"`{field}` falls on this day (UTC).")
+
+
 def _lower(value: str) -> str:
     return value.strip().lower()
 
@@ -68,7 +90,22 @@ def _day_end(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-class CustomerFilterSet(filters.FilterSet):
+class GivenFiltersMixin:
+    """Builds only the filters the request names (a filter given no value filters nothing).
+
+    A FilterSet deep-copies every declared filter and builds a form field for each on every
+    request: for the customer list's ~90 filters that is milliseconds before any query.
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            self.base_filters = {
+                name: value for name, value in type(self).base_filters.items() if name in data
+            }
+        super().__init__(data, *args, **kwargs)
+
+
+class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
     id__in = NumberInFilter(field_name="id", lookup_expr="in", help_text="Comma-separated ids.")
     email = filters.CharFilter(method="filter_email", help_text="Exact e-mail (any case).")
     email__startswith = filters.CharFilter(
@@ -111,6 +148,10 @@ class CustomerFilterSet(filters.FilterSet):
         field_name="updated_at",
         help_text="Updated at or before (ISO 8601; a bare date includes that day).",
     )
+    created_at__date = _day_filter("created_at")
+    updated_at__date = _day_filter("updated_at")
+    date_joined__date = _day_filter("date_joined")
+    last_order_at__date = _day_filter("last_order_at")
     q = filters.CharFilter(
         method="filter_q",
         help_text="Case-insensitive search in names, e-mail, identification and phone; "

@@ -1,10 +1,24 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 
-from config.rest import UNKNOWN_FIELDS, SparseFieldsMixin, requested_fields
+from config.rest import (
+    UNKNOWN_FIELDS,
+    CachedFieldsMixin,
+    FastRepresentationMixin,
+    SparseFieldsMixin,
+    requested_fields,
+)
 from customers.models import CODE_LENGTH, EMAIL_LENGTH, NAME_LENGTH, Address, Channel, Customer
-from customers.selectors import EXPANSIONS, RECENT_ADDRESSES, channel_list
+from customers.selectors import (
+    EXPANSIONS,
+    RECENT_ADDRESSES,
+    channel_list,
+    customer_addresses,
+    customer_memberships,
+    group_member_counts,
+)
 from customers.validation import (
     CHANNEL_IMMUTABLE,
     CURRENCY_CODES,
@@ -40,7 +54,9 @@ UNKNOWN_EXPAND = "Unknown expansion(s): {names}. Allowed: {allowed}."
 EXPAND_HELP = "Only present with ?expand={name}."
 
 
-class CustomerAddressSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+class CustomerAddressSerializer(
+    FastRepresentationMixin, CachedFieldsMixin, SparseFieldsMixin, serializers.ModelSerializer
+):
     country = serializers.CharField(
         max_length=2,
         required=False,
@@ -89,6 +105,13 @@ def _django_to_drf(function, value):
         raise serializers.ValidationError(error.messages) from None
 
 
+class CustomerAddressListSerializer(serializers.ListSerializer):
+    """The customer's addresses, read from the page's prefetched list."""
+
+    def get_attribute(self, instance):
+        return customer_addresses(instance)
+
+
 class GroupCodesField(serializers.ListField):
     """The customer's group codes, read from the prefetched memberships."""
 
@@ -96,7 +119,7 @@ class GroupCodesField(serializers.ListField):
         super().__init__(child=serializers.SlugField(max_length=CODE_LENGTH), **kwargs)
 
     def get_attribute(self, instance):
-        return sorted(membership.group.code for membership in instance.memberships.all())
+        return sorted(membership.group.code for membership in customer_memberships(instance))
 
 
 class CustomerRecentOrderSerializer(serializers.Serializer):
@@ -128,7 +151,12 @@ class CustomerMembershipExpandedSerializer(serializers.Serializer):
     @extend_schema_field(CustomerMembershipGroupSerializer)
     def get_group(self, membership):
         membership.group.member_count_of_page = membership.group_member_count
-        return CustomerMembershipGroupSerializer(membership.group).data
+        return self._group_serializer.to_representation(membership.group)
+
+    @cached_property
+    def _group_serializer(self):
+        # One serializer for every row: building its fields costs more than using them.
+        return CustomerMembershipGroupSerializer()
 
 
 CUSTOMER_FIELDS = [
@@ -177,7 +205,7 @@ CUSTOMER_FIELDS = [
 WRITE_ONLY_FIELDS = ["password", "send_email_invite"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers.ModelSerializer):
     """A customer. `fields=` keeps a subset; `expand=` adds the expansions at the end."""
 
     channel = serializers.SlugRelatedField(
@@ -201,8 +229,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         help_text="Codes of the customer's groups. Writing replaces the whole set; "
         "an unknown code is a 400 and nothing is written.",
     )
-    addresses = CustomerAddressSerializer(
-        many=True,
+    addresses = CustomerAddressListSerializer(
+        child=CustomerAddressSerializer(),
         required=False,
         help_text="On create, the customer's addresses (the first becomes the default one). "
         "Ignored on update: use /customers/{id}/addresses/.",
@@ -302,31 +330,67 @@ class CustomerSerializer(serializers.ModelSerializer):
         return self._address_flagged(customer, "is_billing")
 
     def _address_flagged(self, customer, flag):
-        for address in customer.addresses.all():
+        for address in customer_addresses(customer):
             if getattr(address, flag):
-                return CustomerAddressSerializer(address).data
+                return self._address_serializer.to_representation(address)
         return None
+
+    # One nested serializer per page, not per row: a ModelSerializer builds its fields on
+    # first use, which costs far more than representing one row.
+    @cached_property
+    def _address_serializer(self):
+        return CustomerAddressSerializer()
+
+    @cached_property
+    def _recent_orders_serializer(self):
+        return CustomerRecentOrderSerializer(many=True)
+
+    @cached_property
+    def _memberships_serializer(self):
+        return CustomerMembershipExpandedSerializer(many=True)
 
     @extend_schema_field(CustomerRecentOrderSerializer(many=True))
     def get_recent_orders(self, customer):
-        return CustomerRecentOrderSerializer(customer.recent_orders, many=True).data
+        return self._recent_orders_serializer.to_representation(customer.recent_orders)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_recent_addresses(self, customer):
-        newest = sorted(customer.addresses.all(), key=lambda a: (a.created_at, a.pk), reverse=True)
+        newest = sorted(
+            customer_addresses(customer), key=lambda a: (a.created_at, a.pk), reverse=True
+        )
         lines = (address.one_line() for address in newest)
         return [line for line in lines if line][:RECENT_ADDRESSES]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_phones(self, customer):
         numbers = [customer.phone, customer.phone_secondary]
-        numbers += [address.phone for address in customer.addresses.all()]
+        numbers += [address.phone for address in customer_addresses(customer)]
         return list(dict.fromkeys(number for number in numbers if number))
 
     @extend_schema_field(CustomerMembershipExpandedSerializer(many=True))
     def get_memberships(self, customer):
-        memberships = sorted(customer.memberships.all(), key=lambda m: m.group.code)
-        return CustomerMembershipExpandedSerializer(memberships, many=True).data
+        memberships = sorted(customer_memberships(customer), key=lambda m: m.group.code)
+        counts = self._group_member_counts
+        if any(membership.group_id not in counts for membership in memberships):
+            counts.update(
+                group_member_counts(
+                    group_ids=self._page_group_ids(customer),
+                    user=getattr(self.context.get("request"), "user", None),
+                )
+            )
+        for membership in memberships:
+            membership.group_member_count = counts[membership.group_id]
+        return self._memberships_serializer.to_representation(memberships)
+
+    @cached_property
+    def _group_member_counts(self) -> dict[int, int]:
+        return {}
+
+    def _page_group_ids(self, customer) -> set[int]:
+        """The groups of every customer on the page (a list) or of this one customer."""
+        page = getattr(self.parent, "instance", None)
+        customers = page if isinstance(page, list) and customer in page else [customer]
+        return {m.group_id for each in customers for m in customer_memberships(each)}
 
 
 def expand_parse(raw: str | None) -> set[str]:

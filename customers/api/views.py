@@ -270,21 +270,24 @@ class CustomerViewSet(viewsets.ModelViewSet):
         return Response(CustomerUpsertOutputSerializer(body).data)
 
     def _upsert_rows(self, items: list, *, many: bool) -> list[dict]:
-        rows, errors = [], {}
-        for index, item in enumerate(items):
-            serializer = CustomerSerializer(data=item, context=self.get_serializer_context())
-            if not serializer.is_valid():
-                errors[str(index)] = serializer.errors
-                continue
-            data, extras = _write_arguments(serializer.validated_data)
+        # One list serializer: its child's fields are built once, not once per item.
+        serializer = CustomerSerializer(
+            data=items, many=True, context=self.get_serializer_context()
+        )
+        if not serializer.is_valid():
+            found = serializer.errors  # DRF: {index: errors} of the invalid items only
+            pairs = found.items() if isinstance(found, dict) else enumerate(found)
+            errors = {str(index): error for index, error in pairs if error}
+            raise exceptions.ValidationError({"items": errors} if many else errors["0"])
+        rows = []
+        for validated in serializer.validated_data:
+            data, extras = _write_arguments(validated)
             channel = data.pop("channel")
-            addresses = serializer.validated_data.get("addresses", ())
+            addresses = validated.get("addresses", ())
             rows.append(
                 {"channel": channel, "email": data["email"], "data": data, "addresses": addresses}
                 | extras
             )
-        if errors:
-            raise exceptions.ValidationError({"items": errors} if many else errors["0"])
         return rows
 
     @extend_schema(

@@ -27,7 +27,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
+from config.history import history_user_id
+from customers.import_history import customer_rows_history_record
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
 from customers.imports.writers import CREATED, UPDATED, customer_rows_write
 from customers.models import Channel, Customer
@@ -79,6 +82,8 @@ class _Importer:
         self.on_error = on_error
         self.on_batch = on_batch
         self.result = ImportResult()
+        # The writer may run on another thread: take the request's user now.
+        self.history_user_id = history_user_id()
         self.batch: dict[tuple[int, str], CleanRow] = {}
         # Counters and callbacks are shared by the reading and the writing thread.
         self.lock = threading.Lock()
@@ -139,7 +144,9 @@ class _Importer:
     def _write(self, rows: list[CleanRow]) -> None:
         try:
             with transaction.atomic():
+                started = timezone.now()
                 written = customer_rows_write(rows)
+                self._history_record(written, started)
                 transaction.set_rollback(self.dry_run)
         except IntegrityError:
             # A constraint the checks could not foresee (a concurrent writer): row by row.
@@ -155,10 +162,16 @@ class _Importer:
                 else:
                     self.result.unchanged += 1
 
+    def _history_record(self, written, started) -> None:
+        if not self.dry_run:
+            customer_rows_history_record(written, started=started, user_id=self.history_user_id)
+
     def _write_one(self, row: CleanRow) -> list:
         try:
             with transaction.atomic():
+                started = timezone.now()
                 written = customer_rows_write([row])
+                self._history_record(written, started)
                 transaction.set_rollback(self.dry_run)
         except IntegrityError as error:
             self.reject(row.line, {"": [ROW_NOT_WRITTEN.format(error=str(error).strip())]})

@@ -1,5 +1,6 @@
 import django_filters
 
+from customers.api.filters import DayFilter, GivenFiltersMixin
 from orders.models import Order, OrderStatus
 
 
@@ -11,7 +12,7 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     pass
 
 
-class OrderFilterSet(django_filters.FilterSet):
+class OrderFilterSet(GivenFiltersMixin, django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel__code")
     channel__in = CharInFilter(field_name="channel__code", lookup_expr="in")
     customer = django_filters.NumberFilter(field_name="customer_id")
@@ -21,6 +22,7 @@ class OrderFilterSet(django_filters.FilterSet):
         field_name="status", choices=OrderStatus.choices, widget=django_filters.widgets.CSVWidget
     )
     email = django_filters.CharFilter(field_name="customer__email", method="filter_email")
+    placed_at__date = DayFilter(field_name="placed_at", help_text="Placed on this day (UTC).")
 
     class Meta:
         model = Order

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.rest import SparseFieldsMixin
+from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
 from customers.models import Channel, Customer
 from customers.selectors import channel_list, customer_list
 from customers.validation import country_normalize, currency_normalize
@@ -54,7 +54,9 @@ def _money(**kwargs):
     return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, **kwargs)
 
 
-class OrderCustomDataSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+class OrderCustomDataSerializer(
+    FastRepresentationMixin, CachedFieldsMixin, SparseFieldsMixin, serializers.ModelSerializer
+):
     """Kibo's custom order data record: `order` and `item` (null on the order level) are read."""
 
     order = serializers.IntegerField(source="order_id", read_only=True)
@@ -104,7 +106,9 @@ class OrderItemInputSerializer(serializers.Serializer):
     unit_price = _money(required=False)
 
 
-class OrderItemOutputSerializer(serializers.ModelSerializer):
+class OrderItemOutputSerializer(
+    FastRepresentationMixin, CachedFieldsMixin, serializers.ModelSerializer
+):
     custom_data = OrderCustomDataSerializer(many=True, read_only=True)
 
     class Meta:
@@ -163,7 +167,9 @@ class OrderCustomerField(serializers.Field):
         return value.pk
 
 
-class OrderOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+class OrderOutputSerializer(
+    FastRepresentationMixin, CachedFieldsMixin, SparseFieldsMixin, serializers.ModelSerializer
+):
     channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     shipping_address = OrderAddressSnapshotSerializer(read_only=True, allow_null=True)

@@ -31,7 +31,11 @@ class OrderViewSet(viewsets.ModelViewSet):
     ordering = ["-placed_at", "-id"]
 
     def get_queryset(self):
-        return order_list(user=self.request.user)
+        # Built once per request: the permission check asks for it too, and the channel
+        # scoping behind it costs a query.
+        if not hasattr(self, "_orders"):
+            self._orders = order_list(user=self.request.user)
+        return self._orders
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

@@ -1,0 +1,20 @@
+"""Gunicorn settings for `make serve` and bench/api_bench.py, read from the environment.
+
+Threaded workers: a request mostly waits on PostgreSQL, so a few threads per process keep both
+cores busy; the psycopg pool (DB_POOL=1) hands each thread an open connection.
+"""
+
+import os
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+preload_app = True
+accesslog = os.environ.get("ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -1,0 +1,159 @@
+"""Query budgets of the reads timed by bench/api_bench.py: fixed, whatever the page size.
+
+Each read is asked for a page of 5 and a page of 50 over the same rows; both must cost the
+exact same queries, and that number is pinned so a new per-row or per-page query shows up.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import Order
+from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
+from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.orders.factories import OrderFactory, OrderItemFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.datetime(2024, 3, 1, 12, tzinfo=datetime.UTC)
+EXPAND = "recent_orders,recent_addresses,phones,memberships"
+ROWS = 60
+
+
+@pytest.fixture
+def store():
+    """60 customers with addresses, groups in a tree and orders, on one day."""
+    channel = ChannelFactory(code="web")
+    retail = UserGroupFactory(code="retail")
+    vip = UserGroupFactory(code="vip", parent=retail)
+    gold = UserGroupFactory(code="gold", parent=vip)
+    customers = CustomerFactory.create_batch(
+        ROWS,
+        channel=channel,
+        first_name="Maria",
+        email_allowed=True,
+        sms_allowed=True,
+        created_at=DAY,
+    )
+    for index, customer in enumerate(customers):
+        customer.email = f"maria.{index}@example.com"
+        customer.total_spent = Decimal(index)
+        customer.save(update_fields=["email", "total_spent"])
+        AddressFactory(customer=customer, is_default=True)
+        AddressFactory(customer=customer, is_billing=True)
+        UserCustomerGroupFactory(customer=customer, group=(retail, vip, gold)[index % 3])
+        for order in OrderFactory.create_batch(2, customer=customer, placed_at=DAY):
+            OrderItemFactory(order=order)
+    return customers
+
+
+def _reads(customer_id: int) -> dict[str, tuple[str, dict, int]]:
+    """name: (url, params, queries). Queries: channel scoping, count, page, then relations."""
+    customers = "/api/v1/customers/"
+    return {
+        "list": (customers, {}, 5),
+        "since_id": (customers, {"since_id": 0}, 4),
+        "deep page": (customers, {"page": 2}, 5),
+        "email__startswith": (customers, {"email__startswith": "maria."}, 5),
+        "q": (customers, {"q": "mari"}, 5),
+        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 5),
+        "total_spent__gte": (customers, {"total_spent__gte": "1", "ordering": "-total_spent"}, 5),
+        "group": (customers, {"group": "vip"}, 5),
+        "group_tree": (customers, {"group_tree": "retail"}, 5),
+        "status and consent": (
+            customers,
+            {"status": "active", "email_allowed": "true", "sms_allowed": "true"},
+            5,
+        ),
+        # + recent orders + one member count per page
+        "list, every expansion": (customers, {"expand": EXPAND}, 7),
+        "orders of a customer": ("/api/v1/orders/", {"customer": customer_id}, 6),
+        "orders by date": ("/api/v1/orders/", {"placed_at__date": "2024-03-01"}, 6),
+    }
+
+
+def _get(client, url, params):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return len(context), response.data, [q["sql"][:120] for q in context.captured_queries]
+
+
+@pytest.mark.parametrize("name", list(_reads(0)))
+def test_each_read_has_a_fixed_query_budget(api_client, store, name):
+    url, params, budget = _reads(store[0].pk)[name]
+    api_client.get("/api/v1/customers/", {"per_page": 1})  # warm the permission cache
+    orders = url.startswith("/api/v1/orders/")
+    small, small_data, _ = _get(api_client, url, {**params, "per_page": 1 if orders else 5})
+    large, large_data, sql = _get(api_client, url, {**params, "per_page": 50})
+
+    assert (small, large) == (budget, budget), "\n".join(sql)
+    assert len(large_data["results"]) > len(small_data["results"]) > 0
+
+
+def test_detail_with_every_expansion_has_a_fixed_query_budget(api_client, store):
+    api_client.get("/api/v1/customers/", {"per_page": 1})
+    queries, data, _ = _get(api_client, f"/api/v1/customers/{store[0].pk}/", {"expand": EXPAND})
+
+    # scoping, the customer, addresses, memberships, recent orders, the group's member count
+    assert queries == 6
+    assert data["memberships"][0]["group"]["member_count"] == ROWS // 3
+    assert len(data["recent_orders"]) == 2
+
+
+def test_deep_pages_read_the_same_rows_by_id_first(api_client, store, monkeypatch):
+    from config.rest import PagePagination
+
+    params = {"per_page": 7, "page": 3, "ordering": "-total_spent"}
+    _, plain, _ = _get(api_client, "/api/v1/customers/", params)
+    monkeypatch.setattr(PagePagination, "deferred_offset", 0)
+    _, deferred, _ = _get(api_client, "/api/v1/customers/", params)
+
+    assert deferred == plain
+    assert [row["total_spent"] for row in deferred["results"]][:2] == ["45.00", "44.00"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
+def test_large_totals_are_estimated_and_pages_stay_consistent(api_client, store, monkeypatch):
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "exact_count_limit", 10)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    response = api_client.get("/api/v1/customers/", {"per_page": 50})
+    count = response.data["count"]
+
+    assert count >= 11  # never less than the rows known to exist
+    assert response["X-Total-Count"] == str(count)
+    last = api_client.get("/api/v1/customers/", {"per_page": 50, "page": 2})
+    assert len(last.data["results"]) == ROWS - 50
+    assert last.data["next"] is None
+    assert last.data["count"] >= ROWS
+    assert api_client.get("/api/v1/customers/", {"per_page": 50, "page": 9}).status_code == 404
+
+
+def test_small_totals_stay_exact(api_client, store):
+    response = api_client.get("/api/v1/customers/", {"group": "vip"})
+
+    assert response.data["count"] == ROWS // 3
+    assert response["X-Total-Count"] == str(ROWS // 3)
+    assert Order.objects.count() == 2 * ROWS
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
+def test_large_groups_member_count_is_capped_then_estimated(api_client, store, monkeypatch):
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "exact_count_limit", 5)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE groups_usercustomergroup")
+    url = f"/api/v1/customers/{store[0].pk}/"
+    [membership] = api_client.get(url, {"expand": "memberships"}).data["memberships"]
+
+    assert membership["group"]["member_count"] == ROWS // 3  # the planner's figure here
+    monkeypatch.setattr(PagePagination, "exact_count_limit", 1_000)
+    [membership] = api_client.get(url, {"expand": "memberships"}).data["memberships"]
+    assert membership["group"]["member_count"] == ROWS // 3
