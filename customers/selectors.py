@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet
 
 from customers.models import Channel, Customer
 
@@ -58,9 +58,10 @@ def _memberships_prefetch(*, expanded: bool) -> Prefetch:
 def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     """Return {group id: members the user may see} for the groups, counted once per page.
 
-    Like list totals: for unscoped users on PostgreSQL members are counted up to
-    PagePagination's exact_count_limit, and a larger group gets the planner's estimate (never
-    below that). A user limited to channels gets exact counts of those channels' members.
+    Like list totals: for superusers on PostgreSQL members are counted up to PagePagination's
+    exact_count_limit, and a larger group gets the planner's estimate (never below that).
+    Other users get exact counts of the members in the channels they may see, decided inside
+    the one SQL query.
     """
     from config.rest import PagePagination
     from groups.models import UserCustomerGroup
@@ -68,11 +69,12 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     group_ids = sorted(set(group_ids))
     if not group_ids:
         return {}
-    scoped = user is not None and user_is_channel_scoped(user)
-    if scoped or connection.vendor != "postgresql":
+    superuser = user is None or user.is_superuser
+    if not superuser or connection.vendor != "postgresql":
         memberships = UserCustomerGroup.objects.filter(group_id__in=group_ids)
-        if scoped:
-            memberships = memberships.filter(customer__channel__api_users=user)
+        if not superuser:
+            own = Channel.objects.filter(api_users=user).values("pk")
+            memberships = memberships.filter(~Exists(own) | Q(customer__channel__in=own))
         counted = memberships.order_by().values_list("group_id").annotate(n=Count("*"))
         return dict.fromkeys(group_ids, 0) | dict(counted)
     limit = PagePagination.exact_count_limit
