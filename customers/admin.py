@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator, PeriodChangeList
 from customers import admin_actions
 from customers.admin_views import customer_import_view
-from customers.models import Address, Channel, Customer
+from customers.models import ADDRESS_FLAG_FIELDS, ADDRESS_TEXT_FIELDS, Address, Channel, Customer
 from customers.services import (
     address_create,
     address_delete,
@@ -33,24 +33,7 @@ from groups.admin import MembershipInline
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
 
-ADDRESS_FIELDS = [
-    "first_name",
-    "last_name",
-    "company",
-    "address",
-    "number",
-    "floor",
-    "address2",
-    "address3",
-    "locality",
-    "city",
-    "province",
-    "zipcode",
-    "country",
-    "phone",
-    "is_default",
-    "is_billing",
-]
+ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
 CUSTOMER_FIELDS = [
     "channel",
     "email",

@@ -9,6 +9,25 @@ NAME_LENGTH = 255
 PHONE_LENGTH = 128
 CODE_LENGTH = 64
 EMAIL_LENGTH = 254
+
+# The address fields every representation shares: API, admin, imports, order snapshots.
+ADDRESS_TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address",
+    "number",
+    "floor",
+    "address2",
+    "address3",
+    "locality",
+    "city",
+    "province",
+    "zipcode",
+    "country",
+    "phone",
+)
+ADDRESS_FLAG_FIELDS = ("is_default", "is_billing")
 HISTORY_EXCLUDED_FIELDS = [
     "password",
     "orders_count",

@@ -10,7 +10,16 @@ from config.rest import (
     SparseFieldsMixin,
     requested_fields,
 )
-from customers.models import CODE_LENGTH, EMAIL_LENGTH, NAME_LENGTH, Address, Channel, Customer
+from customers.models import (
+    ADDRESS_FLAG_FIELDS,
+    ADDRESS_TEXT_FIELDS,
+    CODE_LENGTH,
+    EMAIL_LENGTH,
+    NAME_LENGTH,
+    Address,
+    Channel,
+    Customer,
+)
 from customers.selectors import (
     EXPANSIONS,
     RECENT_ADDRESSES,
@@ -68,22 +77,8 @@ class CustomerAddressSerializer(
         model = Address
         fields = [
             "id",
-            "first_name",
-            "last_name",
-            "company",
-            "address",
-            "number",
-            "floor",
-            "address2",
-            "address3",
-            "locality",
-            "city",
-            "province",
-            "zipcode",
-            "country",
-            "phone",
-            "is_default",
-            "is_billing",
+            *ADDRESS_TEXT_FIELDS,
+            *ADDRESS_FLAG_FIELDS,
             "created_at",
             "updated_at",
         ]

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from customers.models import Address, Customer
+from customers.models import ADDRESS_FLAG_FIELDS, ADDRESS_TEXT_FIELDS, Address, Customer
 from customers.validation import (
     DISCOUNT_RANGE,
     NOT_AN_OBJECT,
@@ -74,23 +74,7 @@ CUSTOMER_FIELDS = (
     "discount_percent",
     *JSON_FIELDS,
 )
-ADDRESS_TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address",
-    "number",
-    "floor",
-    "address2",
-    "address3",
-    "locality",
-    "city",
-    "province",
-    "zipcode",
-    "country",
-    "phone",
-)
-ADDRESS_FLAGS = ("is_default", "is_billing")
+ADDRESS_FLAGS = ADDRESS_FLAG_FIELDS
 ADDRESS_FIELDS = (*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAGS)
 # Read-only or write-only API fields: accepted in a file (an export, an API dump) and ignored.
 IGNORED_FIELDS = frozenset(

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
-from customers.models import Channel, Customer
+from customers.models import ADDRESS_TEXT_FIELDS, Channel, Customer
 from customers.selectors import channel_list, customer_list
 from customers.validation import country_normalize, currency_normalize
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
@@ -13,22 +13,7 @@ from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
 CUSTOMER_INVALID = "Give a customer id or a customer object with at least an email."
 CUSTOMER_UNKNOWN = 'Invalid pk "{pk}" - object does not exist.'
 
-ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address",
-    "number",
-    "floor",
-    "address2",
-    "address3",
-    "locality",
-    "city",
-    "province",
-    "zipcode",
-    "country",
-    "phone",
-)
+ADDRESS_FIELDS = ADDRESS_TEXT_FIELDS
 CUSTOMER_OBJECT_FIELDS = [
     "email",
     "first_name",
