@@ -19,7 +19,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator, PeriodChangeList
 from customers import admin_actions
 from customers.admin_views import customer_import_view
-from customers.models import ADDRESS_FLAG_FIELDS, ADDRESS_TEXT_FIELDS, Address, Channel, Customer
+from customers.models import (
+    ADDRESS_FLAG_FIELDS,
+    ADDRESS_TEXT_FIELDS,
+    CUSTOMER_EDITABLE_FIELDS,
+    Address,
+    Channel,
+    Customer,
+)
 from customers.services import (
     address_create,
     address_delete,
@@ -34,32 +41,7 @@ from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
 
 ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
-CUSTOMER_FIELDS = [
-    "channel",
-    "email",
-    "username",
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "phone_secondary",
-    "identification",
-    "note",
-    "status",
-    "gender",
-    "user_type",
-    "date_of_birth",
-    "date_joined",
-    "email_allowed",
-    "sms_allowed",
-    "call_allowed",
-    "discount_percent",
-    "preferred_shipping_method",
-    "erp_code",
-    "channel_code",
-    "attributes",
-    "extra_field",
-]
+CUSTOMER_FIELDS = ["channel", "email", *CUSTOMER_EDITABLE_FIELDS]
 # Below this length a trigram index cannot narrow a contains-search, so match prefixes instead.
 TRIGRAM_MIN_LENGTH = 3
 TRIGRAM_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "identification")

@@ -28,6 +28,31 @@ ADDRESS_TEXT_FIELDS = (
     "phone",
 )
 ADDRESS_FLAG_FIELDS = ("is_default", "is_billing")
+# A customer's own fields that staff and imports write (besides channel, email, password).
+CUSTOMER_EDITABLE_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "phone_secondary",
+    "identification",
+    "note",
+    "status",
+    "gender",
+    "user_type",
+    "date_of_birth",
+    "date_joined",
+    "email_allowed",
+    "sms_allowed",
+    "call_allowed",
+    "discount_percent",
+    "preferred_shipping_method",
+    "erp_code",
+    "channel_code",
+    "attributes",
+    "extra_field",
+)
 HISTORY_EXCLUDED_FIELDS = [
     "password",
     "orders_count",

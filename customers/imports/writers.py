@@ -15,37 +15,13 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow
-from customers.models import Address, Customer
+from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
 from groups.models import UserCustomerGroup
 
 STAGE_TABLE = "patron_customer_import_stage"
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Columns an import may write; everything else (statistics, last login) keeps its default.
-WRITTEN = (
-    "username",
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "phone_secondary",
-    "identification",
-    "note",
-    "status",
-    "gender",
-    "user_type",
-    "date_of_birth",
-    "date_joined",
-    "email_allowed",
-    "sms_allowed",
-    "call_allowed",
-    "discount_percent",
-    "preferred_shipping_method",
-    "erp_code",
-    "channel_code",
-    "attributes",
-    "extra_field",
-    "password",
-)
+WRITTEN = (*CUSTOMER_EDITABLE_FIELDS, "password")
 INSERTED = ("channel_id", "email", *WRITTEN, "created_at", "updated_at")
 _FIELDS = {f.attname: f for f in Customer._meta.concrete_fields}
 _DEFAULTS = {name: _FIELDS[name].get_default() for name in WRITTEN}
