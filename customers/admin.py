@@ -27,6 +27,7 @@ from customers.models import (
     Channel,
     Customer,
 )
+from customers.search import SEARCH_FIELDS, TRIGRAM_MIN_LENGTH, search_word_q
 from customers.services import (
     address_create,
     address_delete,
@@ -42,9 +43,6 @@ from groups.services import membership_create, membership_delete, membership_upd
 
 ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
 CUSTOMER_FIELDS = ["channel", "email", *CUSTOMER_EDITABLE_FIELDS]
-# Below this length a trigram index cannot narrow a contains-search, so match prefixes instead.
-TRIGRAM_MIN_LENGTH = 3
-TRIGRAM_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "identification")
 
 
 def _form_errors_add(form: forms.ModelForm, error: ValidationError) -> None:
@@ -159,15 +157,17 @@ def customer_search_q(term: str) -> Q:
     """One word of a search, as lookups PostgreSQL serves from indexes.
 
     E-mails are stored lower-cased with a pattern-ops btree (exact and prefix); names, e-mail,
-    phone and identification have trigram indexes on upper(column) (icontains); erp_code and
-    the id match exactly.
+    phone and identification share the trigram search index (customers.search); erp_code and
+    the id match exactly. A term too short for trigrams matches field prefixes instead.
     """
     if "@" in term:
         return Q(email__startswith=term.lower())
-    lookup = "icontains" if len(term) >= TRIGRAM_MIN_LENGTH else "istartswith"
-    query = Q()
-    for name in TRIGRAM_SEARCH_FIELDS:
-        query |= Q(**{f"{name}__{lookup}": term})
+    if len(term) >= TRIGRAM_MIN_LENGTH:
+        query = search_word_q(term)
+    else:
+        query = Q()
+        for name in SEARCH_FIELDS:
+            query |= Q(**{f"{name}__istartswith": term})
     query |= Q(erp_code=term)
     if term.isdigit() and len(term) < 19:
         query |= Q(pk=int(term))

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -53,6 +53,8 @@ CUSTOMER_EDITABLE_FIELDS = (
     "attributes",
     "extra_field",
 )
+# History is read per object (by id); these columns' indexes would only slow every write.
+HISTORY_UNINDEXED_FIELDS = ["channel", "customer", "created_at", "updated_at"]
 HISTORY_EXCLUDED_FIELDS = [
     "password",
     "orders_count",
@@ -122,7 +124,10 @@ class Customer(TimeStampedModel):
     Gender = Gender
     UserType = UserType
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="customers")
+    # No index of its own: customer_unique_email starts with the channel.
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="customers", db_index=False
+    )
     email = models.EmailField(max_length=EMAIL_LENGTH)
     username = models.CharField(max_length=NAME_LENGTH, null=True, blank=True)
     first_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
@@ -164,10 +169,13 @@ class Customer(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_index=False,  # customer_last_order_idx, partial
     )
 
     # Who changed what and when; the password hash and the order statistics stay out of it.
-    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
+    history = HistoricalRecords(
+        excluded_fields=HISTORY_EXCLUDED_FIELDS, no_db_index=HISTORY_UNINDEXED_FIELDS
+    )
 
     class Meta:
         ordering = ["id"]
@@ -202,31 +210,38 @@ class Customer(TimeStampedModel):
                 condition=Q(user_type__in=UserType.values), name="customer_user_type_valid"
             ),
         ]
+        # Each index costs every insert and update (imports write millions of rows), so only
+        # lookups users run on large tables get one: text columns that are often empty are
+        # indexed where filled; names are found through the search index (customers.search);
+        # gender and user type are too unselective for an index to beat a scan.
         indexes = [
             # Pattern ops let PostgreSQL serve email exact and prefix lookups from one btree.
             models.Index(
                 fields=["email"], name="customer_email_idx", opclasses=["varchar_pattern_ops"]
             ),
-            models.Index(fields=["username"], name="customer_username_idx"),
-            models.Index(fields=["first_name"], name="customer_first_name_idx"),
-            models.Index(fields=["last_name"], name="customer_last_name_idx"),
-            models.Index(Upper("first_name"), name="customer_first_name_upper_idx"),
-            models.Index(Upper("last_name"), name="customer_last_name_upper_idx"),
-            models.Index(fields=["phone"], name="customer_phone_idx"),
-            models.Index(fields=["identification"], name="customer_identification_idx"),
-            models.Index(fields=["erp_code"], name="customer_erp_code_idx"),
-            models.Index(fields=["channel_code"], name="customer_channel_code_idx"),
+            models.Index(
+                fields=["username"],
+                name="customer_username_set_idx",
+                condition=Q(username__isnull=False),
+            ),
+            *(
+                models.Index(fields=[name], name=f"cust_{name}_set_idx", condition=~Q(**{name: ""}))
+                for name in ("phone", "identification", "erp_code", "channel_code")
+            ),
             models.Index(
                 fields=["status", "email_allowed", "sms_allowed", "call_allowed"],
                 name="customer_status_consent_idx",
             ),
-            models.Index(fields=["gender"], name="customer_gender_idx"),
-            models.Index(fields=["user_type"], name="customer_user_type_idx"),
             models.Index(fields=["date_of_birth"], name="customer_date_of_birth_idx"),
             models.Index(fields=["date_joined"], name="customer_date_joined_idx"),
             models.Index(fields=["orders_count"], name="customer_orders_count_idx"),
             models.Index(fields=["total_spent"], name="customer_total_spent_idx"),
             models.Index(fields=["last_order_at"], name="customer_last_order_at_idx"),
+            models.Index(
+                fields=["last_order"],
+                name="customer_last_order_idx",
+                condition=Q(last_order__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -246,7 +261,12 @@ class Customer(TimeStampedModel):
 
 
 class Address(TimeStampedModel):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    # Only address_customer_recent_idx: addresses are read per customer, newest first.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", db_index=False
+    )
     first_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
     last_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
     company = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
@@ -264,7 +284,7 @@ class Address(TimeStampedModel):
     is_default = models.BooleanField(default=False)
     is_billing = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED_FIELDS)
 
     class Meta:
         ordering = ["id"]

@@ -46,12 +46,18 @@ class UserGroup(TimeStampedModel):
 class UserCustomerGroup(TimeStampedModel):
     """A customer's membership of a group, with its own opt-in flag and custom data."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
-    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="memberships")
+    # No single-column indexes: membership_unique starts with the customer,
+    # membership_group_customer_idx with the group.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    group = models.ForeignKey(
+        UserGroup, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     subscribed = models.BooleanField(default=True)
     attributes = models.JSONField(default=dict, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["customer", "group", "created_at", "updated_at"])
 
     class Meta:
         ordering = ["id"]

@@ -11,16 +11,17 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django_filters import rest_framework as filters
+from django_filters.constants import EMPTY_VALUES
 from rest_framework import exceptions
 
 from customers.models import Customer
+from customers.search import search_narrowed, search_word_q
 from groups.selectors import customer_filter_group
 
 JSON_FILTER_FIELDS = ("attributes", "extra_field")
 SINCE_ID_ORDERING = "since_id pages by id: leave ordering out or use ordering=id."
 COMPARISONS = ["exact", "gt", "gte", "lt", "lte"]
 MOMENTS = [*COMPARISONS, "date"]
-SEARCH_FIELDS = ("first_name", "last_name", "email", "identification", "phone")
 
 
 class NumberInFilter(filters.BaseInFilter, filters.NumberFilter):
@@ -33,6 +34,16 @@ class CharInFilter(filters.BaseInFilter, filters.CharFilter):
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
+
+
+class SearchedFieldFilter(filters.CharFilter):
+    """A lookup on a name, which has no index of its own: the search index finds candidates."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        match = Q(**{f"{self.field_name}__{self.lookup_expr}": value})
+        return qs.filter(search_narrowed(match, value))
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -152,6 +163,12 @@ class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
     updated_at__date = _day_filter("updated_at")
     date_joined__date = _day_filter("date_joined")
     last_order_at__date = _day_filter("last_order_at")
+    first_name = SearchedFieldFilter()
+    first_name__istartswith = SearchedFieldFilter(
+        field_name="first_name", lookup_expr="istartswith"
+    )
+    last_name = SearchedFieldFilter()
+    last_name__istartswith = SearchedFieldFilter(field_name="last_name", lookup_expr="istartswith")
     q = filters.CharFilter(
         method="filter_q",
         help_text="Case-insensitive search in names, e-mail, identification and phone; "
@@ -162,8 +179,6 @@ class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
         model = Customer
         fields = {
             "id": COMPARISONS,
-            "first_name": ["exact", "istartswith"],
-            "last_name": ["exact", "istartswith"],
             "phone": ["exact"],
             "username": ["exact"],
             "identification": ["exact"],
@@ -212,10 +227,7 @@ class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         for word in value.split():
-            match = Q()
-            for field in SEARCH_FIELDS:
-                match |= Q(**{f"{field}__icontains": word})
-            queryset = queryset.filter(match)
+            queryset = queryset.filter(search_word_q(word))
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

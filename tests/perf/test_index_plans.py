@@ -1,0 +1,90 @@
+"""Each indexed lookup of the customer list is served by the index meant for it (PostgreSQL).
+
+The tables here are tiny, so sequential scans are switched off for the query: a lookup whose
+SQL does not match its index's expression or predicate then still shows a Seq Scan.
+"""
+
+import pytest
+from django.db import connection
+
+from customers.admin import customer_search_q
+from customers.api.filters import CustomerFilterSet
+from customers.models import Customer
+from customers.search import SEARCH_INDEX
+from tests.customers.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="its planner")
+
+
+def _plan(queryset) -> str:
+    """The plan of the filter alone: without an ordering the primary key has no pull."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.order_by().explain()
+
+
+def _filtered(params: dict):
+    return CustomerFilterSet(params, queryset=Customer.objects.all()).qs
+
+
+@pytest.mark.parametrize(
+    ("params", "index"),
+    [
+        ({"q": "maria"}, SEARCH_INDEX),
+        ({"q": "maria example"}, SEARCH_INDEX),
+        ({"first_name": "Maria"}, SEARCH_INDEX),
+        ({"first_name__istartswith": "mar"}, SEARCH_INDEX),
+        ({"last_name": "Silva"}, SEARCH_INDEX),
+        ({"last_name__istartswith": "sil"}, SEARCH_INDEX),
+        ({"email": "Maria@Example.com"}, "customer_email_idx"),
+        ({"email__startswith": "maria"}, "customer_email_idx"),
+        ({"phone": "+5511999990000"}, "cust_phone_set_idx"),
+        ({"identification": "12345678900"}, "cust_identification_set_idx"),
+        ({"erp_code": "ERP-1"}, "cust_erp_code_set_idx"),
+        ({"channel_code": "C-1"}, "cust_channel_code_set_idx"),
+        ({"username": "maria"}, "customer_username_set_idx"),
+        ({"total_spent__gte": "10"}, "customer_total_spent_idx"),
+        ({"status": "active", "email_allowed": "true"}, "customer_status_consent_idx"),
+    ],
+)
+@postgresql_only
+def test_list_lookups_use_their_index(params, index):
+    CustomerFactory.create_batch(3, first_name="Maria", last_name="Silva")
+
+    plan = _plan(_filtered(params))
+
+    assert index in plan, plan
+
+
+@postgresql_only
+def test_admin_search_uses_the_search_index():
+    CustomerFactory.create_batch(3, first_name="Maria")
+
+    plan = _plan(Customer.objects.filter(customer_search_q("maria")))
+
+    assert SEARCH_INDEX in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"first_name": "Maria"}, {"maria"}),
+        ({"first_name": "Mar"}, set()),
+        ({"first_name__istartswith": "MARIA"}, {"maria"}),
+        ({"first_name__istartswith": "mar"}, {"maria", "mario"}),
+        ({"last_name__istartswith": "SAN"}, {"maria", "mario"}),
+        ({"last_name": "Santos"}, {"mario"}),
+        ({"q": "santos mar"}, {"maria", "mario"}),
+        ({"q": "santosa"}, {"maria"}),
+    ],
+)
+def test_names_found_through_the_search_index_match_only_the_field(params, expected):
+    CustomerFactory(email="maria@example.com", first_name="Maria", last_name="Santosa")
+    CustomerFactory(email="mario@example.com", first_name="Mario", last_name="Santos")
+    # "Maria" in another field must not make this customer's first name match.
+    CustomerFactory(email="maria.x@example.com", first_name="Ana", last_name="Maria")
+
+    found = {c.email.split("@")[0] for c in _filtered(params)}
+
+    assert found == expected
