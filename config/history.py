@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db import connections, models
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -62,6 +63,28 @@ def history_record_queryset(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def history_record_ids(
+    model: type[models.Model],
+    ids: list[int],
+    *,
+    created: bool = False,
+    user_id: int | None = None,
+    reason: str = "",
+) -> int:
+    """history_record_queryset for the rows with these ids (one array, not a placeholder
+    per id, on PostgreSQL)."""
+    if not ids:
+        return 0
+    if connections[model.objects.db].vendor == "postgresql":
+        array = "{" + ",".join(map(str, ids)) + "}"
+        rows = model.objects.filter(
+            RawSQL("id = ANY(%s::bigint[])", [array], output_field=models.BooleanField())
+        )
+    else:
+        rows = model.objects.filter(pk__in=ids)
+    return history_record_queryset(rows, created=created, user_id=user_id, reason=reason)
 
 
 def history_user_id() -> int | None:

@@ -8,7 +8,6 @@ transaction, so statistics stay exact after every row.
 """
 
 import csv
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from customers.imports.readers import (
     json_rows_read,
     ndjson_rows_read,
 )
+from customers.imports.rows import json_loads
 from customers.models import Channel
 from orders.api.serializers import OrderInputSerializer
 from orders.models import Order, OrderItem
@@ -188,7 +188,7 @@ def _order_record(header: list[str], record: list[str]) -> tuple[dict, dict]:
             data.setdefault(outer, {})[inner] = value
         elif name in ("items", "customer"):
             try:
-                data[name] = json.loads(value)
+                data[name] = json_loads(value)
             except ValueError as error:
                 errors[name] = [JSON_CELL.format(error=error)]
         else:

@@ -27,17 +27,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from config.history import history_user_id
-from customers.import_history import customer_rows_history_record
+from customers.import_history import IMPORT_REASON
+from customers.imports.batches import customer_rows_save, retrying, usernames_refused
+from customers.imports.postgresql import TableStatistics
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
-from customers.imports.writers import CREATED, UPDATED, customer_rows_write
-from customers.models import Channel, Customer
+from customers.imports.writers import CREATED, UPDATED
+from customers.models import Channel
 from customers.validation import USERNAME_TAKEN
 from groups.models import UserGroup
 
 BATCH_SIZE = 5000
+# A batch that lost a race (another writer created one of its customers, a deadlock) is
+# written again this often before it is split into rows.
+WRITE_ATTEMPTS = 2
+# Database connections writing at once: PostgreSQL gives each its own process (and core).
+WRITERS = 2
 UNKNOWN_DEFAULT_CHANNEL = "Unknown channel: {code}."
 ROW_NOT_WRITTEN = "The database refused this row: {error}"
 
@@ -87,7 +93,8 @@ class _Importer:
         self.batch: dict[tuple[int, str], CleanRow] = {}
         # Counters and callbacks are shared by the reading and the writing thread.
         self.lock = threading.Lock()
-        self.writer = _BatchWriter(self.write_batch) if threaded else None
+        self.writer = _BatchWriters(self.write_batch, WRITERS) if threaded else None
+        self.statistics = TableStatistics() if connection.vendor == "postgresql" else None
 
     def reject(self, line: int, errors: dict[str, list[str]]) -> None:
         with self.lock:
@@ -134,22 +141,26 @@ class _Importer:
             self.writer.close(quiet=True)
 
     def write_batch(self, rows: list[CleanRow]) -> None:
-        rows = self._usernames_check(rows)
+        refused = usernames_refused(rows)
+        for row in refused:
+            self.reject(row.line, {"username": [USERNAME_TAKEN]})
+        if refused:
+            keys = {row.key for row in refused}
+            rows = [row for row in rows if row.key not in keys]
         if rows:
             self._write(rows)
+            if self.statistics is not None and not self.dry_run:
+                with self.lock:
+                    self.statistics.refresh(self.result.created)
         if self.on_batch is not None:
             with self.lock:
                 self.on_batch(self.result)
 
     def _write(self, rows: list[CleanRow]) -> None:
         try:
-            with transaction.atomic():
-                started = timezone.now()
-                written = customer_rows_write(rows)
-                self._history_record(written, started)
-                transaction.set_rollback(self.dry_run)
+            written = retrying(lambda: self._write_atomic(rows), attempts=WRITE_ATTEMPTS)
         except IntegrityError:
-            # A constraint the checks could not foresee (a concurrent writer): row by row.
+            # A constraint the checks could not foresee: row by row, to report the culprit.
             written = []
             for row in rows:
                 written.extend(self._write_one(row))
@@ -162,47 +173,24 @@ class _Importer:
                 else:
                     self.result.unchanged += 1
 
-    def _history_record(self, written, started) -> None:
-        if not self.dry_run:
-            customer_rows_history_record(written, started=started, user_id=self.history_user_id)
+    def _write_atomic(self, rows: list[CleanRow]) -> list:
+        with transaction.atomic():
+            batch = customer_rows_save(
+                rows, user_id=self.history_user_id, reason=IMPORT_REASON, history=not self.dry_run
+            )
+            transaction.set_rollback(self.dry_run)
+        return batch.customers
 
     def _write_one(self, row: CleanRow) -> list:
         try:
-            with transaction.atomic():
-                started = timezone.now()
-                written = customer_rows_write([row])
-                self._history_record(written, started)
-                transaction.set_rollback(self.dry_run)
+            return self._write_atomic([row])
         except IntegrityError as error:
             self.reject(row.line, {"": [ROW_NOT_WRITTEN.format(error=str(error).strip())]})
             return []
-        return written
-
-    def _usernames_check(self, rows: list[CleanRow]) -> list[CleanRow]:
-        """Reject rows whose username another customer of the channel has (or gets first)."""
-        named = [row for row in rows if row.values.get("username")]
-        if not named:
-            return rows
-        batch_keys = {row.key: row for row in rows}
-        holders: dict[tuple[int, str], tuple[int, str]] = {}
-        for channel_id, username, email in Customer.objects.filter(
-            channel_id__in={row.channel_id for row in named},
-            username__in={row.values["username"] for row in named},
-        ).values_list("channel_id", "username", "email"):
-            moving = batch_keys.get((channel_id, email))
-            if moving is None or moving.values.get("username", username) == username:
-                holders[(channel_id, username)] = (channel_id, email)
-        refused = set()
-        for row in named:
-            holder = holders.setdefault((row.channel_id, row.values["username"]), row.key)
-            if holder != row.key:
-                self.reject(row.line, {"username": [USERNAME_TAKEN]})
-                refused.add(row.key)
-        return [row for row in rows if row.key not in refused] if refused else rows
 
 
 class _BatchWriter:
-    """Write batches in order on a second thread (and database connection) while the caller
+    """Write batches in order on another thread (and database connection) while the caller
     reads and validates the next batch: the database and Python then work at the same time.
 
     A daemon thread: when the process is killed or interrupted, its connection closes and
@@ -254,9 +242,43 @@ class _BatchWriter:
             self._raise()
 
 
-def import_context(*, default_channel: str | None = None) -> RowContext:
-    """Load the channel and group codes rows refer to; raise ValueError for a bad default."""
-    channels = dict(Channel.objects.values_list("code", "pk"))
+class _BatchWriters:
+    """Several _BatchWriters, each taking the rows of its share of the (channel, email) keys.
+
+    Splitting by key keeps every customer's rows on one connection, in file order (the later
+    row still wins), and keeps two connections from ever writing the same rows.
+    """
+
+    def __init__(self, write: Callable[[list[CleanRow]], None], count: int):
+        self.writers = [_BatchWriter(write) for _ in range(count)]
+
+    def submit(self, rows: list[CleanRow]) -> None:
+        shares: list[list[CleanRow]] = [[] for _ in self.writers]
+        for row in rows:
+            shares[hash(row.key) % len(shares)].append(row)
+        for writer, share in zip(self.writers, shares, strict=True):
+            if share:
+                writer.submit(share)
+
+    def close(self, *, quiet: bool = False) -> None:
+        errors = []
+        for writer in self.writers:
+            try:
+                writer.close(quiet=quiet)
+            except BaseException as error:  # noqa: BLE001 - the first is re-raised below
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+
+def import_context(*, default_channel: str | None = None, channels=None) -> RowContext:
+    """Load the channel and group codes rows refer to; raise ValueError for a bad default.
+
+    `channels`: the channels rows may name (a queryset; default: all of them).
+    """
+    channels = dict(
+        (channels if channels is not None else Channel.objects).values_list("code", "pk")
+    )
     if default_channel is not None and default_channel not in channels:
         raise ValueError(UNKNOWN_DEFAULT_CHANNEL.format(code=default_channel))
     groups = dict(UserGroup.objects.values_list("code", "pk"))
@@ -280,8 +302,9 @@ def customers_import(
     leaves whole batches and can be run again. A dry run validates and writes, then rolls
     every batch back. Raises ValueError for an unknown default channel.
 
-    `threaded` (default: on PostgreSQL outside a transaction) writes on a second connection
-    while the next batch is validated; inside a transaction everything stays on this one.
+    `threaded` (default: on PostgreSQL outside a transaction) writes on WRITERS other
+    connections while the next batch is validated; inside a transaction everything stays on
+    this one.
     """
     if threaded is None:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block

@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from rest_framework.utils.json import strict_constant
+
 from customers.imports.rows import (
     ADDRESS_FIELDS,
     BOOLEAN_FIELDS,
@@ -16,6 +18,7 @@ from customers.imports.rows import (
     IGNORED_FIELDS,
     IMPORT_FIELDS,
     JSON_FIELDS,
+    json_loads,
     json_text_parse,
 )
 
@@ -74,12 +77,13 @@ def csv_rows_read(stream: IO[str]) -> Iterator[Row]:
     except StopIteration:
         raise ImportFileError(EMPTY_FILE) from None
     csv_header_check(header, IMPORT_FIELDS | IGNORED_FIELDS | set(ADDRESS_COLUMNS))
+    to_object = _CsvColumns(header).to_object
     for line, record in csv_records(reader):
         if len(record) != len(header):
             found = len(record)
             yield line, {}, {"": [FIELD_COUNT.format(expected=len(header), found=found)]}
             continue
-        yield line, *_csv_record_to_object(header, record)
+        yield line, *to_object(record)
 
 
 def csv_records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -97,28 +101,48 @@ def csv_records(reader) -> Iterator[tuple[int, list[str]]]:
             yield line, record
 
 
-def _csv_record_to_object(header: list[str], record: list[str]) -> tuple[dict, dict]:
-    data: dict = {}
-    errors: dict[str, list[str]] = {}
-    address: dict = {}
-    for name, value in zip(header, record, strict=True):
-        if name.startswith("address."):
-            if value != "":
-                address[name.removeprefix("address.")] = value
-        elif name in IGNORED_FIELDS or (value == "" and name in _BLANK_MEANS_ABSENT):
-            continue
-        elif name == "groups":
-            data[name] = [code for code in value.split("|") if code.strip()]
-        elif name in JSON_FIELDS:
+class _CsvColumns:
+    """The header's columns sorted by how a cell becomes an API value, worked out once per
+    file instead of once per cell."""
+
+    def __init__(self, header: list[str]):
+        self.plain, self.absent_if_blank, self.null_if_blank = [], [], []
+        self.address, self.json, self.groups = [], [], []
+        for index, name in enumerate(header):
+            if name.startswith("address."):
+                self.address.append((index, name.removeprefix("address.")))
+            elif name in IGNORED_FIELDS:
+                continue
+            elif name == "groups":
+                self.groups.append(index)
+            elif name in JSON_FIELDS:
+                self.json.append((index, name))
+            elif name in _BLANK_MEANS_ABSENT:
+                self.absent_if_blank.append((index, name))
+            elif name in _BLANK_MEANS_NULL:
+                self.null_if_blank.append((index, name))
+            else:
+                self.plain.append((index, name))
+
+    def to_object(self, record: list[str]) -> tuple[dict, dict]:
+        data = {name: record[index] for index, name in self.plain}
+        for index, name in self.absent_if_blank:
+            if record[index] != "":
+                data[name] = record[index]
+        for index, name in self.null_if_blank:
+            data[name] = record[index] if record[index] != "" else None
+        for index in self.groups:
+            data["groups"] = [code for code in record[index].split("|") if code.strip()]
+        errors: dict[str, list[str]] = {}
+        for index, name in self.json:
             try:
-                data[name] = json_text_parse(value)
+                data[name] = json_text_parse(record[index])
             except ValueError as error:
                 errors[name] = [str(error)]
-        else:
-            data[name] = None if value == "" and name in _BLANK_MEANS_NULL else value
-    if address:
-        data["address"] = address
-    return data, errors
+        address = {name: record[index] for index, name in self.address if record[index] != ""}
+        if address:
+            data["address"] = address
+        return data, errors
 
 
 def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
@@ -127,7 +151,7 @@ def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
         if not text.strip():
             continue
         try:
-            yield line, json.loads(text), {}
+            yield line, json_loads(text), {}
         except ValueError as error:
             yield line, {}, {"": [INVALID_JSON_LINE.format(error=error)]}
 
@@ -141,7 +165,7 @@ class _JsonArrayStream:
         self.pos = 0
         self.line = 1
         self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.decoder = json.JSONDecoder(parse_constant=strict_constant)
 
     def _fill(self) -> bool:
         if self.eof:

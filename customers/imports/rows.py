@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.utils.json import strict_constant
 
 from customers.models import ADDRESS_FLAG_FIELDS, ADDRESS_TEXT_FIELDS, Address, Customer
 from customers.validation import (
@@ -140,10 +141,11 @@ class CleanRow:
     values: dict
     groups: list[int] | None = None
     addresses: list[dict] = field(default_factory=list)
+    # (channel_id, email): what the import matches on; read many times per row, made once.
+    key: tuple[int, str] = field(init=False)
 
-    @property
-    def key(self) -> tuple[int, str]:
-        return (self.channel_id, self.email)
+    def __post_init__(self):
+        self.key = (self.channel_id, self.email)
 
 
 @dataclass
@@ -238,7 +240,7 @@ def _choice_cleaner(name: str):
     choices = CHOICE_FIELDS[name]
 
     def clean(value):
-        if value not in choices:
+        if value.__class__ is not str or value not in choices:
             raise ValueError(INVALID_CHOICE.format(value=value))
         return value
 
@@ -398,11 +400,19 @@ def row_clean(line: int, data, context: RowContext) -> CleanRow:
     return CleanRow(line, channel_id, email, values, groups, [a for a in addresses if a])
 
 
+_JSON_DECODER = json.JSONDecoder(parse_constant=strict_constant)
+
+
+def json_loads(text: str):
+    """json.loads without NaN and Infinity (not JSON; PostgreSQL refuses them), as the API."""
+    return _JSON_DECODER.decode(text)
+
+
 def json_text_parse(text: str):
     """Parse a CSV cell holding JSON; blank is an empty object."""
     if not text.strip():
         return {}
     try:
-        return json.loads(text)
+        return json_loads(text)
     except ValueError as error:
         raise ValueError(f"Enter valid JSON: {error}.") from None

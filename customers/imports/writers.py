@@ -1,19 +1,24 @@
 """Write one batch of validated rows through the database's fastest path.
 
-PostgreSQL: COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT
-(channel_id, email) DO UPDATE ... WHERE <a sent column differs> per set of sent columns,
-returning (id, created); rows already holding the values are left alone ("unchanged").
+PostgreSQL: one lookup of the batch's (channel, email) keys; new customers are COPYed straight
+into the table with ids taken from its sequence (no staging, no ON CONFLICT); existing ones
+are COPYed into a temporary staging table and updated by one UPDATE ... FROM ... WHERE <a sent
+column differs> per set of sent columns; rows already holding the values are left alone
+("unchanged"). A customer created by someone else between the lookup and the COPY fails the
+COPY on the unique key, and the caller writes the batch again.
 SQLite: bulk_create(update_conflicts=True) for the rows that differ.
 Addresses and memberships are set-based on both: one lookup, one COPY (or bulk_create).
 """
 
-import json
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.utils import timezone
 
+from customers.imports import postgresql
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow
 from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
 from groups.models import UserCustomerGroup
@@ -27,37 +32,47 @@ _FIELDS = {f.attname: f for f in Customer._meta.concrete_fields}
 _DEFAULTS = {name: _FIELDS[name].get_default() for name in WRITTEN}
 _DEFAULTS["date_joined"] = None  # filled with the batch's time
 _DEFAULTS["password"] = ""
+_WRITTEN_VALUES = operator.itemgetter(*WRITTEN)
+_DATE_JOINED_AT = INSERTED.index("date_joined")
 
 
-def customer_rows_write(rows: Sequence[CleanRow]) -> list[tuple[CleanRow, int, str]]:
-    """Create or update the rows' customers, addresses and groups; return (row, id, status)."""
+@dataclass
+class BatchWritten:
+    """What one batch wrote: each row's customer id and status, and the child rows' ids."""
+
+    customers: list[tuple[CleanRow, int, str]]
+    addresses_created: list[int] = field(default_factory=list)
+    addresses_changed: list[int] = field(default_factory=list)
+    memberships_created: list[int] = field(default_factory=list)
+
+
+def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
+    """Create or update the rows' customers, addresses and groups."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        written = _postgresql_customers_write(rows, now)
+        batch = BatchWritten(_postgresql_customers_write(rows, now))
     else:
-        written = _sqlite_customers_write(rows, now)
-    _addresses_write(written, now)
-    _groups_write(written, now)
-    return written
+        batch = BatchWritten(_sqlite_customers_write(rows, now))
+    _addresses_write(batch, now)
+    _groups_write(batch, now)
+    return batch
 
 
 def _by_sent_columns(rows: Sequence[CleanRow]) -> dict[tuple[str, ...], list[CleanRow]]:
     """Group rows by the columns they send: an update writes only those (like PATCH)."""
     groups: dict[tuple[str, ...], list[CleanRow]] = defaultdict(list)
+    sent_by_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
     for row in rows:
-        groups[tuple(name for name in WRITTEN if name in row.values)].append(row)
+        keys = tuple(row.values)
+        if keys not in sent_by_keys:
+            sent_by_keys[keys] = tuple(name for name in WRITTEN if name in row.values)
+        groups[sent_by_keys[keys]].append(row)
     return groups
-
-
-_DATE_JOINED_AT = INSERTED.index("date_joined")
-_JSON_AT = tuple(INSERTED.index(name) for name in ("attributes", "extra_field"))
 
 
 def _insert_values(row: CleanRow, now) -> list:
     """The row's INSERTED values; what it does not send gets the model's default."""
-    get = row.values.get
-    values = [row.channel_id, row.email, *[get(name, _DEFAULTS[name]) for name in WRITTEN]]
-    values += (now, now)
+    values = [row.channel_id, row.email, *_WRITTEN_VALUES({**_DEFAULTS, **row.values}), now, now]
     if values[_DATE_JOINED_AT] is None:
         values[_DATE_JOINED_AT] = now
     return values
@@ -65,77 +80,74 @@ def _insert_values(row: CleanRow, now) -> list:
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-
-def _stage_ensure(cursor) -> None:
-    columns = ", ".join(f"{name} {_FIELDS[name].db_type(connection)}" for name in INSERTED)
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (sent int, {columns})")
-    cursor.execute(f"TRUNCATE {STAGE_TABLE}")
-
-
-def _copy_value(value):
-    return json.dumps(value) if isinstance(value, dict | list) else value
-
-
-def _upsert_sql(sent: tuple[str, ...]) -> str:
-    """Insert new customers and update changed ones; answer every staged row's id and status.
-
-    Rows whose sent columns already hold these values are left alone (unchanged), so a rerun
-    writes nothing and does not move updated_at.
-    """
-    columns = ", ".join(INSERTED)
-    constants = "0, 0, '', NULL, NULL, NULL, NULL"
-    if sent:
-        assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*sent, "updated_at"))
-        current = ", ".join(f"customers_customer.{name}" for name in sent)
-        incoming = ", ".join(f"EXCLUDED.{name}" for name in sent)
-        action = (
-            f"DO UPDATE SET {assignments} WHERE ROW({current}) IS DISTINCT FROM ROW({incoming})"
-        )
-    else:
-        action = "DO NOTHING"
-    return (
-        f"INSERT INTO customers_customer ({columns}, orders_count, total_spent, "
-        "total_spent_currency, first_order_at, last_order_at, last_order_id, last_login_at) "
-        f"SELECT {columns}, {constants} FROM {STAGE_TABLE} WHERE sent = %s "
-        f"ON CONFLICT (channel_id, email) {action} "
-        "RETURNING id, channel_id, email, (xmax = 0)"
-    )
-
-
-_STATUS = {True: CREATED, False: UPDATED}
+_STATISTICS = ("orders_count", "total_spent", "total_spent_currency", "first_order_at")
+_STATISTICS += ("last_order_at", "last_order_id", "last_login_at")
+_NEW_STATISTICS = (0, 0, "", None, None, None, None)
+_NEW_COLUMNS = ("id", *INSERTED, *_STATISTICS)
 
 
 def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
-    grouped = _by_sent_columns(rows)
-    by_key = {row.key: row for row in rows}
-    written = []
+    ids = postgresql.customer_ids_by_key([row.key for row in rows])
+    existing = [row for row in rows if row.key in ids]
+    # Concurrent writers take their rows in one order, so they queue instead of deadlocking:
+    # existing customers locked by id first, then new ones inserted by (channel, email).
+    new = sorted((row for row in rows if row.key not in ids), key=operator.attrgetter("key"))
     with connection.cursor() as cursor:
-        _stage_ensure(cursor)
-        copy_sql = f"COPY {STAGE_TABLE} (sent, {', '.join(INSERTED)}) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for number, group in enumerate(grouped.values()):
-                for row in group:
-                    values = _insert_values(row, now)
-                    for index in _JSON_AT:
-                        values[index] = json.dumps(values[index])
-                    copy.write_row((number, *values))
-        for number, sent in enumerate(grouped):
-            cursor.execute(_upsert_sql(sent), [number])
-            for pk, channel_id, email, created in cursor.fetchall():
-                written.append((by_key.pop((channel_id, email)), pk, _STATUS[created]))
-        if by_key:
-            # Rows left alone are not returned: look their ids up by (channel, email).
-            cursor.execute(
-                "SELECT c.id, c.channel_id, c.email "
-                "FROM unnest(%s::bigint[], %s::text[]) AS k(channel_id, email) "
-                "JOIN customers_customer c ON c.channel_id = k.channel_id AND c.email = k.email",
-                [[channel for channel, _ in by_key], [email for _, email in by_key]],
-            )
-            for pk, channel_id, email in cursor.fetchall():
-                row = by_key.pop((channel_id, email), None)
-                if row is not None:
-                    written.append((row, pk, UNCHANGED))
+        if existing:
+            postgresql.rows_lock(Customer._meta.db_table, [ids[row.key] for row in existing])
+        written = _postgresql_customers_create(cursor, new, now)
+        if existing:
+            written += _postgresql_customers_update(cursor, existing, ids, now)
     return written
+
+
+def _postgresql_customers_create(cursor, rows, now) -> list[tuple[CleanRow, int, str]]:
+    if not rows:
+        return []
+    ids = postgresql.sequence_take(cursor, Customer._meta.db_table, len(rows))
+    with postgresql.binary_copy(cursor, Customer._meta.db_table, _NEW_COLUMNS) as copy:
+        for pk, row in zip(ids, rows, strict=True):
+            copy.write_row((pk, *_insert_values(row, now), *_NEW_STATISTICS))
+    return [(row, pk, CREATED) for pk, row in zip(ids, rows, strict=True)]
+
+
+def _stage_ensure(cursor) -> None:
+    columns = ", ".join(f"{name} {_FIELDS[name].db_type(connection)}" for name in INSERTED)
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (sent int, id bigint, {columns})"
+    )
+    cursor.execute(f"TRUNCATE {STAGE_TABLE}")
+
+
+def _update_sql(sent: tuple[str, ...]) -> str:
+    """Update the staged customers whose sent columns differ; answer their ids.
+
+    Rows already holding these values are left alone (unchanged), so a rerun writes nothing
+    and does not move updated_at.
+    """
+    assignments = ", ".join(f"{name} = s.{name}" for name in (*sent, "updated_at"))
+    current = ", ".join(f"c.{name}" for name in sent)
+    incoming = ", ".join(f"s.{name}" for name in sent)
+    return (
+        f"UPDATE customers_customer c SET {assignments} FROM {STAGE_TABLE} s "
+        f"WHERE s.sent = %s AND c.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({incoming}) "
+        "RETURNING c.id"
+    )
+
+
+def _postgresql_customers_update(cursor, rows, ids, now) -> list[tuple[CleanRow, int, str]]:
+    grouped = _by_sent_columns(rows)
+    _stage_ensure(cursor)
+    with postgresql.binary_copy(cursor, STAGE_TABLE, ("sent", "id", *INSERTED)) as copy:
+        for number, group in enumerate(grouped.values()):
+            for row in group:
+                copy.write_row((number, ids[row.key], *_insert_values(row, now)))
+    changed: set[int] = set()
+    for number, sent in enumerate(grouped):
+        if sent:
+            cursor.execute(_update_sql(sent), [number])
+            changed.update(pk for (pk,) in cursor.fetchall())
+    return [(row, ids[row.key], UPDATED if ids[row.key] in changed else UNCHANGED) for row in rows]
 
 
 # --- SQLite and others ------------------------------------------------------------------------
@@ -194,25 +206,21 @@ def _ids_by_key(rows) -> dict[tuple[int, str], int]:
     return {(c, e): pk for pk, c, e in _key_filter(rows).values_list("pk", "channel_id", "email")}
 
 
-def _bulk_insert(model, rows: list[dict]) -> None:
-    """Insert new rows given as {attname: value} (others get the field's default): COPY on
-    PostgreSQL, bulk_create elsewhere. Plain dicts: model instances cost more than the COPY."""
+_COPY_PLANS: dict[type, postgresql.CopyPlan] = {}
+
+
+def _bulk_insert(model, rows: list[dict]) -> list[int]:
+    """Insert new rows given as {attname: value} (others get the field's default); return
+    their ids. COPY on PostgreSQL, bulk_create elsewhere; plain dicts because model
+    instances cost more than the COPY."""
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create((model(**row) for row in rows), batch_size=500)
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    names = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            values = [row.get(name, defaults[name]) for name in names]
-            copy.write_row([_copy_value(value) for value in values])
+        objects = model.objects.bulk_create((model(**row) for row in rows), batch_size=500)
+        return [instance.pk for instance in objects]
+    if model not in _COPY_PLANS:
+        _COPY_PLANS[model] = postgresql.CopyPlan(model)
+    return _COPY_PLANS[model].insert(rows)
 
 
 # --- addresses and memberships ----------------------------------------------------------------
@@ -224,18 +232,16 @@ def _of_customers(model, customer_ids: list[int], columns: tuple[str, ...]) -> l
         return []
     if connection.vendor != "postgresql":
         return list(model.objects.filter(customer_id__in=customer_ids).values_list(*columns))
-    # One array parameter instead of thousands of placeholders (psycopg parses each one).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE customer_id = ANY(%s)",
-            [customer_ids],
-        )
-        return cursor.fetchall()
+    return postgresql.fetchall(
+        f"SELECT {', '.join(columns)} FROM {model._meta.db_table} "
+        "WHERE customer_id = ANY(%s::bigint[])",
+        [postgresql.id_array(customer_ids)],
+    )
 
 
-def _addresses_write(written, now) -> None:
+def _addresses_write(batch: BatchWritten, now) -> None:
     """Add each row's addresses unless the customer has one with the same values."""
-    with_addresses = [(row, pk, status) for row, pk, status in written if row.addresses]
+    with_addresses = [(row, pk, status) for row, pk, status in batch.customers if row.addresses]
     if not with_addresses:
         return
     updated_ids = [pk for _, pk, status in with_addresses if status != CREATED]
@@ -257,7 +263,16 @@ def _addresses_write(written, now) -> None:
     for flag, ids in unflag.items():
         if ids:
             Address.objects.filter(pk__in=ids).update(**{flag: False}, updated_at=now)
-    _bulk_insert(Address, new)
+            batch.addresses_changed += ids
+    batch.addresses_created = _bulk_insert(Address, new)
+
+
+_ADDRESS_BLANK = {
+    **dict.fromkeys(ADDRESS_TEXT_FIELDS, ""),
+    "is_default": False,
+    "is_billing": False,
+}
+_ADDRESS_CONTENT = operator.itemgetter(*ADDRESS_TEXT_FIELDS)
 
 
 def _addresses_new(with_addresses, known, defaults, billings, now):
@@ -265,20 +280,15 @@ def _addresses_new(with_addresses, known, defaults, billings, now):
     unflag: dict[str, list[int]] = {"is_default": [], "is_billing": []}
     for row, customer_id, _ in with_addresses:
         has_default = customer_id in defaults
+        seen = known[customer_id]
         added: list[dict] = []
         for values in row.addresses:
-            content = tuple(values.get(name, "") for name in ADDRESS_TEXT_FIELDS)
-            if content in known[customer_id]:
+            address = {**_ADDRESS_BLANK, **values}
+            content = _ADDRESS_CONTENT(address)
+            if content in seen:
                 continue
-            known[customer_id].add(content)
-            address = {
-                "is_default": False,
-                "is_billing": False,
-                **values,
-                "customer_id": customer_id,
-                "created_at": now,
-                "updated_at": now,
-            }
+            seen.add(content)
+            address.update(customer_id=customer_id, created_at=now, updated_at=now)
             if "is_default" not in values and not has_default:
                 address["is_default"] = True
             for flag, holders in (("is_default", defaults), ("is_billing", billings)):
@@ -293,12 +303,18 @@ def _addresses_new(with_addresses, known, defaults, billings, now):
     return new, unflag
 
 
-def _groups_write(written, now) -> None:
+def _groups_write(batch: BatchWritten, now) -> None:
     """Make each row's memberships exactly its `groups`; kept ones keep their flags and data."""
-    wanted = {pk: set(row.groups) for row, pk, _ in written if row.groups is not None}
-    if not wanted:
+    # A new customer without groups has nothing to add or remove.
+    grouped = [
+        (row, pk, status)
+        for row, pk, status in batch.customers
+        if row.groups is not None and (row.groups or status != CREATED)
+    ]
+    if not grouped:
         return
-    checked = [pk for row, pk, status in written if row.groups is not None and status != CREATED]
+    wanted = {pk: set(row.groups) for row, pk, _ in grouped}
+    checked = [pk for _, pk, status in grouped if status != CREATED]
     stale, current = [], defaultdict(set)
     for pk, customer_id, group_id in _of_customers(
         UserCustomerGroup, checked, ("id", "customer_id", "group_id")
@@ -307,8 +323,9 @@ def _groups_write(written, now) -> None:
         if group_id not in wanted[customer_id]:
             stale.append(pk)
     if stale:
+        # delete() sends each removal's post_delete signal: simple-history records it.
         UserCustomerGroup.objects.filter(pk__in=stale).delete()
-    _bulk_insert(
+    batch.memberships_created = _bulk_insert(
         UserCustomerGroup,
         [
             {

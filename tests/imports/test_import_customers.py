@@ -346,3 +346,20 @@ def test_json_values_are_checked_like_the_api(channel, write):
     customer = Customer.objects.get()
     assert (customer.first_name, customer.last_name) == ("Ada", "Lovelace King")
     assert customer.date_joined.isoformat() == "2020-01-02T03:04:05+00:00"
+
+
+def test_values_of_the_wrong_json_type_are_rejected_not_crashed_on(channel, write):
+    lines = [
+        json.dumps({"email": "a@example.com", "status": {"x": 1}, "gender": ["male"]}),
+        json.dumps({"email": "b@example.com", "attributes": {"ratio": "NaN"}}),
+        '{"email": "c@example.com", "attributes": {"x": NaN}}',  # NaN is not JSON
+    ]
+    path = write("c.ndjson", "\n".join(lines) + "\n")
+
+    code, out, err = run("import_customers", path, channel="web")
+
+    assert code == 1
+    assert "Imported: 1 created, 0 updated, 0 unchanged, 2 rejected" in out
+    assert "status: " + INVALID_CHOICE.format(value={"x": 1}) in err
+    assert "line 3, row: Invalid JSON: Out of range float values" in err
+    assert list(Customer.objects.values_list("email", flat=True)) == ["b@example.com"]

@@ -56,11 +56,13 @@ def test_killed_import_leaves_whole_batches_and_reruns_to_a_clean_state(tmp_path
     child.send_signal(signal.SIGKILL)
     child.wait()
 
-    # then: only whole batches, each with its addresses
+    # then: only whole batches (each writer commits its share of a batch at once): every
+    # customer kept has its address and its history, nothing else is left half-written
     kept = Customer.objects.count()
     assert 0 < kept < ROWS
-    assert kept % BATCH == 0
     assert Address.objects.count() == kept
+    assert Customer.history.filter(history_type="+").count() == kept
+    assert Address.history.filter(history_type="+").count() == kept
 
     # when: simply run again
     code, out, _ = run("import_customers", str(path), channel="web", batch_size=BATCH)
@@ -90,6 +92,6 @@ def test_an_error_while_writing_on_the_second_connection_reaches_the_caller():
             rows, default_channel="web", batch_size=10, on_batch=fail_after_two_batches
         )
 
-    # then: whole batches only (the reader may have handed over one more before it heard)
+    # then: the import stopped soon after (each writer may finish a share it was handed)
     kept = Customer.objects.count()
-    assert kept in (20, 30)
+    assert 20 <= kept <= 50

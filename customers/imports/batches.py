@@ -1,0 +1,68 @@
+"""One batch of clean rows into the database: the step the import and the API's bulk upsert
+share (username check, write, history, retries)."""
+
+from collections.abc import Callable, Sequence
+
+from django.db import IntegrityError, OperationalError, transaction
+
+from customers.import_history import customer_rows_history_record
+from customers.imports.postgresql import planner_settings_for_batches
+from customers.imports.rows import CleanRow
+from customers.imports.writers import BatchWritten, customer_rows_write
+from customers.models import Customer
+
+# PostgreSQL's SQLSTATEs for "run the transaction again": deadlock, serialization failure.
+_RETRYABLE_STATES = frozenset({"40P01", "40001"})
+
+
+def usernames_refused(rows: Sequence[CleanRow]) -> list[CleanRow]:
+    """The rows whose username another customer of the channel has, or an earlier row takes."""
+    named = [row for row in rows if row.values.get("username")]
+    if not named:
+        return []
+    batch_keys = {row.key: row for row in rows}
+    holders: dict[tuple[int, str], tuple[int, str]] = {}
+    for channel_id, username, email in Customer.objects.filter(
+        channel_id__in={row.channel_id for row in named},
+        username__in={row.values["username"] for row in named},
+    ).values_list("channel_id", "username", "email"):
+        moving = batch_keys.get((channel_id, email))
+        if moving is None or moving.values.get("username", username) == username:
+            holders[(channel_id, username)] = (channel_id, email)
+    return [
+        row
+        for row in named
+        if holders.setdefault((row.channel_id, row.values["username"]), row.key) != row.key
+    ]
+
+
+def customer_rows_save(
+    rows: Sequence[CleanRow], *, user_id: int | None, reason: str, history: bool = True
+) -> BatchWritten:
+    """Write the rows and their history in a savepoint of the caller's transaction."""
+    with transaction.atomic():
+        planner_settings_for_batches()
+        batch = customer_rows_write(rows)
+        if history:
+            customer_rows_history_record(batch, user_id=user_id, reason=reason)
+    return batch
+
+
+def write_is_retryable(error: Exception) -> bool:
+    """A write another transaction got in the way of: a unique key it took meanwhile, or a
+    deadlock or serialization failure PostgreSQL resolved by cancelling this one."""
+    if isinstance(error, IntegrityError):
+        return True
+    state = getattr(error.__cause__, "sqlstate", None)
+    return isinstance(error, OperationalError) and state in _RETRYABLE_STATES
+
+
+def retrying(write: Callable[[], BatchWritten], *, attempts: int) -> BatchWritten:
+    """Run the write again (it sees what the other transaction did) when it lost a race."""
+    for _ in range(attempts - 1):
+        try:
+            return write()
+        except (IntegrityError, OperationalError) as error:
+            if not write_is_retryable(error):
+                raise
+    return write()
