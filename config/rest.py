@@ -290,6 +290,31 @@ class StrictOrderingFilter(OrderingFilter):
         return fields
 
 
+def errors_nest(errors: dict[str, list[str]]) -> dict:
+    """Dotted error keys as DRF nests them: "addresses.1.city" → {"addresses": [{}, {"city":
+    [...]}]}; the row-wide "" key → "non_field_errors"."""
+    nested: dict = {}
+    for key, messages in errors.items():
+        parts = key.split(".") if key else [api_settings.NON_FIELD_ERRORS_KEY]
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = messages
+    return _lists_from_indexes(nested)
+
+
+def _lists_from_indexes(node):
+    if not isinstance(node, dict):
+        return node
+    node = {key: _lists_from_indexes(value) for key, value in node.items()}
+    if node and all(key.isdigit() for key in node):
+        items = [{} for _ in range(max(map(int, node)) + 1)]
+        for key, value in node.items():
+            items[int(key)] = value
+        return items
+    return node
+
+
 def requested_fields(request) -> set[str] | None:
     """The `fields=` subset asked for, or None for the whole representation."""
     if request is None:

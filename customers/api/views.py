@@ -11,7 +11,13 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.rest import ChannelPermission, ModelPermissions, StrictOrderingFilter, requested_fields
+from config.rest import (
+    ChannelPermission,
+    ModelPermissions,
+    StrictOrderingFilter,
+    errors_nest,
+    requested_fields,
+)
 from config.throttling import ApiUserThrottle, CustomerAuthThrottle
 from customers.api.filters import CustomerFilterSet
 from customers.api.serializers import (
@@ -252,43 +258,19 @@ class CustomerViewSet(viewsets.ModelViewSet):
         items = request.data if many else [request.data]
         if many and not 1 <= len(items) <= UPSERT_MAX_ITEMS:
             raise exceptions.ValidationError({"items": [UPSERT_SIZE.format(max=UPSERT_MAX_ITEMS)]})
-        rows = self._upsert_rows(items, many=many)
         try:
-            result = customers_upsert(items=rows)
+            result = customers_upsert(items=items, user=request.user)
         except UpsertItemsInvalid as error:
-            if not many:
-                raise exceptions.ValidationError(error.errors["0"]) from error
-            raise exceptions.ValidationError({"items": error.errors}) from error
+            errors = {index: errors_nest(found) for index, found in error.errors.items()}
+            raise exceptions.ValidationError({"items": errors} if many else errors["0"]) from error
         body = {
             "created": result.created,
             "updated": result.updated,
             "results": [
-                {"id": customer.pk, "email": customer.email, "created": created}
-                for customer, created in result.rows
+                {"id": pk, "email": email, "created": created} for pk, email, created in result.rows
             ],
         }
         return Response(CustomerUpsertOutputSerializer(body).data)
-
-    def _upsert_rows(self, items: list, *, many: bool) -> list[dict]:
-        # One list serializer: its child's fields are built once, not once per item.
-        serializer = CustomerSerializer(
-            data=items, many=True, context=self.get_serializer_context()
-        )
-        if not serializer.is_valid():
-            found = serializer.errors  # DRF: {index: errors} of the invalid items only
-            pairs = found.items() if isinstance(found, dict) else enumerate(found)
-            errors = {str(index): error for index, error in pairs if error}
-            raise exceptions.ValidationError({"items": errors} if many else errors["0"])
-        rows = []
-        for validated in serializer.validated_data:
-            data, extras = _write_arguments(validated)
-            channel = data.pop("channel")
-            addresses = validated.get("addresses", ())
-            rows.append(
-                {"channel": channel, "email": data["email"], "data": data, "addresses": addresses}
-                | extras
-            )
-        return rows
 
     @extend_schema(
         summary="Check a customer's password (storefront sign-in)",

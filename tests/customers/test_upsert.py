@@ -92,8 +92,10 @@ def test_list_is_all_or_nothing_naming_indexes(api_client, web):
         ],
     )
     assert response.status_code == 400
-    assert set(response.data["items"]) == {"1"}
+    # every refused item at once: a bad field and a username another customer holds
+    assert set(response.data["items"]) == {"1", "3"}
     assert "email" in response.data["items"]["1"]
+    assert "username" in response.data["items"]["3"]
     assert Customer.objects.count() == 1
 
 

@@ -72,6 +72,29 @@ def test_eight_api_upserters_of_the_same_emails_create_each_customer_once():
     assert sorted(Customer.objects.values_list("email", flat=True)) == sorted(EMAILS)
 
 
+def test_eight_api_upserters_of_existing_and_new_emails_neither_deadlock_nor_lose_writes():
+    # given: every other e-mail exists already
+    channel = Channel.objects.create(code="web", name="Web")
+    for email in EMAILS[::2]:
+        Customer.objects.create(channel=channel, email=email)
+
+    # when: each thread upserts all of them in its own order, with its own phone
+    def work(index, client):
+        emails = random.Random(100 + index).sample(EMAILS, len(EMAILS))
+        body = [{"channel": "web", "email": email, "phone": f"+{index}"} for email in emails]
+        return client.post("/api/v1/customers/upsert/", body, format="json")
+
+    responses = _in_threads(work)
+
+    # then: no call failed; each new e-mail was created once; every customer holds the phone
+    # of one of the writers (the last to commit)
+    assert [r.status_code for r in responses] == [200] * THREADS, [r.content for r in responses]
+    assert sum(r.json()["created"] for r in responses) == len(EMAILS[1::2])
+    assert Customer.objects.count() == len(EMAILS)
+    phones = set(Customer.objects.values_list("phone", flat=True))
+    assert phones <= {f"+{index}" for index in range(THREADS)}
+
+
 def test_eight_api_writers_of_orders_for_one_customer_keep_statistics_exact():
     # given
     channel = Channel.objects.create(code="web", name="Web", currency="USD")
