@@ -405,9 +405,45 @@ class FastRepresentationMixin:
         return plan
 
 
+def _passing(kind: type, field, same=None):
+    """`field.to_representation`, skipped for values of `kind` it would return unchanged."""
+    represent = field.to_representation
+
+    def passing(value):
+        if type(value) is kind and (same is None or value in same):
+            return value
+        return represent(value)
+
+    return passing
+
+
+def _overrides(field, base: type) -> bool:
+    return type(field).to_representation is not base.to_representation
+
+
+# Field classes whose to_representation returns a value of this type unchanged.
+_PASSING_TYPES = (
+    (serializers.CharField, str),
+    (serializers.BooleanField, bool),
+    (serializers.IntegerField, int),
+)
+
+
 def _fast_representation(field):
-    """The field's to_representation, or for an ISO 8601 DateTimeField a shortcut with the
-    same result for aware datetimes (what the database returns with USE_TZ)."""
+    """The field's to_representation, or a shortcut with the same result: plain values a
+    field returns as they are (a str for a CharField, a bool for a BooleanField, an int for
+    an IntegerField, a choice for a ChoiceField), and ISO 8601 datetimes of aware values
+    (what the database returns with USE_TZ)."""
+    for base, kind in _PASSING_TYPES:
+        if isinstance(field, base) and not _overrides(field, base):
+            return _passing(kind, field)
+    if type(field) is serializers.ChoiceField:
+        same = {key for key, value in field.choice_strings_to_values.items() if key == value}
+        return _passing(str, field, same)
+    return _datetime_representation(field)
+
+
+def _datetime_representation(field):
     if type(field) is not serializers.DateTimeField:
         return field.to_representation
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)

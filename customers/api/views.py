@@ -30,7 +30,13 @@ from customers.api.serializers import (
     expand_parse,
 )
 from customers.models import Address, Channel, Customer
-from customers.selectors import channel_list, customer_list, customer_list_for_api
+from customers.selectors import (
+    channel_list,
+    customer_list,
+    customer_list_for_api,
+    customer_page_rows,
+    customer_rows_queryset,
+)
 from customers.services import (
     CUSTOMER_HAS_ORDERS,
     UPSERT_MAX_ITEMS,
@@ -214,6 +220,16 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "expand": self.expand}
+
+    def list(self, request, *args, **kwargs):
+        if self.expand:
+            return super().list(request, *args, **kwargs)
+        # A page without expansions is read as values: the same output, no model instances.
+        customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
+        page = customer_page_rows(
+            self.paginate_queryset(customers), fields=requested_fields(request)
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

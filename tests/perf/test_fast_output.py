@@ -1,9 +1,11 @@
 """The speed-ups of config/rest.py must not change a byte of what clients see."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -53,3 +55,34 @@ def test_customer_and_order_output_is_drfs(superuser):
     loaded_order = Order.objects.prefetch_related("items__custom_data", "custom_data").get()
     order_serializer = OrderOutputSerializer(context=context)
     assert order_serializer.to_representation(loaded_order) == _drf(order_serializer, loaded_order)
+
+
+@pytest.mark.parametrize("fields", [None, "id,channel,name,groups,default_address,has_password"])
+def test_list_pages_read_as_values_are_what_drf_gives_for_instances(api_client, api_user, fields):
+    customers = CustomerFactory.create_batch(
+        3,
+        attributes={"tier": "gold", "n": 2.5},
+        discount_percent=Decimal("7.25"),
+        date_of_birth=datetime.date(1990, 5, 17),
+        status="frozen",
+    )
+    customers[0].password = make_password("a long enough password 1")
+    customers[0].save()
+    AddressFactory(customer=customers[0], is_default=True)
+    AddressFactory(customer=customers[0], is_billing=True)
+    AddressFactory(customer=customers[1])
+    UserCustomerGroupFactory(customer=customers[0])
+    UserCustomerGroupFactory(customer=customers[0])
+    params = {"fields": fields} if fields else {}
+
+    response = api_client.get("/api/v1/customers/", params)
+
+    request = Request(APIRequestFactory().get("/", params))
+    request.user = api_user
+    wanted = set(fields.split(",")) if fields else None
+    loaded = list(customer_list_for_api(user=api_user, fields=wanted))
+    serializer = CustomerSerializer(loaded, many=True, context={"request": request})
+    drf = [_drf(serializer.child, customer) for customer in loaded]
+    assert response.status_code == 200
+    assert response.json()["results"] == json.loads(JSONRenderer().render(drf))
+    assert [list(row) for row in response.json()["results"]] == [list(row) for row in drf]
