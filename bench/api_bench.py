@@ -379,7 +379,11 @@ def writes(client: Client, p: dict, runs: int) -> list[dict]:
             {
                 "channel": "web",
                 "email": f"upsert-{tag}-{run * 500 + i}@example.com",
+                "first_name": "Upsert",
+                "last_name": f"Customer {i}",
+                "phone": f"+1 555 {i:04d}",
                 "note": str(run),
+                "addresses": [{"address": "Main St", "number": str(i), "city": "Springfield"}],
             }
             for i in range(1000)
         ]
