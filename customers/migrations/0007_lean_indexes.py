@@ -7,6 +7,8 @@
 - Text columns that are usually empty are indexed where set; names are narrowed through the
   search index; gender and user type lose theirs (a handful of values: scans win); foreign keys
   a composite index already starts with lose their single-column copies.
+- The search index's expression gets a finer histogram (statistics target 1,000), so the
+  planner tells common words from rare ones.
 - History tables keep only what the history pages read (the object's id).
 
 New indexes are built CONCURRENTLY before the old ones are dropped, so the table stays usable.
@@ -32,6 +34,11 @@ OLD_TRIGRAM_SQL = (
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS customer_{column}_trgm ON customers_customer "
     "USING gin (upper({column}) gin_trgm_ops) WITH (fastupdate = off)"
 )
+
+# The planner estimates `document LIKE '%word%'` from the expression's histogram: 100 buckets
+# put a word in 1 % of customers at 0.01 % (a bitmap of every match sorted, 55 ms at 1M, where
+# walking the primary key takes 6 ms); 1,000 buckets see it.
+SEARCH_STATISTICS_SQL = "ALTER INDEX customer_search_trgm ALTER COLUMN 1 SET STATISTICS {target}"
 
 ADDRESS_CUSTOMER_INDEX_SQL = "CREATE INDEX {name} ON customers_address (customer_id)"
 
@@ -109,6 +116,9 @@ class Migration(migrations.Migration):
             ),
         ),
         postgresql_only(SEARCH_INDEX_SQL, "DROP INDEX CONCURRENTLY IF EXISTS customer_search_trgm"),
+        postgresql_only(
+            SEARCH_STATISTICS_SQL.format(target=1000), SEARCH_STATISTICS_SQL.format(target=-1)
+        ),
         *(
             postgresql_only(
                 f"DROP INDEX CONCURRENTLY IF EXISTS customer_{column}_trgm",

@@ -88,3 +88,12 @@ def test_names_found_through_the_search_index_match_only_the_field(params, expec
     found = {c.email.split("@")[0] for c in _filtered(params)}
 
     assert found == expected
+
+
+@postgresql_only
+def test_the_search_index_keeps_a_histogram_fine_enough_to_tell_common_words():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass", [SEARCH_INDEX]
+        )
+        assert cursor.fetchall() == [(1000,)]
