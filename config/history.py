@@ -12,6 +12,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.sql import id_array
+
 
 def history_record(*, objects: Iterable[models.Model], created: bool = False) -> None:
     """Write one historical row per object as it is now ("+" if created, else "~")."""
@@ -78,9 +80,8 @@ def history_record_ids(
     if not ids:
         return 0
     if connections[model.objects.db].vendor == "postgresql":
-        array = "{" + ",".join(map(str, ids)) + "}"
         rows = model.objects.filter(
-            RawSQL("id = ANY(%s::bigint[])", [array], output_field=models.BooleanField())
+            RawSQL("id = ANY(%s::bigint[])", [id_array(ids)], output_field=models.BooleanField())
         )
     else:
         rows = model.objects.filter(pk__in=ids)

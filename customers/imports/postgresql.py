@@ -6,7 +6,7 @@ rather than one placeholder each: psycopg and PostgreSQL then parse one value, n
 
 import json
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import orjson
@@ -14,20 +14,10 @@ import psycopg
 from django.db import connection
 from psycopg.types.json import set_json_dumps
 
+from config.sql import id_array, text_array
 from customers.models import Customer
 
 _COLUMN_TYPES: dict[str, dict[str, int]] = {}
-
-
-def id_array(ids: Iterable[int]) -> str:
-    """A bigint[] literal, for `= ANY(%s::bigint[])`."""
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
-def text_array(values: Iterable[str]) -> str:
-    """A text[] literal with every element quoted, for `unnest(%s::text[])`."""
-    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
-    return '{"' + '","'.join(quoted) + '"}'
 
 
 def json_dumps(value) -> str:

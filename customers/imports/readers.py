@@ -5,11 +5,8 @@ line where the row starts (the CSV header is line 1).
 """
 
 import csv
-import json
 from collections.abc import Iterable, Iterator
 from typing import IO
-
-from rest_framework.utils.json import strict_constant
 
 from customers.imports.rows import (
     ADDRESS_FIELDS,
@@ -17,6 +14,7 @@ from customers.imports.rows import (
     CHOICE_FIELDS,
     IGNORED_FIELDS,
     IMPORT_FIELDS,
+    JSON_DECODER,
     JSON_FIELDS,
     json_loads,
     json_text_parse,
@@ -165,7 +163,7 @@ class _JsonArrayStream:
         self.pos = 0
         self.line = 1
         self.eof = False
-        self.decoder = json.JSONDecoder(parse_constant=strict_constant)
+        self.decoder = JSON_DECODER
 
     def _fill(self) -> bool:
         if self.eof:

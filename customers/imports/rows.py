@@ -400,12 +400,12 @@ def row_clean(line: int, data, context: RowContext) -> CleanRow:
     return CleanRow(line, channel_id, email, values, groups, [a for a in addresses if a])
 
 
-_JSON_DECODER = json.JSONDecoder(parse_constant=strict_constant)
+# Without NaN and Infinity (not JSON; PostgreSQL refuses them), as the API's parser.
+JSON_DECODER = json.JSONDecoder(parse_constant=strict_constant)
 
 
 def json_loads(text: str):
-    """json.loads without NaN and Infinity (not JSON; PostgreSQL refuses them), as the API."""
-    return _JSON_DECODER.decode(text)
+    return JSON_DECODER.decode(text)
 
 
 def json_text_parse(text: str):

@@ -24,6 +24,8 @@ from config.migration_operations import (
     postgresql_only,
 )
 
+# Often empty: indexed only where set.
+SET_INDEXED_COLUMNS = ("phone", "identification", "erp_code", "channel_code")
 OLD_TRIGRAM_COLUMNS = ("first_name", "last_name", "email", "identification", "phone")
 SEARCH_INDEX_SQL = (
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS customer_search_trgm ON customers_customer "
@@ -75,37 +77,16 @@ class Migration(migrations.Migration):
                 name="customer_username_set_idx",
             ),
         ),
-        AddIndexConcurrently(
-            model_name="customer",
-            index=models.Index(
-                condition=models.Q(("phone", ""), _negated=True),
-                fields=["phone"],
-                name="cust_phone_set_idx",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="customer",
-            index=models.Index(
-                condition=models.Q(("identification", ""), _negated=True),
-                fields=["identification"],
-                name="cust_identification_set_idx",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="customer",
-            index=models.Index(
-                condition=models.Q(("erp_code", ""), _negated=True),
-                fields=["erp_code"],
-                name="cust_erp_code_set_idx",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="customer",
-            index=models.Index(
-                condition=models.Q(("channel_code", ""), _negated=True),
-                fields=["channel_code"],
-                name="cust_channel_code_set_idx",
-            ),
+        *(
+            AddIndexConcurrently(
+                model_name="customer",
+                index=models.Index(
+                    condition=models.Q((name, ""), _negated=True),
+                    fields=[name],
+                    name=f"cust_{name}_set_idx",
+                ),
+            )
+            for name in SET_INDEXED_COLUMNS
         ),
         AddIndexConcurrently(
             model_name="customer",
