@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.parsers import TOO_LARGE
+from config.rest import errors_nest
 
 PROTECTED = "This object is still referenced by other records and cannot be deleted."
 CONFLICT = "The change conflicts with data written at the same time; retry."
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 def exception_handler(exc, context):
     """DRF's handler, plus Django validation errors as 400 and protected deletes as 409."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        # Dotted keys ("customer.email") nest as DRF nests a serializer's errors.
+        detail = errors_nest(exc.message_dict) if hasattr(exc, "error_dict") else exc.messages
+        detail = detail if isinstance(detail, dict) else {"detail": detail}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, ProtectedError):
         return Response({"detail": PROTECTED}, status=status.HTTP_409_CONFLICT)

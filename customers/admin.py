@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
+from django.forms.utils import ErrorDict
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator, PeriodChangeList
 from customers import admin_actions
 from customers.admin_views import customer_import_view
+from customers.imports.rows import RowInvalid, json_text_parse
 from customers.models import (
     ADDRESS_FLAG_FIELDS,
     ADDRESS_TEXT_FIELDS,
@@ -33,10 +35,10 @@ from customers.services import (
     address_delete,
     address_update,
     channel_update,
-    customer_create,
-    customer_update,
+    customer_validate,
+    customer_write,
 )
-from customers.validation import address_clean, customer_clean
+from customers.validation import address_clean
 from groups.admin import MembershipInline
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
@@ -103,25 +105,56 @@ class AddressInline(admin.StackedInline):
 
 
 class CustomerAdminForm(forms.ModelForm):
+    """Staff's customer form, checked by the services' customer validator.
+
+    Django's own field checks are skipped: each field's widget value is read as the API object
+    would carry it, and customer_validate answers with the API's and the import's messages.
+    The checked row is kept for save_model, which writes it.
+    """
+
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.order_by("code"), to_field_name="code"
+    )
+
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        _validated_copy(self, self._check)
-        return cleaned
+    def full_clean(self):
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.row = None
+        if not self.is_bound:
+            return
+        customer = self.instance if self.instance.pk is not None else None
+        try:
+            data = self._api_object()
+            self.row = customer_validate(
+                data=data, channels=Channel.objects.all(), customer=customer, partial=True
+            )
+        except RowInvalid as invalid:
+            for name, messages_ in invalid.errors.items():
+                self.add_error(name if name in self.fields else None, messages_)
+            return
+        values = {"email": self.row.email, **self.row.values}
+        self.cleaned_data = {name: values[name] for name in self.fields if name in values}
 
-    def _check(self, candidate: Customer) -> None:
-        customer_clean(candidate)
-        self.cleaned_data["email"] = candidate.email
-        self.cleaned_data["username"] = candidate.username
-
-    def validate_unique(self):
-        # customer_clean already checked e-mail and username with the API's messages.
-        return
+    def _api_object(self) -> dict:
+        """The form's values as an API customer object; bad JSON is a RowInvalid."""
+        data, errors = {}, {}
+        for name, field in self.fields.items():
+            value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if isinstance(value, list | tuple):  # date and time boxes
+                value = " ".join(part for part in value if part)
+            elif isinstance(field, forms.JSONField):
+                try:
+                    value = json_text_parse(value or "")
+                except ValueError as error:
+                    errors[name] = [str(error)]
+            data[name] = value
+        if errors:
+            raise RowInvalid(errors)
+        return data
 
 
 class GroupListFilter(admin.SimpleListFilter):
@@ -305,14 +338,9 @@ class CustomerAdmin(SimpleHistoryAdmin):
         return [path("import/", view, name="customers_customer_import"), *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            # The form already wrote its values on obj; the service validates and saves.
-            form.instance = customer_update(customer=obj, data={})
-        else:
-            data = {name: form.cleaned_data[name] for name in form.cleaned_data}
-            channel = data.pop("channel")
-            form.instance = customer_create(channel=channel, data=data)
-            obj.pk = form.instance.pk
+        customer = customer_write(row=form.row, user_id=request.user.pk)
+        obj.pk, obj.channel_id = customer.pk, customer.channel_id
+        form.instance = customer
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

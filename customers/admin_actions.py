@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
 from customers.models import Customer
-from customers.services import customer_anonymize, customer_invite_send, customer_update
+from customers.services import customer_anonymize, customer_invite_send, customers_status_set
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete
 
@@ -57,11 +57,8 @@ def _each(modeladmin, request, queryset, change, done: str) -> None:
 def _status_action(status: str, verb: str, done: str):
     @admin.action(description=f"{verb.capitalize()} selected customers", permissions=["change"])
     def action(modeladmin, request, queryset):
-        def change(customer):
-            if customer.status != status:
-                customer_update(customer=customer, data={"status": status})
-
-        _each(modeladmin, request, queryset, change, f"{{count}} customer(s) {done}.")
+        changed = customers_status_set(customers=queryset, status=status, user_id=request.user.pk)
+        modeladmin.message_user(request, f"{changed} customer(s) {done}.", messages.SUCCESS)
 
     action.__name__ = f"customers_{verb}"
     return action

@@ -1,33 +1,33 @@
 """Every write to customers and addresses goes through here: API, admin and commands alike."""
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db import transaction
+from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from config.history import queryset_update_with_history
 from customers.imports import import_context
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
-from customers.imports.rows import CleanRow, RowInvalid, boolean_clean, row_clean
-from customers.imports.writers import CREATED
+from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
+from customers.imports.writers import CREATED, UPDATED
 from customers.models import Address, Channel, Customer
 from customers.selectors import channel_list
 from customers.validation import (
     CHANNEL_IMMUTABLE,
-    EMAIL_TAKEN_CODE,
+    EMAIL_TAKEN,
     USERNAME_TAKEN,
     address_clean,
-    customer_clean,
     email_normalize,
-    password_check,
 )
 
 UPSERT_ATTEMPTS = 3
 UPSERT_MAX_ITEMS = 1000
+STATUS_BATCH = 2000
 CUSTOMER_HAS_ORDERS = "This customer has orders and cannot be deleted; anonymize it instead."
 ANONYMIZED_EMAIL = "anonymized-{pk}@invalid.example"
 ADDRESS_KEPT_FIELDS = ("country",)
@@ -47,137 +47,118 @@ class UpsertItemsInvalid(Exception):
         self.errors = errors
 
 
-def _apply_customer_data(customer: Customer, data: dict) -> None:
-    for name, value in data.items():
-        setattr(customer, name, value)
+def _context(*, channels, items: Sequence, default_channel: str | None = None) -> RowContext:
+    """The channels and groups these API objects may name (groups: only those they name)."""
+    codes = {
+        str(code).strip()
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("groups"), list)
+        for code in item["groups"]
+    }
+    return import_context(channels=channels, groups=codes, default_channel=default_channel)
 
 
-def _save_customer(customer: Customer, *, password: str | None) -> Customer:
-    if password:
-        password_check(password)
-        customer.password = make_password(password)
-    customer_clean(customer)
-    customer.save()
-    return customer
+def _target_errors(row: CleanRow, customer: Customer | None) -> dict[str, list[str]]:
+    """A new customer's e-mail must be free; an edited one keeps its channel, and a new
+    e-mail must be free in it."""
+    if customer is not None and row.channel_id != customer.channel_id:
+        return {"channel": [CHANNEL_IMMUTABLE]}
+    if customer is not None and row.email == customer.email:
+        return {}
+    others = Customer.objects.filter(channel_id=row.channel_id, email=row.email)
+    if customer is not None:
+        others = others.exclude(pk=customer.pk)
+    return {"email": [EMAIL_TAKEN]} if others.exists() else {}
 
 
-def _after_save(customer: Customer, *, groups: Iterable[str] | None, send_invite: bool) -> None:
-    if groups is not None:
-        from groups.services import customer_groups_set
+def customer_validate(
+    *, data, channels: QuerySet[Channel], customer: Customer | None = None, partial: bool = False
+) -> CleanRow:
+    """Check one API customer object for a create (no `customer`) or an edit; return the
+    row to write. Raise RowInvalid naming every bad field ({dotted path: [messages]}).
 
-        customer_groups_set(customer=customer, codes=groups)
-    if send_invite:
+    `channels`: the channels the caller may write to. A partial edit need not send the
+    channel or the e-mail; a full one must, like a create.
+    """
+    default_channel = customer.channel.code if customer is not None and partial else None
+    context = _context(channels=channels, items=[data], default_channel=default_channel)
+    row = row_clean(0, data, context, email=customer.email if partial and customer else None)
+    errors = _target_errors(row, customer)
+    if customer is not None:
+        row.pk = customer.pk
+    if not errors and usernames_refused([row]):
+        errors["username"] = [USERNAME_TAKEN]
+    if errors:
+        raise RowInvalid(errors)
+    return row
+
+
+@transaction.atomic
+def customer_write(*, row: CleanRow, user_id: int | None) -> Customer:
+    """Write one validated row (from customer_validate) through the bulk writer, as a batch
+    of one; send its invitation once committed. Return the customer."""
+    batch = retrying(
+        lambda: customer_rows_save([row], user_id=user_id, reason=""), attempts=UPSERT_ATTEMPTS
+    )
+    ((_, pk, status),) = batch.customers
+    if row.pk is None and status != CREATED:
+        # Another request created this e-mail after customer_validate looked.
+        raise RowInvalid({"email": [EMAIL_TAKEN]})
+    customer = Customer.objects.select_related("channel").get(pk=pk)
+    if row.invite:
         customer_invite_send(customer=customer)
-
-
-@transaction.atomic
-def customer_create(
-    *,
-    channel: Channel,
-    data: dict,
-    addresses: Iterable[dict] = (),
-    password: str | None = None,
-    groups: Iterable[str] | None = None,
-    send_invite: bool = False,
-) -> Customer:
-    """Create a customer in the channel, with its addresses and groups; validate every field.
-
-    Raises ValidationError naming the bad fields; nothing is written then.
-    """
-    customer = Customer(channel=channel)
-    _apply_customer_data(customer, {k: v for k, v in data.items() if k != "channel"})
-    _save_customer(customer, password=password)
-    for address_data in addresses:
-        address_create(customer=customer, data=address_data)
-    _after_save(customer, groups=groups, send_invite=send_invite)
     return customer
 
 
-def _check_channel_unchanged(customer: Customer, data: dict) -> None:
-    if "channel" not in data:
-        return
-    value = data["channel"]
-    if isinstance(value, Channel):
-        same = value.pk == customer.channel_id
-    else:
-        same = value in (customer.channel_id, customer.channel.code)
-    if not same:
-        raise ValidationError({"channel": [CHANNEL_IMMUTABLE]})
+def customer_create(*, data, user) -> Customer:
+    """Create a customer from an API object in a channel the user may write to."""
+    row = customer_validate(data=data, channels=channel_list(user=user))
+    return customer_write(row=row, user_id=user.pk)
 
 
-@transaction.atomic
-def customer_update(
-    *,
-    customer: Customer,
-    data: dict,
-    password: str | None = None,
-    groups: Iterable[str] | None = None,
-    send_invite: bool = False,
-) -> Customer:
-    """Change the given fields of a customer; the channel never changes (ValidationError)."""
-    _check_channel_unchanged(customer, data)
-    _apply_customer_data(customer, {k: v for k, v in data.items() if k != "channel"})
-    _save_customer(customer, password=password)
-    _after_save(customer, groups=groups, send_invite=send_invite)
+def customer_update(*, customer: Customer, data, user, partial: bool = False) -> Customer:
+    """Change a customer from an API object (PUT; PATCH with partial); the channel stays."""
+    row = customer_validate(
+        data=data, channels=channel_list(user=user), customer=customer, partial=partial
+    )
+    return customer_write(row=row, user_id=user.pk)
+
+
+def customer_upsert(*, data, channel: Channel, user_id: int | None = None) -> Customer:
+    """Create or update, by e-mail, the customer an API object describes in this channel
+    (an order's buyer). Raise RowInvalid naming bad fields; the object may name no other
+    channel."""
+    context = _context(
+        channels=Channel.objects.filter(pk=channel.pk), items=[data], default_channel=channel.code
+    )
+    row = row_clean(0, data, context)
+    if usernames_refused([row]):
+        raise RowInvalid({"username": [USERNAME_TAKEN]})
+    batch = retrying(
+        lambda: customer_rows_save([row], user_id=user_id, reason=""), attempts=UPSERT_ATTEMPTS
+    )
+    ((_, pk, _),) = batch.customers
+    customer = Customer.objects.get(pk=pk)
+    if row.invite:
+        customer_invite_send(customer=customer)
     return customer
 
 
-def _address_add_unless_known(*, customer: Customer, data: dict) -> None:
-    """Add the address unless the customer already has one with exactly these values."""
-    candidate = Address(customer=customer, **data)
-    address_clean(candidate)
-    values = {name: getattr(candidate, name) for name in data}
-    if not Address.objects.filter(customer=customer, **values).exists():
-        address_create(customer=customer, data=data)
-
-
-def customer_upsert(
-    *,
-    channel: Channel,
-    email: str,
-    data: dict,
-    addresses: Iterable[dict] = (),
-    password: str | None = None,
-    groups: Iterable[str] | None = None,
-    send_invite: bool = False,
-) -> tuple[Customer, bool]:
-    """Create or update the customer keyed by (channel, email); return (customer, created).
-
-    The row is locked while it is updated; when two callers create the same e-mail at once,
-    the loser's unique violation is retried as an update. On update, addresses the customer
-    already has (same values) are not added again.
-    """
-    email = email_normalize(email)
-    data = {**data, "email": email}
-    extra = {"password": password, "groups": groups, "send_invite": send_invite}
-    for attempt in range(UPSERT_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                customer = (
-                    Customer.objects.select_for_update()
-                    .filter(channel=channel, email=email)
-                    .first()
-                )
-                if customer is not None:
-                    customer_update(customer=customer, data=data, **extra)
-                    for address_data in addresses:
-                        _address_add_unless_known(customer=customer, data=address_data)
-                    return customer, False
-                customer = customer_create(channel=channel, data=data, addresses=addresses, **extra)
-                return customer, True
-        except IntegrityError:
-            if attempt == UPSERT_ATTEMPTS - 1:
-                raise
-        except ValidationError as error:
-            # Another caller created the e-mail after the lookup above: update it instead.
-            if not _lost_email_race(error) or attempt == UPSERT_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _lost_email_race(error: ValidationError) -> bool:
-    email_errors = getattr(error, "error_dict", {}).get("email", [])
-    return any(item.code == EMAIL_TAKEN_CODE for item in email_errors)
+@transaction.atomic
+def customers_status_set(*, customers: QuerySet[Customer], status: str, user_id) -> int:
+    """Set the status of many customers, set-based; return how many changed."""
+    changed = 0
+    rows = (
+        CleanRow(0, channel_id, email, {"status": status}, pk=pk)
+        for pk, channel_id, email in customers.exclude(status=status)
+        .order_by("pk")
+        .values_list("pk", "channel_id", "email")
+        .iterator(chunk_size=STATUS_BATCH)
+    )
+    while batch := list(itertools.islice(rows, STATUS_BATCH)):
+        written = customer_rows_save(batch, user_id=user_id, reason="")
+        changed += sum(1 for *_, status_ in written.customers if status_ == UPDATED)
+    return changed
 
 
 @dataclass
@@ -205,17 +186,13 @@ def customers_upsert(*, items: Sequence, user) -> UpsertResult:
     UpsertItemsInvalid naming every refused item ({"<index>": {field: [messages]}}); nothing
     is written then.
     """
-    context = import_context(channels=channel_list(user=user))
-    rows, errors, invites = [], {}, set()
+    context = _context(channels=channel_list(user=user), items=items)
+    rows, errors = [], {}
     for index, item in enumerate(items):
         try:
             rows.append(row_clean(index, item, context))
-            if boolean_clean(item.get("send_email_invite", False)):
-                invites.add(index)
         except RowInvalid as invalid:
             errors[str(index)] = invalid.errors
-        except ValueError as error:
-            errors[str(index)] = {"send_email_invite": [str(error)]}
     merged = _upsert_rows_merge(rows)
     for row in usernames_refused(list(merged.values())):
         errors[str(row.line)] = {"username": [USERNAME_TAKEN]}
@@ -231,7 +208,8 @@ def customers_upsert(*, items: Sequence, user) -> UpsertResult:
         pk, created = written[row.key]
         result.rows.append((pk, row.email, created and row.key not in seen))
         seen.add(row.key)
-    for customer in Customer.objects.filter(pk__in=[result.rows[i][0] for i in invites]):
+    invited = [result.rows[index][0] for index, row in enumerate(rows) if row.invite]
+    for customer in Customer.objects.filter(pk__in=invited):
         customer_invite_send(customer=customer)
     return result
 
@@ -249,6 +227,7 @@ def _upsert_rows_merge(rows: list) -> dict:
                 {**earlier.values, **row.values},
                 row.groups if row.groups is not None else earlier.groups,
                 [*earlier.addresses, *row.addresses],
+                invite=row.invite or earlier.invite,
             )
         merged[row.key] = row
     return merged

@@ -5,7 +5,6 @@ ValidationError with one of the messages below.
 """
 
 import re
-from decimal import Decimal
 
 import pycountry
 from django.contrib.auth.password_validation import validate_password
@@ -14,7 +13,7 @@ from django.core.validators import EmailValidator
 
 INVALID_COUNTRY = "Use an ISO 3166-1 alpha-2 country code such as 'BR' or 'US'."
 INVALID_CURRENCY = "Use an ISO 4217 currency code such as 'USD' or 'BRL'."
-INVALID_EMAIL = "Enter a valid e-mail address."
+INVALID_EMAIL = "Enter a valid email address."
 EMAIL_REQUIRED = "This field is required."
 
 COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
@@ -86,54 +85,6 @@ def password_check(password: str) -> None:
         validate_password(password)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from None
-
-
-def _customer_field_errors(customer) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field in JSON_OBJECT_FIELDS:
-        if not isinstance(getattr(customer, field), dict):
-            errors[field] = [NOT_AN_OBJECT]
-    discount = customer.discount_percent
-    if discount is not None and not (0 <= Decimal(str(discount)) <= 100):
-        errors["discount_percent"] = [DISCOUNT_RANGE]
-    return errors
-
-
-def _customer_unique_errors(customer) -> dict[str, list]:
-    from customers.models import Customer
-
-    errors: dict[str, list[str]] = {}
-    same_channel = Customer.objects.filter(channel_id=customer.channel_id).exclude(pk=customer.pk)
-    if customer.email and same_channel.filter(email=customer.email).exists():
-        errors["email"] = [ValidationError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)]
-    if customer.username and same_channel.filter(username=customer.username).exists():
-        errors["username"] = [ValidationError(USERNAME_TAKEN, code="username_taken")]
-    return errors
-
-
-def customer_clean(customer) -> None:
-    """Validate a customer about to be saved; raise ValidationError naming every bad field.
-
-    The one check shared by the API, the admin and the importers: e-mail and username
-    normalised and unique per channel, choices, lengths, JSON objects, discount 0..100.
-    """
-    errors: dict[str, list] = {}
-    try:
-        customer.email = email_normalize(customer.email)
-    except ValidationError as error:
-        errors["email"] = error.messages
-    customer.username = (customer.username or "").strip() or None
-    errors.update(_customer_field_errors(customer))
-    try:
-        # Constraints are checked above with field-level messages (and fewer queries).
-        customer.full_clean(exclude=list(errors), validate_constraints=False)
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if not errors:
-        errors.update(_customer_unique_errors(customer))
-    if errors:
-        raise ValidationError(errors)
 
 
 def address_clean(address) -> None:

@@ -35,6 +35,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from config.history import history_user_id
+from customers.imports.rows import RowInvalid
 from customers.models import Channel, Customer
 from customers.services import customer_upsert
 from customers.validation import country_normalize, currency_normalize
@@ -192,12 +194,11 @@ def customer_stats_recompute() -> int:
 def _customer_resolve(*, channel: Channel, customer: Customer | dict) -> Customer:
     """Return the order's customer: an existing one, or one upserted from an object."""
     if isinstance(customer, dict):
-        data = dict(customer)
-        email = data.pop("email", "")
         try:
-            customer, _ = customer_upsert(channel=channel, email=email, data=data)
-        except ValidationError as error:
-            raise ValidationError({"customer": error.messages}) from None
+            customer = customer_upsert(data=customer, channel=channel, user_id=history_user_id())
+        except RowInvalid as invalid:
+            errors = {f"customer.{name}".rstrip("."): msgs for name, msgs in invalid.errors.items()}
+            raise ValidationError(errors) from None
     if customer.channel_id != channel.pk:
         raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
     return customer

@@ -29,6 +29,7 @@ from customers.api.serializers import (
     CustomerUpsertOutputSerializer,
     expand_parse,
 )
+from customers.imports.rows import RowInvalid
 from customers.models import Address, Channel, Customer
 from customers.selectors import (
     channel_list,
@@ -147,16 +148,9 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def _write_arguments(validated_data: dict) -> tuple[dict, dict]:
-    """Split validated data into (model fields, service extras)."""
-    data = dict(validated_data)
-    extras = {
-        "password": data.pop("password", None),
-        "groups": data.pop("groups", None),
-        "send_invite": data.pop("send_email_invite", False),
-    }
-    data.pop("addresses", None)
-    return data, extras
+def _invalid(error: RowInvalid) -> exceptions.ValidationError:
+    """The service's {dotted path: messages}, nested as DRF nests a serializer's errors."""
+    return exceptions.ValidationError(errors_nest(error.errors))
 
 
 @extend_schema_view(
@@ -234,20 +228,24 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)
 
-    def perform_create(self, serializer):
-        data, extras = _write_arguments(serializer.validated_data)
-        customer = customer_create(
-            channel=data.pop("channel"),
-            data=data,
-            addresses=serializer.validated_data.get("addresses", ()),
-            **extras,
-        )
-        serializer.instance = self._reload(customer)
+    # Writes skip the serializer's validation: the service checks the object as it was sent,
+    # with the same rules and messages as the upsert, the import and the admin.
+    def create(self, request, *args, **kwargs):
+        try:
+            customer = customer_create(data=request.data, user=request.user)
+        except RowInvalid as error:
+            raise _invalid(error) from error
+        body = self.get_serializer(self._reload(customer)).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer):
-        data, extras = _write_arguments(serializer.validated_data)
-        customer = customer_update(customer=serializer.instance, data=data, **extras)
-        serializer.instance = self._reload(customer)
+    def update(self, request, *args, partial=False, **kwargs):
+        try:
+            customer = customer_update(
+                customer=self.get_object(), data=request.data, user=request.user, partial=partial
+            )
+        except RowInvalid as error:
+            raise _invalid(error) from error
+        return Response(self.get_serializer(self._reload(customer)).data)
 
     def perform_destroy(self, instance):
         try:

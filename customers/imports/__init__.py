@@ -271,17 +271,25 @@ class _BatchWriters:
             raise errors[0]
 
 
-def import_context(*, default_channel: str | None = None, channels=None) -> RowContext:
+def import_context(
+    *, default_channel: str | None = None, channels=None, groups: Iterable[str] | None = None
+) -> RowContext:
     """Load the channel and group codes rows refer to; raise ValueError for a bad default.
 
-    `channels`: the channels rows may name (a queryset; default: all of them).
+    `channels`: the channels rows may name (a queryset; default: all of them). `groups`: the
+    only group codes rows name (default: load them all, for a file read as it streams).
     """
     channels = dict(
         (channels if channels is not None else Channel.objects).values_list("code", "pk")
     )
     if default_channel is not None and default_channel not in channels:
         raise ValueError(UNKNOWN_DEFAULT_CHANNEL.format(code=default_channel))
-    groups = dict(UserGroup.objects.values_list("code", "pk"))
+    if groups is None:
+        groups = dict(UserGroup.objects.values_list("code", "pk"))
+    elif groups:
+        groups = dict(UserGroup.objects.filter(code__in=groups).values_list("code", "pk"))
+    else:
+        groups = {}
     return RowContext(channels=channels, groups=groups, default_channel=default_channel)
 
 

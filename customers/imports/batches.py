@@ -21,12 +21,15 @@ def usernames_refused(rows: Sequence[CleanRow]) -> list[CleanRow]:
     if not named:
         return []
     batch_keys = {row.key: row for row in rows}
+    batch_ids = {row.pk: row for row in rows if row.pk is not None}
     holders: dict[tuple[int, str], tuple[int, str]] = {}
-    for channel_id, username, email in Customer.objects.filter(
+    for pk, channel_id, username, email in Customer.objects.filter(
         channel_id__in={row.channel_id for row in named},
         username__in={row.values["username"] for row in named},
-    ).values_list("channel_id", "username", "email"):
-        moving = batch_keys.get((channel_id, email))
+    ).values_list("pk", "channel_id", "username", "email"):
+        moving = batch_ids.get(pk) or batch_keys.get((channel_id, email))
+        if moving is not None:
+            email = moving.email
         if moving is None or moving.values.get("username", username) == username:
             holders[(channel_id, username)] = (channel_id, email)
     return [

@@ -43,6 +43,7 @@ NOT_A_LIST = 'Expected a list of items but got type "{type}".'
 UNKNOWN_CHANNEL = "Object with code={value} does not exist."
 INVALID_GROUP_CODE = 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'
 ROW_NOT_OBJECT = "Expected a JSON object."
+PASSWORD_MAX_LENGTH = 4096
 
 # The API's writable customer fields, as stored columns.
 TEXT_FIELDS = (
@@ -108,6 +109,8 @@ IMPORT_FIELDS = frozenset(
 _MAX_LENGTH = {
     f.name: f.max_length for f in Customer._meta.concrete_fields if getattr(f, "max_length", None)
 }
+# "first last": two names and the space between them.
+NAME_MAX_LENGTH = 2 * _MAX_LENGTH["first_name"] + 1
 _ADDRESS_MAX_LENGTH = {
     f.name: f.max_length for f in Address._meta.concrete_fields if getattr(f, "max_length", None)
 }
@@ -141,6 +144,10 @@ class CleanRow:
     values: dict
     groups: list[int] | None = None
     addresses: list[dict] = field(default_factory=list)
+    # The customer this row changes when it is known by id (an edit may change the e-mail).
+    pk: int | None = None
+    # Send the invitation e-mail once the row is written.
+    invite: bool = False
     # (channel_id, email): what the import matches on; read many times per row, made once.
     key: tuple[int, str] = field(init=False)
 
@@ -335,23 +342,43 @@ def _addresses_clean(data: dict, errors: dict) -> list[dict]:
     ]
 
 
-def _name_apply(data: dict, values: dict) -> None:
-    name = data.get("name")
-    if name is not None and "first_name" not in data and "last_name" not in data:
-        values["first_name"], values["last_name"] = name_split(str(name))
+def _name_apply(data: dict, values: dict, errors: dict) -> None:
+    """Nuvemshop's single `name`, split on its first space unless first/last names are sent."""
+    if data.get("name") is None:
+        return
+    try:
+        name = text_clean(data["name"], NAME_MAX_LENGTH)
+    except ValueError as error:
+        errors["name"] = [str(error)]
+        return
+    if "first_name" not in data and "last_name" not in data:
+        values["first_name"], values["last_name"] = name_split(name)
+
+
+def _password_text(value) -> str:
+    """The password as sent: any text up to PASSWORD_MAX_LENGTH, spaces kept."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(NOT_STRING)
+    text = str(value)
+    if len(text) > PASSWORD_MAX_LENGTH:
+        raise ValueError(TOO_LONG.format(max=PASSWORD_MAX_LENGTH))
+    return text
 
 
 def _password_hash(data: dict, errors: dict) -> str | None:
-    password = data.get("password")
-    if password in (None, ""):
+    if data.get("password") in (None, ""):
         return None
     try:
-        password_check(str(password))
+        password = _password_text(data["password"])
+        password_check(password)
+    except ValueError as error:
+        errors["password"] = [str(error)]
+        return None
     except ValidationError as error:
         errors.update(error.message_dict)
         return None
     # The configured hasher (argon2 in production) costs tens of milliseconds per row.
-    return make_password(str(password))
+    return make_password(password)
 
 
 def _values_clean(data: dict, values: dict, errors: dict) -> None:
@@ -374,30 +401,45 @@ def _groups_or_none(data: dict, context: RowContext, errors: dict) -> list[int] 
         return None
 
 
-def row_clean(line: int, data, context: RowContext) -> CleanRow:
-    """Validate one API customer object; return a CleanRow or raise RowInvalid."""
+def _invite_clean(data: dict, errors: dict) -> bool:
+    try:
+        return boolean_clean(data.get("send_email_invite", False))
+    except ValueError as error:
+        errors["send_email_invite"] = [str(error)]
+        return False
+
+
+def row_clean(line: int, data, context: RowContext, *, email: str | None = None) -> CleanRow:
+    """Validate one API customer object; return a CleanRow or raise RowInvalid.
+
+    The one check of a customer's fields, addresses, groups and password, whichever entry
+    point the object came through. `email`: the stored e-mail of the customer a partial
+    update changes (then the object need not send one).
+    """
     if not isinstance(data, dict):
         raise RowInvalid({"": [ROW_NOT_OBJECT]})
     errors: dict[str, list[str]] = {}
-    values: dict = {}
+    values: dict = {} if email is None or "email" in data else {"email": email}
     channel_id = None
     try:
         channel_id = _channel_clean(data, context)
     except ValueError as error:
         errors["channel"] = [str(error)]
-    if "email" not in data:
+    if "email" not in data and email is None:
         errors["email"] = [REQUIRED]
     _values_clean(data, values, errors)
-    _name_apply(data, values)
+    _name_apply(data, values, errors)
     groups = _groups_or_none(data, context, errors)
     addresses = _addresses_clean(data, errors)
+    invite = _invite_clean(data, errors)
     password = _password_hash(data, errors)
     if errors:
         raise RowInvalid(errors)
     if password is not None:
         values["password"] = password
     email = values.pop("email")
-    return CleanRow(line, channel_id, email, values, groups, [a for a in addresses if a])
+    addresses = [address for address in addresses if address]
+    return CleanRow(line, channel_id, email, values, groups, addresses, invite=invite)
 
 
 # Without NaN and Infinity (not JSON; PostgreSQL refuses them), as the API's parser.

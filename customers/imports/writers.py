@@ -32,6 +32,8 @@ _FIELDS = {f.attname: f for f in Customer._meta.concrete_fields}
 _DEFAULTS = {name: _FIELDS[name].get_default() for name in WRITTEN}
 _DEFAULTS["date_joined"] = None  # filled with the batch's time
 _DEFAULTS["password"] = ""
+# What an update may change: the written columns and, for a row known by id, the e-mail.
+UPDATABLE = ("email", *WRITTEN)
 _WRITTEN_VALUES = operator.itemgetter(*WRITTEN)
 _DATE_JOINED_AT = INSERTED.index("date_joined")
 
@@ -59,13 +61,17 @@ def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
 
 
 def _by_sent_columns(rows: Sequence[CleanRow]) -> dict[tuple[str, ...], list[CleanRow]]:
-    """Group rows by the columns they send: an update writes only those (like PATCH)."""
+    """Group rows by the columns they send: an update writes only those (like PATCH).
+
+    A row known by id may also change its e-mail, so it sends that too.
+    """
     groups: dict[tuple[str, ...], list[CleanRow]] = defaultdict(list)
-    sent_by_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+    sent_by_keys: dict[tuple, tuple[str, ...]] = {}
     for row in rows:
-        keys = tuple(row.values)
+        keys = (row.pk is not None, *row.values)
         if keys not in sent_by_keys:
-            sent_by_keys[keys] = tuple(name for name in WRITTEN if name in row.values)
+            sent = {*row.values, *(("email",) if row.pk is not None else ())}
+            sent_by_keys[keys] = tuple(name for name in UPDATABLE if name in sent)
         groups[sent_by_keys[keys]].append(row)
     return groups
 
@@ -87,7 +93,8 @@ _NEW_COLUMNS = ("id", *INSERTED, *_STATISTICS)
 
 
 def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
-    ids = postgresql.customer_ids_by_key([row.key for row in rows])
+    ids = postgresql.customer_ids_by_key([row.key for row in rows if row.pk is None])
+    ids.update((row.key, row.pk) for row in rows if row.pk is not None)
     existing = [row for row in rows if row.key in ids]
     # Concurrent writers take their rows in one order, so they queue instead of deadlocking:
     # existing customers locked by id first, then new ones inserted by (channel, email).
@@ -155,7 +162,10 @@ def _postgresql_customers_update(cursor, rows, ids, now) -> list[tuple[CleanRow,
 
 def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
     status: dict[tuple[int, str], str] = {}
-    for sent, group in _by_sent_columns(rows).items():
+    by_id = [row for row in rows if row.pk is not None]
+    for row in by_id:
+        status[row.key] = _sqlite_update_by_id(row, now)
+    for sent, group in _by_sent_columns([row for row in rows if row.pk is None]).items():
         existing = _existing_values(group, sent)
         changed = []
         for row in group:
@@ -168,8 +178,21 @@ def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
                 continue
             changed.append(row)
         _sqlite_bulk_upsert(changed, sent, now)
-    ids = _ids_by_key(rows)
+    ids = _ids_by_key([row for row in rows if row.pk is None])
+    ids.update((row.key, row.pk) for row in by_id)
     return [(row, ids[row.key], status[row.key]) for row in rows]
+
+
+def _sqlite_update_by_id(row: CleanRow, now) -> str:
+    """Write a row known by id (an edit: one customer at a time) unless nothing changes."""
+    sent = next(iter(_by_sent_columns([row])))
+    values = dict(zip(INSERTED, _insert_values(row, now), strict=True))
+    changes = {name: values[name] for name in sent}
+    customers = Customer.objects.filter(pk=row.pk)
+    if customers.filter(**changes).exists():
+        return UNCHANGED
+    customers.update(**changes, updated_at=now)
+    return UPDATED
 
 
 def _sqlite_bulk_upsert(rows, sent, now) -> None:

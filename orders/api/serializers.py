@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
-from customers.models import ADDRESS_TEXT_FIELDS, Channel, Customer
+from customers.models import ADDRESS_TEXT_FIELDS, Channel
 from customers.selectors import channel_list, customer_list
 from customers.validation import country_normalize, currency_normalize
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
@@ -14,25 +14,6 @@ CUSTOMER_INVALID = "Give a customer id or a customer object with at least an ema
 CUSTOMER_UNKNOWN = 'Invalid pk "{pk}" - object does not exist.'
 
 ADDRESS_FIELDS = ADDRESS_TEXT_FIELDS
-CUSTOMER_OBJECT_FIELDS = [
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "phone_secondary",
-    "identification",
-    "gender",
-    "user_type",
-    "date_of_birth",
-    "email_allowed",
-    "sms_allowed",
-    "call_allowed",
-    "erp_code",
-    "channel_code",
-    "attributes",
-    "extra_field",
-]
 
 
 def _money(**kwargs):
@@ -101,15 +82,6 @@ class OrderItemOutputSerializer(
         fields = ["id", "sku", "name", "quantity", "unit_price", "custom_data"]
 
 
-class OrderCustomerObjectSerializer(serializers.ModelSerializer):
-    """A buyer sent with the order: created or updated in the order's channel by e-mail."""
-
-    class Meta:
-        model = Customer
-        fields = CUSTOMER_OBJECT_FIELDS
-        validators = []
-
-
 @extend_schema_field(
     {
         "oneOf": [
@@ -136,10 +108,8 @@ class OrderCustomerField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            serializer = OrderCustomerObjectSerializer(data=data)
-            if not serializer.is_valid():
-                raise serializers.ValidationError(serializer.errors)
-            return dict(serializer.validated_data)
+            # Checked by the customer services when the order is written, like any customer.
+            return data
         if isinstance(data, bool) or not str(data).isdigit():
             self.fail("invalid")
         request = self.context.get("request")

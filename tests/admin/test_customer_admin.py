@@ -165,7 +165,7 @@ def test_change_page_query_count_does_not_grow_with_inlines(
 def test_add_customer_goes_through_the_service(staff_client):
     channel = ChannelFactory()
     data = customer_form(
-        channel=str(channel.pk),
+        channel=channel.code,
         email="  New.Person@Example.COM ",
         addresses=[address_form(city="Lisbon", country="pt")],
     )

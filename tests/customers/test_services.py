@@ -1,17 +1,21 @@
 import os
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from customers.models import Customer
-from customers.services import customer_authenticate, customer_create, customer_update
+from customers.imports.rows import RowInvalid
+from customers.models import Channel
+from customers.services import (
+    customer_authenticate,
+    customer_create,
+    customer_update,
+    customer_validate,
+)
 from customers.validation import (
     CHANNEL_IMMUTABLE,
     DISCOUNT_RANGE,
     EMAIL_TAKEN,
     NOT_AN_OBJECT,
-    customer_clean,
     name_split,
 )
 from tests.customers.factories import ChannelFactory, CustomerFactory
@@ -32,28 +36,32 @@ def test_name_split(name, expected):
     assert name_split(name) == expected
 
 
-def test_customer_clean_names_every_bad_field():
-    channel = ChannelFactory()
+def test_customer_validate_names_every_bad_field():
+    channel = ChannelFactory(code="web")
+    channels = Channel.objects.all()
     CustomerFactory(channel=channel, email="taken@x.com")
-    customer = Customer(channel=channel, email=" TAKEN@x.com ", discount_percent=101)
-    with pytest.raises(ValidationError) as error:
-        customer_clean(customer)
-    assert error.value.message_dict == {"discount_percent": [DISCOUNT_RANGE]}
-    customer.discount_percent, customer.attributes = 5, ["x"]
-    with pytest.raises(ValidationError) as error:
-        customer_clean(customer)
-    assert error.value.message_dict == {"attributes": [NOT_AN_OBJECT]}
-    customer.attributes = {}
-    with pytest.raises(ValidationError) as error:
-        customer_clean(customer)
-    assert error.value.message_dict == {"email": [EMAIL_TAKEN]}
-    assert customer.email == "taken@x.com"
+    data = {"channel": "web", "email": " TAKEN@x.com ", "discount_percent": 101}
+    with pytest.raises(RowInvalid) as error:
+        customer_validate(data=data, channels=channels)
+    assert error.value.errors == {"discount_percent": [DISCOUNT_RANGE]}
+    data.update(discount_percent=5, attributes=["x"])
+    with pytest.raises(RowInvalid) as error:
+        customer_validate(data=data, channels=channels)
+    assert error.value.errors == {"attributes": [NOT_AN_OBJECT]}
+    data["attributes"] = {}
+    with pytest.raises(RowInvalid) as error:
+        customer_validate(data=data, channels=channels)
+    assert error.value.errors == {"email": [EMAIL_TAKEN]}
 
 
-def test_customer_update_refuses_another_channel():
+def test_customer_update_refuses_another_channel(api_user):
     customer = CustomerFactory()
-    with pytest.raises(ValidationError, match=CHANNEL_IMMUTABLE):
-        customer_update(customer=customer, data={"channel": ChannelFactory()})
+    other = ChannelFactory()
+    with pytest.raises(RowInvalid) as error:
+        customer_update(
+            customer=customer, data={"channel": other.code}, user=api_user, partial=True
+        )
+    assert error.value.errors == {"channel": [CHANNEL_IMMUTABLE]}
 
 
 def test_authenticate_unknown_customer_still_hashes(monkeypatch):
@@ -65,9 +73,10 @@ def test_authenticate_unknown_customer_still_hashes(monkeypatch):
     assert len(calls) == 1
 
 
-def test_authenticate_matches_password_of_its_channel():
+def test_authenticate_matches_password_of_its_channel(api_user):
+    ChannelFactory(code="web")
     customer = customer_create(
-        channel=ChannelFactory(code="web"), data={"email": "a@x.com"}, password="Corr3ct-horse"
+        data={"channel": "web", "email": "a@x.com", "password": "Corr3ct-horse"}, user=api_user
     )
     assert customer_authenticate(channel="web", email="a@x.com", password="Corr3ct-horse") == (
         customer

@@ -147,7 +147,7 @@ def test_concurrent_upserts_of_one_email_make_one_customer():
     def upsert(n):
         try:
             barrier.wait()
-            customer_upsert(channel=channel, email="same@x.com", data={"first_name": f"T{n}"})
+            customer_upsert(channel=channel, data={"email": "same@x.com", "first_name": f"T{n}"})
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
