@@ -12,7 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.rest import (
-    ChannelPermission,
     ModelPermissions,
     StrictOrderingFilter,
     errors_nest,
@@ -20,6 +19,7 @@ from config.rest import (
 )
 from config.throttling import ApiUserThrottle, CustomerAuthThrottle
 from customers.api.filters import CustomerFilterSet
+from customers.api.permissions import ChannelPermission
 from customers.api.serializers import (
     ChannelSerializer,
     CustomerAddressSerializer,
