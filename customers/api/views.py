@@ -18,7 +18,6 @@ from config.rest import (
     requested_fields,
 )
 from config.throttling import ApiUserThrottle, CustomerAuthThrottle
-from customers.api.filters import CustomerFilterSet
 from customers.api.permissions import ChannelPermission
 from customers.api.serializers import (
     ChannelSerializer,
@@ -29,6 +28,7 @@ from customers.api.serializers import (
     CustomerUpsertOutputSerializer,
     expand_parse,
 )
+from customers.filters import CustomerFilterSet
 from customers.models import Address, Channel, Customer
 from customers.selectors import (
     channel_list,
