@@ -34,6 +34,7 @@ from customers.services import (
     address_update,
     channel_update,
     customer_create,
+    customer_delete,
     customer_update,
 )
 from customers.validation import address_clean, customer_clean
@@ -325,8 +326,6 @@ class CustomerAdmin(SimpleHistoryAdmin):
             super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
-        from customers.services import customer_delete
-
         customer_delete(customer=obj)
 
     def message_user_errors(self, request, failures: dict[str, list[str]]) -> None:

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from config.history import queryset_update_with_history
+from customers.emails import customer_invite_email_send
 from customers.imports import import_context
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
 from customers.imports.rows import CleanRow, RowInvalid, boolean_clean, row_clean
@@ -25,6 +26,7 @@ from customers.validation import (
     email_normalize,
     password_check,
 )
+from groups.services import customer_groups_set
 
 UPSERT_ATTEMPTS = 3
 UPSERT_MAX_ITEMS = 1000
@@ -63,8 +65,6 @@ def _save_customer(customer: Customer, *, password: str | None) -> Customer:
 
 def _after_save(customer: Customer, *, groups: Iterable[str] | None, send_invite: bool) -> None:
     if groups is not None:
-        from groups.services import customer_groups_set
-
         customer_groups_set(customer=customer, codes=groups)
     if send_invite:
         customer_invite_send(customer=customer)
@@ -256,8 +256,6 @@ def _upsert_rows_merge(rows: list) -> dict:
 
 def customer_invite_send(*, customer: Customer) -> None:
     """Send the invitation e-mail with a set-password link once the transaction commits."""
-    from customers.emails import customer_invite_email_send
-
     transaction.on_commit(lambda: customer_invite_email_send(customer))
 
 

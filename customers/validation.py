@@ -12,6 +12,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from customers.models import Customer
+
 INVALID_COUNTRY = "Use an ISO 3166-1 alpha-2 country code such as 'BR' or 'US'."
 INVALID_CURRENCY = "Use an ISO 4217 currency code such as 'USD' or 'BRL'."
 INVALID_EMAIL = "Enter a valid e-mail address."
@@ -100,8 +102,6 @@ def _customer_field_errors(customer) -> dict[str, list[str]]:
 
 
 def _customer_unique_errors(customer) -> dict[str, list]:
-    from customers.models import Customer
-
     errors: dict[str, list[str]] = {}
     same_channel = Customer.objects.filter(channel_id=customer.channel_id).exclude(pk=customer.pk)
     if customer.email and same_channel.filter(email=customer.email).exists():
