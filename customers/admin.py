@@ -35,6 +35,7 @@ from customers.services import (
     address_delete,
     address_update,
     channel_update,
+    customer_delete,
     customer_validate,
     customer_write,
 )
@@ -353,8 +354,6 @@ class CustomerAdmin(SimpleHistoryAdmin):
             super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
-        from customers.services import customer_delete
-
         customer_delete(customer=obj)
 
     def message_user_errors(self, request, failures: dict[str, list[str]]) -> None:

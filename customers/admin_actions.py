@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
+from customers.exports import customers_export
 from customers.models import Customer
 from customers.services import customer_anonymize, customer_invite_send, customers_status_set
 from groups.models import UserCustomerGroup, UserGroup
@@ -137,8 +138,6 @@ def customers_anonymize(modeladmin, request, queryset):
 
 @admin.action(description="Export selected customers as CSV", permissions=["view"])
 def customers_export_csv(modeladmin, request, queryset):
-    from customers.exports import customers_export
-
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="customers.csv"'
     customers_export(queryset=queryset.order_by("id"), fmt="csv", stream=response)

@@ -16,6 +16,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
+from customers.imports import customers_import
+from customers.imports.readers import ImportFileError, format_infer, rows_read
 from customers.models import Channel, Customer
 
 SYNC_LIMIT = 5 * 1024 * 1024
@@ -50,8 +52,6 @@ class CustomerImportForm(forms.Form):
     )
 
     def clean(self):
-        from customers.imports.readers import format_infer
-
         cleaned = super().clean()
         upload = cleaned.get("file")
         if upload is None:
@@ -86,9 +86,6 @@ def _upload_store(upload) -> str:
 
 def _import_run(path: Path, *, fmt: str, channel: str | None, dry_run: bool):
     """Run the import service on the stored file; return (result, shown errors, file error)."""
-    from customers.imports import customers_import
-    from customers.imports.readers import ImportFileError, rows_read
-
     report = _Report()
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:

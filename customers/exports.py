@@ -15,7 +15,7 @@ from typing import IO
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from customers.api.filters import JSON_FILTER_FIELDS, CustomerFilterSet
+from customers.filters import JSON_FILTER_FIELDS, CustomerFilterSet
 from customers.imports.readers import ADDRESS_COLUMNS
 from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS
 from customers.models import Address, Customer

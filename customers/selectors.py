@@ -6,7 +6,10 @@ from types import SimpleNamespace
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from config import pagination
 from customers.models import Address, Channel, Customer
+from groups.models import UserCustomerGroup
+from orders.models import Order
 
 
 def user_is_channel_scoped(user) -> bool:
@@ -49,8 +52,6 @@ def _wants(fields: set[str] | None, names) -> bool:
 
 
 def _memberships_prefetch(*, expanded: bool) -> Prefetch:
-    from groups.models import UserCustomerGroup
-
     related = "group__parent" if expanded else "group"
     memberships = UserCustomerGroup.objects.select_related(related)
     return Prefetch("memberships", queryset=memberships, to_attr=MEMBERSHIPS_ATTR)
@@ -59,14 +60,12 @@ def _memberships_prefetch(*, expanded: bool) -> Prefetch:
 def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     """Return {group id: members the user may see} for the groups, counted once per page.
 
-    Like list totals: for superusers on PostgreSQL members are counted up to PagePagination's
-    exact_count_limit, and a larger group gets the planner's estimate (never below that).
+    Like list totals: for superusers on PostgreSQL members are counted up to
+    config.pagination.EXACT_COUNT_LIMIT (PagePagination's exact_count_limit), and a larger
+    group gets the planner's estimate (never below that).
     Other users get exact counts of the members in the channels they may see, decided inside
     the one SQL query.
     """
-    from config.rest import PagePagination
-    from groups.models import UserCustomerGroup
-
     group_ids = sorted(set(group_ids))
     if not group_ids:
         return {}
@@ -78,7 +77,7 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
             memberships = memberships.filter(~Exists(own) | Q(customer__channel__in=own))
         counted = memberships.order_by().values_list("group_id").annotate(n=Count("*"))
         return dict.fromkeys(group_ids, 0) | dict(counted)
-    limit = PagePagination.exact_count_limit
+    limit = pagination.EXACT_COUNT_LIMIT
     table = connection.ops.quote_name(UserCustomerGroup._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -98,8 +97,6 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
 
 def _membership_estimates() -> dict[int, int]:
     """{group id: estimated members} for the groups common enough to be in pg_stats."""
-    from groups.models import UserCustomerGroup
-
     table = UserCustomerGroup._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -117,8 +114,6 @@ def _membership_estimates() -> dict[int, int]:
 
 
 def _recent_orders_prefetch() -> Prefetch:
-    from orders.models import Order
-
     # A sliced prefetch is one window-function query for the whole page.
     recent = Order.objects.only(
         "id", "customer_id", "number", "placed_at", "total", "status"
@@ -219,8 +214,6 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
         for row in rows:
             setattr(row, ADDRESSES_ATTR, by_customer[row.id])
     if _wants(fields, {"groups"}):
-        from groups.models import UserCustomerGroup
-
         memberships = {pk: [] for pk in ids}
         for customer_id, code in UserCustomerGroup.objects.filter(customer_id__in=ids).values_list(
             "customer_id", "group__code"

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from config.history import queryset_update_with_history
+from customers.emails import customer_invite_email_send
 from customers.imports import import_context
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
@@ -235,8 +236,6 @@ def _upsert_rows_merge(rows: list) -> dict:
 
 def customer_invite_send(*, customer: Customer) -> None:
     """Send the invitation e-mail with a set-password link once the transaction commits."""
-    from customers.emails import customer_invite_email_send
-
     transaction.on_commit(lambda: customer_invite_email_send(customer))
 
 

@@ -12,14 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.rest import (
-    ChannelPermission,
     ModelPermissions,
     StrictOrderingFilter,
     errors_nest,
     requested_fields,
 )
 from config.throttling import ApiUserThrottle, CustomerAuthThrottle
-from customers.api.filters import CustomerFilterSet
+from customers.api.permissions import ChannelPermission
 from customers.api.serializers import (
     ChannelSerializer,
     CustomerAddressSerializer,
@@ -29,6 +28,7 @@ from customers.api.serializers import (
     CustomerUpsertOutputSerializer,
     expand_parse,
 )
+from customers.filters import CustomerFilterSet
 from customers.imports.rows import RowInvalid
 from customers.models import Address, Channel, Customer
 from customers.selectors import (

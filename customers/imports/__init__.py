@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 
 from config.history import history_user_id
-from customers.import_history import IMPORT_REASON
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
+from customers.imports.history import IMPORT_REASON
 from customers.imports.postgresql import TableStatistics
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
 from customers.imports.writers import CREATED, UPDATED

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 
 from django.db import IntegrityError, OperationalError, transaction
 
-from customers.import_history import customer_rows_history_record
+from customers.imports.history import customer_rows_history_record
 from customers.imports.postgresql import planner_settings_for_batches
 from customers.imports.rows import CleanRow
 from customers.imports.writers import BatchWritten, customer_rows_write

@@ -4,10 +4,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
 
-from config.rest import GroupPermission
 from customers.models import Customer
 from customers.selectors import customer_list
 from groups.api.filters import GroupFilterSet, GroupMemberFilterSet
+from groups.api.permissions import GroupPermission
 from groups.api.serializers import (
     GroupInputSerializer,
     GroupMemberSerializer,

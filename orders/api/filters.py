@@ -1,6 +1,6 @@
 import django_filters
 
-from customers.api.filters import DayFilter, GivenFiltersMixin
+from customers.filters import DayFilter, GivenFiltersMixin
 from orders.models import Order, OrderStatus
 
 

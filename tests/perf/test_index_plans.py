@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from customers.admin import customer_search_q
-from customers.api.filters import CustomerFilterSet
+from customers.filters import CustomerFilterSet
 from customers.models import Customer
 from customers.search import SEARCH_INDEX
 from tests.customers.factories import CustomerFactory

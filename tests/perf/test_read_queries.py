@@ -145,15 +145,15 @@ def test_small_totals_stay_exact(api_client, store):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
 def test_large_groups_member_count_is_capped_then_estimated(api_client, store, monkeypatch):
-    from config.rest import PagePagination
+    from config import pagination
 
-    monkeypatch.setattr(PagePagination, "exact_count_limit", 5)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE groups_usercustomergroup")
     url = f"/api/v1/customers/{store[0].pk}/"
     [membership] = api_client.get(url, {"expand": "memberships"}).data["memberships"]
 
     assert membership["group"]["member_count"] == ROWS // 3  # the planner's figure here
-    monkeypatch.setattr(PagePagination, "exact_count_limit", 1_000)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 1_000)
     [membership] = api_client.get(url, {"expand": "memberships"}).data["memberships"]
     assert membership["group"]["member_count"] == ROWS // 3

@@ -9,8 +9,9 @@ from django.core import mail
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from config.rest import GROUP_HAS_HIDDEN_MEMBERS, SCOPED_CHANNEL_CREATE
+from customers.api.permissions import SCOPED_CHANNEL_CREATE
 from customers.models import Address, Channel, Customer
+from groups.api.permissions import GROUP_HAS_HIDDEN_MEMBERS
 from groups.models import UserCustomerGroup, UserGroup
 from orders.models import Order, OrderCustomData, OrderItem
 from tests.conftest import grant_all_patron_permissions

@@ -8,6 +8,7 @@ addresses changed, memberships added), each a primary-key lookup of the batch's 
 """
 
 from config.history import history_record_ids
+from customers.imports.writers import CREATED, UPDATED
 from customers.models import Address, Customer
 from groups.models import UserCustomerGroup
 
@@ -18,8 +19,6 @@ def customer_rows_history_record(
     batch, *, user_id: int | None, reason: str = IMPORT_REASON
 ) -> None:
     """Record one batch: `batch` is what customer_rows_write wrote."""
-    from customers.imports.writers import CREATED, UPDATED
-
     record = {"user_id": user_id, "reason": reason}
     created = [pk for _, pk, status in batch.customers if status == CREATED]
     updated = [pk for _, pk, status in batch.customers if status == UPDATED]

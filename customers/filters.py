@@ -1,4 +1,8 @@
-"""CustomerFilterSet: the contract's filter table, as django-filter declarations."""
+"""CustomerFilterSet: the contract's filter table, as django-filter declarations.
+
+It sits below the API layer: the customer list view and the export (customers.exports, for
+the export_customers command) both filter with it.
+"""
 
 import datetime
 import json

@@ -1,0 +1,7 @@
+"""Paging limits shared by the API's pagination (config.rest) and the selectors that count
+like it (customers.selectors.group_member_counts). Plain values: this module imports nothing.
+"""
+
+# On PostgreSQL rows are counted exactly up to this many; a larger total is the planner's
+# estimate (never below the rows seen).
+EXACT_COUNT_LIMIT = 1_000
