@@ -158,6 +158,15 @@ class CustomerAdminForm(forms.ModelForm):
         return data
 
 
+def fieldsets_missing(fieldsets: list, names) -> list[str]:
+    """The names no fieldset shows."""
+    shown = set()
+    for _, options in fieldsets:
+        for entry in options["fields"]:
+            shown.update(entry if isinstance(entry, tuple) else (entry,))
+    return [name for name in names if name not in shown]
+
+
 class GroupListFilter(admin.SimpleListFilter):
     title = "group"
     parameter_name = "group"
@@ -285,6 +294,9 @@ class CustomerAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
+    # A written field no fieldset above places yet still reaches staff, at the end.
+    if unplaced := fieldsets_missing(fieldsets, CUSTOMER_FIELDS):
+        fieldsets.append(("Other", {"fields": unplaced}))
     readonly_fields = [
         "orders_count",
         "total_spent",

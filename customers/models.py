@@ -10,49 +10,6 @@ PHONE_LENGTH = 128
 CODE_LENGTH = 64
 EMAIL_LENGTH = 254
 
-# The address fields every representation shares: API, admin, imports, order snapshots.
-ADDRESS_TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address",
-    "number",
-    "floor",
-    "address2",
-    "address3",
-    "locality",
-    "city",
-    "province",
-    "zipcode",
-    "country",
-    "phone",
-)
-ADDRESS_FLAG_FIELDS = ("is_default", "is_billing")
-# A customer's own fields that staff and imports write (besides channel, email, password).
-CUSTOMER_EDITABLE_FIELDS = (
-    "username",
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "phone_secondary",
-    "identification",
-    "note",
-    "status",
-    "gender",
-    "user_type",
-    "date_of_birth",
-    "date_joined",
-    "email_allowed",
-    "sms_allowed",
-    "call_allowed",
-    "discount_percent",
-    "preferred_shipping_method",
-    "erp_code",
-    "channel_code",
-    "attributes",
-    "extra_field",
-)
 # History is read per object (by id); these columns' indexes would only slow every write.
 HISTORY_UNINDEXED_FIELDS = ["channel", "customer", "created_at", "updated_at"]
 HISTORY_EXCLUDED_FIELDS = [
@@ -316,3 +273,37 @@ class Address(TimeStampedModel):
         street = " ".join(part for part in (self.address, self.number) if part)
         parts = (street, self.address2, self.locality, self.city, self.province, self.country)
         return ", ".join(part for part in parts if part)
+
+
+# What no customer object, import or staff form writes: the keys (id, and the channel and
+# e-mail a row is matched on), what Patron sets itself (the hash of `password`, the last
+# sign-in, the order statistics) and the timestamps. Every other concrete field is written.
+CUSTOMER_UNWRITTEN_FIELDS = frozenset(
+    {
+        "id",
+        "channel",
+        "email",
+        "password",
+        "last_login_at",
+        "orders_count",
+        "total_spent",
+        "total_spent_currency",
+        "first_order_at",
+        "last_order_at",
+        "last_order",
+        "created_at",
+        "updated_at",
+    }
+)
+# A customer's own fields that staff, the API and imports write (besides channel, email and
+# password), in the model's order.
+CUSTOMER_EDITABLE_FIELDS = tuple(
+    f.name for f in Customer._meta.concrete_fields if f.name not in CUSTOMER_UNWRITTEN_FIELDS
+)
+ADDRESS_UNWRITTEN_FIELDS = frozenset({"id", "customer", "created_at", "updated_at"})
+_ADDRESS_WRITTEN = [
+    f for f in Address._meta.concrete_fields if f.name not in ADDRESS_UNWRITTEN_FIELDS
+]
+# The address fields every representation shares: API, admin, imports, order snapshots.
+ADDRESS_TEXT_FIELDS = tuple(f.name for f in _ADDRESS_WRITTEN if isinstance(f, models.CharField))
+ADDRESS_FLAG_FIELDS = tuple(f.name for f in _ADDRESS_WRITTEN if isinstance(f, models.BooleanField))

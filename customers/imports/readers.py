@@ -10,12 +10,13 @@ from typing import IO
 
 from customers.imports.rows import (
     ADDRESS_FIELDS,
-    BOOLEAN_FIELDS,
-    CHOICE_FIELDS,
+    CUSTOMER_FIELDS,
     IGNORED_FIELDS,
     IMPORT_FIELDS,
     JSON_DECODER,
     JSON_FIELDS,
+    NULLABLE_FIELDS,
+    TEXT_FIELDS,
     json_loads,
     json_text_parse,
 )
@@ -35,12 +36,12 @@ Row = tuple[int, object, dict[str, list[str]]]
 
 ADDRESS_COLUMNS = tuple(f"address.{name}" for name in ADDRESS_FIELDS)
 # Blank CSV cells of these columns mean "not given"; of username/date_of_birth, null.
+# (Choices, booleans, numbers, dates: the columns where blank is not a value.)
 _BLANK_MEANS_ABSENT = frozenset(
-    {"channel", "name", "password", "date_joined", "discount_percent"}
-    | set(CHOICE_FIELDS)
-    | set(BOOLEAN_FIELDS)
+    {"channel", "name", "password"}
+    | (set(CUSTOMER_FIELDS) - {"email", *TEXT_FIELDS, *JSON_FIELDS, *NULLABLE_FIELDS})
 )
-_BLANK_MEANS_NULL = frozenset({"username", "date_of_birth"})
+_BLANK_MEANS_NULL = frozenset(NULLABLE_FIELDS)
 _CHUNK = 1 << 16
 
 

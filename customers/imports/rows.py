@@ -10,12 +10,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.utils.json import strict_constant
 
-from customers.models import ADDRESS_FLAG_FIELDS, ADDRESS_TEXT_FIELDS, Address, Customer
+from customers.models import (
+    ADDRESS_FLAG_FIELDS,
+    ADDRESS_TEXT_FIELDS,
+    CUSTOMER_EDITABLE_FIELDS,
+    Address,
+    Customer,
+)
 from customers.validation import (
     DISCOUNT_RANGE,
     NOT_AN_OBJECT,
@@ -38,44 +45,28 @@ INVALID_DATETIME = (
     "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 )
 INVALID_NUMBER = "A valid number is required."
-TOO_MANY_DECIMALS = "Ensure that there are no more than 2 decimal places."
+TOO_MANY_DECIMALS = "Ensure that there are no more than {places} decimal places."
+TOO_MANY_DIGITS = "Ensure that there are no more than {max} digits in total."
 NOT_A_LIST = 'Expected a list of items but got type "{type}".'
 UNKNOWN_CHANNEL = "Object with code={value} does not exist."
 INVALID_GROUP_CODE = 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'
 ROW_NOT_OBJECT = "Expected a JSON object."
 PASSWORD_MAX_LENGTH = 4096
 
-# The API's writable customer fields, as stored columns.
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "phone_secondary",
-    "identification",
-    "note",
-    "preferred_shipping_method",
-    "erp_code",
-    "channel_code",
+# The API's writable customer fields, as stored columns, sorted by kind from the model: a new
+# field of a kind below is checked, written, imported and exported without another list.
+_WRITTEN = [Customer._meta.get_field(name) for name in CUSTOMER_EDITABLE_FIELDS]
+CHOICE_FIELDS = {f.name: frozenset(value for value, _ in f.choices) for f in _WRITTEN if f.choices}
+TEXT_FIELDS = tuple(
+    f.name
+    for f in _WRITTEN
+    if isinstance(f, models.CharField | models.TextField) and not f.choices and not f.null
 )
-CHOICE_FIELDS = {
-    "status": frozenset(Customer.Status.values),
-    "gender": frozenset(Customer.Gender.values),
-    "user_type": frozenset(Customer.UserType.values),
-}
-BOOLEAN_FIELDS = ("email_allowed", "sms_allowed", "call_allowed")
-JSON_FIELDS = ("attributes", "extra_field")
-CUSTOMER_FIELDS = (
-    "email",
-    "username",
-    *TEXT_FIELDS,
-    *CHOICE_FIELDS,
-    "date_of_birth",
-    "date_joined",
-    *BOOLEAN_FIELDS,
-    "discount_percent",
-    *JSON_FIELDS,
-)
+BOOLEAN_FIELDS = tuple(f.name for f in _WRITTEN if isinstance(f, models.BooleanField))
+JSON_FIELDS = tuple(f.name for f in _WRITTEN if isinstance(f, models.JSONField))
+# Fields a blank value or null clears (stored NULL).
+NULLABLE_FIELDS = tuple(f.name for f in _WRITTEN if f.null)
+CUSTOMER_FIELDS = ("email", *CUSTOMER_EDITABLE_FIELDS)
 ADDRESS_FLAGS = ADDRESS_FLAG_FIELDS
 ADDRESS_FIELDS = (*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAGS)
 # Read-only or write-only API fields: accepted in a file (an export, an API dump) and ignored.
@@ -219,8 +210,8 @@ def datetime_clean(value) -> datetime.datetime:
     return parsed
 
 
-def discount_clean(value) -> Decimal:
-    """Return a percentage 0..100 with at most 2 decimal places."""
+def decimal_clean(value, *, places: int) -> Decimal:
+    """Return a finite number with at most `places` decimal places."""
     if isinstance(value, bool) or value is None:
         raise ValueError(INVALID_NUMBER)
     try:
@@ -229,8 +220,14 @@ def discount_clean(value) -> Decimal:
         raise ValueError(INVALID_NUMBER) from None
     if not number.is_finite():
         raise ValueError(INVALID_NUMBER)
-    if number.as_tuple().exponent < -2:
-        raise ValueError(TOO_MANY_DECIMALS)
+    if number.as_tuple().exponent < -places:
+        raise ValueError(TOO_MANY_DECIMALS.format(places=places))
+    return number
+
+
+def discount_clean(value) -> Decimal:
+    """Return a percentage 0..100 with at most 2 decimal places."""
+    number = decimal_clean(value, places=2)
     if not 0 <= number <= 100:
         raise ValueError(DISCOUNT_RANGE)
     return number
@@ -254,11 +251,6 @@ def _choice_cleaner(name: str):
     return clean
 
 
-def _username_clean(value) -> str | None:
-    text = "" if value is None else text_clean(value, _MAX_LENGTH["username"])
-    return text or None
-
-
 def _email_clean(value) -> str:
     try:
         return email_normalize(text_clean(value, _MAX_LENGTH["email"]))
@@ -271,15 +263,50 @@ def _text_cleaner(name: str):
     return lambda value: text_clean(value, max_length)
 
 
+def _nullable_text_cleaner(name: str):
+    """Text that blank or null stores as NULL (a username: unique only when set)."""
+    max_length = _MAX_LENGTH.get(name)
+
+    def clean(value):
+        text = "" if value is None else text_clean(value, max_length)
+        return text or None
+
+    return clean
+
+
+def _decimal_cleaner(field):
+    def clean(value):
+        number = decimal_clean(value, places=field.decimal_places)
+        if len(number.as_tuple().digits) > field.max_digits:
+            raise ValueError(TOO_MANY_DIGITS.format(max=field.max_digits))
+        return number
+
+    return clean
+
+
+def _cleaner_for(field):
+    """The check of a written column, by the kind of its model field."""
+    if field.choices:
+        return _choice_cleaner(field.name)
+    if isinstance(field, models.CharField | models.TextField):
+        return (_nullable_text_cleaner if field.null else _text_cleaner)(field.name)
+    kinds = {
+        models.BooleanField: boolean_clean,
+        models.JSONField: json_object_clean,
+        models.DateTimeField: datetime_clean,  # before DateField, its parent
+        models.DateField: date_clean,
+    }
+    for kind, cleaner in kinds.items():
+        if isinstance(field, kind):
+            return cleaner
+    if isinstance(field, models.DecimalField):
+        return _decimal_cleaner(field)
+    raise ImproperlyConfigured(f"No row check for Customer.{field.name}: add one in rows.py.")
+
+
 _CLEANERS = {
-    **{name: _text_cleaner(name) for name in TEXT_FIELDS},
-    **{name: _choice_cleaner(name) for name in CHOICE_FIELDS},
-    **dict.fromkeys(BOOLEAN_FIELDS, boolean_clean),
-    **dict.fromkeys(JSON_FIELDS, json_object_clean),
-    "date_of_birth": date_clean,
-    "date_joined": datetime_clean,
+    **{field.name: _cleaner_for(field) for field in _WRITTEN},
     "discount_percent": discount_clean,
-    "username": _username_clean,
     "email": _email_clean,
 }
 

@@ -86,10 +86,10 @@ def _insert_values(row: CleanRow, now) -> list:
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-_STATISTICS = ("orders_count", "total_spent", "total_spent_currency", "first_order_at")
-_STATISTICS += ("last_order_at", "last_order_id", "last_login_at")
-_NEW_STATISTICS = (0, 0, "", None, None, None, None)
-_NEW_COLUMNS = ("id", *INSERTED, *_STATISTICS)
+# A new customer's other columns (statistics, last sign-in...) take the model's defaults.
+_UNSENT = tuple(name for name in _FIELDS if name not in ("id", *INSERTED))
+_UNSENT_DEFAULTS = tuple(_FIELDS[name].get_default() for name in _UNSENT)
+_NEW_COLUMNS = ("id", *INSERTED, *_UNSENT)
 
 
 def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
@@ -114,7 +114,7 @@ def _postgresql_customers_create(cursor, rows, now) -> list[tuple[CleanRow, int,
     ids = postgresql.sequence_take(cursor, Customer._meta.db_table, len(rows))
     with postgresql.binary_copy(cursor, Customer._meta.db_table, _NEW_COLUMNS) as copy:
         for pk, row in zip(ids, rows, strict=True):
-            copy.write_row((pk, *_insert_values(row, now), *_NEW_STATISTICS))
+            copy.write_row((pk, *_insert_values(row, now), *_UNSENT_DEFAULTS))
     return [(row, pk, CREATED) for pk, row in zip(ids, rows, strict=True)]
 
 
