@@ -1,11 +1,8 @@
 """Every write to groups and memberships goes through here."""
 
-from collections.abc import Iterable
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from config.history import history_record
 from customers.models import Customer
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_ancestors
@@ -25,38 +22,6 @@ class ItemsValidationError(ValidationError):
     def __init__(self, items: dict[str, dict]):
         self.items = items
         super().__init__({"items": [f"{len(items)} invalid item(s): {', '.join(items)}."]})
-
-
-def groups_by_codes(codes: Iterable[str]) -> dict[str, UserGroup]:
-    """Return {code: group} for the codes; raise ValidationError naming any unknown code."""
-    wanted = set(codes)
-    found = {group.code: group for group in UserGroup.objects.filter(code__in=wanted)}
-    missing = sorted(wanted - set(found))
-    if missing:
-        raise ValidationError({"groups": [UNKNOWN_GROUPS.format(codes=", ".join(missing))]})
-    return found
-
-
-@transaction.atomic
-def customer_groups_set(*, customer: Customer, codes: Iterable[str]) -> None:
-    """Make the customer's groups exactly `codes`; kept memberships keep their flags and data.
-
-    Unknown codes raise ValidationError on `groups` before anything is written.
-    """
-    wanted = groups_by_codes(codes)
-    memberships = UserCustomerGroup.objects.filter(customer=customer)
-    current = set(memberships.values_list("group_id", flat=True))
-    wanted_ids = {group.pk for group in wanted.values()}
-    if current - wanted_ids:
-        memberships.filter(group_id__in=current - wanted_ids).delete()
-    if wanted_ids - current:
-        # ignore_conflicts: a concurrent request adding the same membership is not an error here.
-        added = wanted_ids - current
-        UserCustomerGroup.objects.bulk_create(
-            [UserCustomerGroup(customer=customer, group_id=pk) for pk in added],
-            ignore_conflicts=True,
-        )
-        history_record(objects=memberships.filter(group_id__in=added), created=True)
 
 
 def _resolve_parent(code: str | None) -> UserGroup | None:

@@ -1,11 +1,11 @@
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Address, Customer
-from customers.services import address_create, customer_anonymize
+from customers.services import address_create, customer_anonymize, customer_update
 from groups.models import UserCustomerGroup
-from groups.services import customer_groups_set
 from orders.models import OrderCustomData
 from tests.admin.helpers import address_form, customer_change_url, customer_form
 from tests.customers.factories import AddressFactory, CustomerFactory
@@ -95,9 +95,10 @@ def test_groups_set_records_added_and_removed_memberships():
     customer = CustomerFactory()
     UserGroupFactory(code="old")
     UserGroupFactory(code="new")
-    customer_groups_set(customer=customer, codes=["old"])
+    user = get_user_model().objects.create_superuser("history-editor", password="pw-123-x")
+    customer_update(customer=customer, data={"groups": ["old"]}, user=user, partial=True)
 
-    customer_groups_set(customer=customer, codes=["new"])
+    customer_update(customer=customer, data={"groups": ["new"]}, user=user, partial=True)
 
     types = UserCustomerGroup.history.order_by("history_id").values_list(
         "group__code", "history_type"
