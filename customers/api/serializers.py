@@ -227,8 +227,9 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
     addresses = CustomerAddressListSerializer(
         child=CustomerAddressSerializer(),
         required=False,
-        help_text="On create, the customer's addresses (the first becomes the default one). "
-        "Ignored on update: use /customers/{id}/addresses/.",
+        help_text="Addresses to add (a customer's first becomes the default one); on an edit, "
+        "one with the same values as an existing address is not added again. Change or "
+        "delete one address with /customers/{id}/addresses/.",
     )
     default_address = serializers.SerializerMethodField()
     billing_address = serializers.SerializerMethodField()
