@@ -1,13 +1,11 @@
 """Request and response shapes of orders and their custom data."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
 from customers.models import ADDRESS_TEXT_FIELDS, Channel, Customer
-from customers.selectors import channel_list, customer_list
-from customers.validation import country_normalize, currency_normalize
+from customers.selectors import customer_list
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
 
 CUSTOMER_INVALID = "Give a customer id or a customer object with at least an email."
@@ -73,12 +71,6 @@ class OrderAddressSnapshotSerializer(serializers.Serializer):
     zipcode = serializers.CharField(required=False, allow_blank=True, max_length=64)
     country = serializers.CharField(required=False, allow_blank=True, max_length=2)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=128)
-
-    def validate_country(self, value):
-        try:
-            return country_normalize(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
 
 
 class OrderItemInputSerializer(serializers.Serializer):
@@ -188,7 +180,11 @@ class OrderOutputSerializer(
 
 
 class OrderInputSerializer(serializers.Serializer):
-    """An order as written; answered with OrderOutputSerializer."""
+    """An order as written, for the schema; answered with OrderOutputSerializer.
+
+    Shape only: the view passes the body to orders.services.order_write, whose one check
+    (orders.validation.order_input_clean) the import and the admin share.
+    """
 
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.none())
     number = serializers.CharField(max_length=64)
@@ -206,18 +202,3 @@ class OrderInputSerializer(serializers.Serializer):
     shipping_address = OrderAddressSnapshotSerializer(required=False, allow_null=True)
     billing_address = OrderAddressSnapshotSerializer(required=False, allow_null=True)
     items = OrderItemInputSerializer(many=True, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["channel"].queryset = channel_list(user=request.user)
-
-    def validate_currency(self, value):
-        try:
-            return currency_normalize(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
-
-    def to_representation(self, instance):
-        return OrderOutputSerializer(instance, context=self.context).data
