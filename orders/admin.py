@@ -70,19 +70,26 @@ class OrderCustomDataInlineForm(_ServiceCheckedForm):
 
     def clean(self):
         cleaned = super().clean()
+        stored = self.instance
+        order = cleaned.get("order") if "order" in self.fields else None
         record = OrderCustomData(
-            pk=self.instance.pk,
-            order_id=self.instance.order_id,
-            item=cleaned.get("item"),
-            name=cleaned.get("name"),
+            pk=stored.pk,
+            order_id=order.pk if order is not None else stored.order_id,
+            item=cleaned.get("item") if "item" in self.fields else stored.item,
+            name=cleaned.get("name") if "name" in self.fields else stored.name,
             value=cleaned.get("value"),
         )
-        previous = self.instance if self.instance.pk else None
         try:
-            order_custom_data_check(record=record, previous=previous)
+            order_custom_data_check(record=record, previous=stored if stored.pk else None)
         except ValidationError as error:
             _errors_add(self, error)
         return cleaned
+
+
+class OrderCustomDataForm(OrderCustomDataInlineForm):
+    class Meta:
+        model = OrderCustomData
+        fields = ["order", "item", "name", "value"]
 
 
 class OrderCustomDataInlineFormSet(forms.BaseInlineFormSet):
@@ -248,3 +255,23 @@ class OrderCustomDataAdmin(SimpleHistoryAdmin):
     list_select_related = ["order", "item"]
     raw_id_fields = ["order", "item"]
     search_fields = ["=name", "=order__number"]
+    form = OrderCustomDataForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A record's order, item and name never change (order_custom_data_update).
+        return ["order", "item", "name"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            order_custom_data_update(record=obj, data={"value": obj.value})
+        else:
+            obj.pk = order_custom_data_create(
+                order=obj.order, item=obj.item, name=obj.name, value=obj.value
+            ).pk
+
+    def delete_model(self, request, obj):
+        order_custom_data_delete(record=obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            order_custom_data_delete(record=record)

@@ -269,10 +269,11 @@ def _customer_clean(value, customers: QuerySet[Customer] | None) -> Customer | d
         return {name: value[name] for name in CUSTOMER_OBJECT_FIELDS if name in value}
     if value is None:
         raise ValueError(NOT_NULL)
-    if isinstance(value, bool) or not str(value).isdigit():
+    text = str(value)
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
         raise ValueError(CUSTOMER_INVALID)
     customers = Customer.objects.all() if customers is None else customers
-    pk = int(value)
+    pk = int(text)
     customer = customers.filter(pk=pk).first() if pk <= _BIGINT_MAX else None
     if customer is None:
         raise ValueError(CUSTOMER_UNKNOWN.format(pk=value))

@@ -68,10 +68,9 @@ class OrderViewSet(viewsets.ModelViewSet):
                 **kwargs,
             )
         except DjangoValidationError as error:
-            if not hasattr(error, "error_dict"):
-                raise
+            errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
             # "items.0.quantity" answered as DRF nests it: {"items": [{"quantity": [...]}]}.
-            raise exceptions.ValidationError(errors_nest(error.message_dict)) from error
+            raise exceptions.ValidationError(errors_nest(errors)) from error
 
     def _output(self, order: Order) -> dict:
         order = self.get_queryset().get(pk=order.pk)

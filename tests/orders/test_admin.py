@@ -298,3 +298,21 @@ def test_add_in_admin_with_items_and_custom_data(staff_client):
     order = Order.objects.get()
     assert list(order.items.values_list("sku", "quantity")) == [("A", 2)]
     assert list(order.custom_data.values_list("name", "value")) == [("gift", "yes")]
+
+
+def test_custom_data_admin_writes_through_the_services(staff_client):
+    order = OrderFactory()
+    OrderCustomDataFactory(order=order, name="gift", value="yes")
+    add = reverse("admin:orders_ordercustomdata_add")
+
+    taken = staff_client.post(add, {"order": order.pk, "name": "gift", "value": "again"})
+    created = staff_client.post(add, {"order": order.pk, "name": "note", "value": "fragile"})
+
+    assert taken.context["adminform"].form.errors == {"name": [CUSTOM_DATA_NAME_TAKEN]}
+    assert created.status_code == 302
+    record = OrderCustomData.objects.get(name="note")
+    change = reverse("admin:orders_ordercustomdata_change", args=[record.pk])
+    renamed = {"name": "other", "value": "handle with care"}  # the name is read-only
+    assert staff_client.post(change, renamed).status_code == 302
+    record.refresh_from_db()
+    assert (record.name, record.value, record.history.count()) == ("note", "handle with care", 2)
