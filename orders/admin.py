@@ -7,44 +7,115 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator, PeriodChangeList
 from orders.models import Order, OrderCustomData, OrderItem
 from orders.services import (
+    CUSTOM_DATA_NAME_TAKEN,
     CUSTOMER_OTHER_CHANNEL,
     customer_stats_refresh,
+    order_custom_data_check,
+    order_custom_data_create,
+    order_custom_data_delete,
+    order_custom_data_update,
     order_delete,
+    order_items_replace,
     order_save,
     orders_delete,
 )
+from orders.validation import order_input_clean, order_item_clean
 
-ITEM_OF_OTHER_ORDER = "This item belongs to another order."
+ITEM_FIELDS = ["sku", "name", "quantity", "unit_price"]
+
+
+def _errors_add(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's errors on the form: `shipping_address.country` on its field."""
+    for name, messages in error.message_dict.items():
+        field = name.partition(".")[0]
+        field = field if field in form.fields else None
+        if field is None or field not in form.errors:
+            form.add_error(field, messages)
+
+
+class _ServiceCheckedForm(forms.ModelForm):
+    def validate_unique(self):
+        # The service's check in clean() covers the model's constraints, with its messages.
+        pass
+
+
+class OrderItemInlineForm(_ServiceCheckedForm):
+    # Plain integers: the service's check answers below 1 with its own message.
+    quantity = forms.IntegerField(initial=1)
+
+    class Meta:
+        model = OrderItem
+        fields = ITEM_FIELDS
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned.update(order_item_clean({k: v for k, v in cleaned.items() if k in ITEM_FIELDS}))
+        except ValidationError as error:
+            _errors_add(self, error)
+        return cleaned
 
 
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
+    form = OrderItemInlineForm
     extra = 0
-    fields = ["sku", "name", "quantity", "unit_price"]
+    fields = ITEM_FIELDS
 
 
-class OrderCustomDataInlineForm(forms.ModelForm):
+class OrderCustomDataInlineForm(_ServiceCheckedForm):
     class Meta:
         model = OrderCustomData
         fields = ["item", "name", "value"]
 
     def clean(self):
         cleaned = super().clean()
-        item = cleaned.get("item")
-        if item is not None and self.instance.order_id and item.order_id != self.instance.order_id:
-            raise ValidationError({"item": ITEM_OF_OTHER_ORDER})
+        stored = self.instance
+        order = cleaned.get("order") if "order" in self.fields else None
+        record = OrderCustomData(
+            pk=stored.pk,
+            order_id=order.pk if order is not None else stored.order_id,
+            item=cleaned.get("item") if "item" in self.fields else stored.item,
+            name=cleaned.get("name") if "name" in self.fields else stored.name,
+            value=cleaned.get("value"),
+        )
+        try:
+            order_custom_data_check(record=record, previous=stored if stored.pk else None)
+        except ValidationError as error:
+            _errors_add(self, error)
         return cleaned
+
+
+class OrderCustomDataForm(OrderCustomDataInlineForm):
+    class Meta:
+        model = OrderCustomData
+        fields = ["order", "item", "name", "value"]
+
+
+class OrderCustomDataInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """Refuse two records with one name on the same order or item in one submission."""
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            key = (form.cleaned_data.get("item"), form.cleaned_data.get("name"))
+            if key[1] and key in seen and "name" not in form.errors:
+                form.add_error("name", CUSTOM_DATA_NAME_TAKEN)
+            seen.add(key)
 
 
 class OrderCustomDataInline(admin.TabularInline):
     model = OrderCustomData
     form = OrderCustomDataInlineForm
+    formset = OrderCustomDataInlineFormSet
     extra = 0
     fields = ["item", "name", "value"]
     raw_id_fields = ["item"]
 
 
-class OrderAdminForm(forms.ModelForm):
+class OrderAdminForm(_ServiceCheckedForm):
     class Meta:
         model = Order
         fields = [
@@ -68,7 +139,60 @@ class OrderAdminForm(forms.ModelForm):
         channel, customer = cleaned.get("channel"), cleaned.get("customer")
         if channel and customer and customer.channel_id != channel.pk:
             raise ValidationError({"customer": CUSTOMER_OTHER_CHANNEL})
+        instance = self.instance if self.instance.pk else None
+        try:
+            cleaned.update(order_input_clean(cleaned, instance=instance, partial=True))
+        except ValidationError as error:
+            _errors_add(self, error)
         return cleaned
+
+
+def _saved_forms(formset) -> list:
+    """The formset's forms to save: not deleted, and not blank extra rows."""
+    deleted = set(map(id, formset.deleted_forms))
+    return [
+        form
+        for form in formset.forms
+        if id(form) not in deleted and (form.instance.pk or form.has_changed())
+    ]
+
+
+def _item_row(form) -> dict:
+    row = {name: form.cleaned_data[name] for name in ITEM_FIELDS if name in form.cleaned_data}
+    return {"id": form.instance.pk, **row} if form.instance.pk else row
+
+
+def _items_save(formset) -> None:
+    saved = _saved_forms(formset)
+    items = [_item_row(form) for form in saved]
+    formset.new_objects = order_items_replace(order=formset.instance, items=items)
+    formset.changed_objects = [
+        (form.instance, form.changed_data)
+        for form in saved
+        if form.instance.pk and form.changed_data
+    ]
+    formset.deleted_objects = [form.instance for form in formset.deleted_forms if form.instance.pk]
+
+
+def _custom_data_save(formset) -> None:
+    formset.deleted_objects = [form.instance for form in formset.deleted_forms if form.instance.pk]
+    for record in formset.deleted_objects:
+        order_custom_data_delete(record=record)
+    formset.new_objects, formset.changed_objects = [], []
+    for form in _saved_forms(formset):
+        data = form.cleaned_data
+        if not form.instance.pk:
+            formset.new_objects.append(
+                order_custom_data_create(
+                    order=formset.instance,
+                    item=data.get("item"),
+                    name=data["name"],
+                    value=data["value"],
+                )
+            )
+        elif form.changed_data:
+            order_custom_data_update(record=form.instance, data={"value": data["value"]})
+            formset.changed_objects.append((form.instance, form.changed_data))
 
 
 @admin.register(Order)
@@ -103,6 +227,14 @@ class OrderAdmin(admin.ModelAdmin):
         previous = form.initial.get("customer") if change else None
         order_save(order=obj, previous_customer_id=previous)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is OrderItem:
+            _items_save(formset)
+        elif formset.model is OrderCustomData:
+            _custom_data_save(formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Items do not count towards the statistics, but keep the rule in one place anyway.
@@ -123,3 +255,23 @@ class OrderCustomDataAdmin(SimpleHistoryAdmin):
     list_select_related = ["order", "item"]
     raw_id_fields = ["order", "item"]
     search_fields = ["=name", "=order__number"]
+    form = OrderCustomDataForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A record's order, item and name never change (order_custom_data_update).
+        return ["order", "item", "name"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            order_custom_data_update(record=obj, data={"value": obj.value})
+        else:
+            obj.pk = order_custom_data_create(
+                order=obj.order, item=obj.item, name=obj.name, value=obj.value
+            ).pk
+
+    def delete_model(self, request, obj):
+        order_custom_data_delete(record=obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            order_custom_data_delete(record=record)

@@ -3,8 +3,8 @@
 Rows are API order objects whose `customer` is an object {email, first_name, ...}: each row
 upserts its customer in the order's channel, then creates the order, or updates it when the
 channel already has an order with that number (a feed re-sends orders as they change). Rows
-go through the API's order serializer and orders.services one at a time, each in its own
-transaction, so statistics stay exact after every row.
+go through orders.services.order_write (the API's check and write) one at a time, each in its
+own transaction, so statistics stay exact after every row.
 """
 
 import csv
@@ -26,10 +26,8 @@ from customers.imports.readers import (
     ndjson_rows_read,
 )
 from customers.imports.rows import json_loads
-from customers.models import Channel
-from orders.api.serializers import OrderInputSerializer
 from orders.models import Order, OrderItem
-from orders.services import order_create, order_update
+from orders.services import order_write
 
 CUSTOMER_OBJECT_REQUIRED = "Give the customer as an object with at least an email."
 ROW_NOT_OBJECT = "Expected a JSON object."
@@ -56,44 +54,36 @@ class OrderImportResult:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def _flat_errors(errors, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Yield (dotted field, message) from DRF's nested error structure."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            name = "" if key == "non_field_errors" else str(key)
-            yield from _flat_errors(
-                value, f"{prefix}.{name}" if prefix and name else prefix or name
-            )
-    elif isinstance(errors, list):
-        for index, value in enumerate(errors):
-            if isinstance(value, dict | list):
-                yield from _flat_errors(value, f"{prefix}.{index}")
-            else:
-                yield prefix, str(value)
-    else:
-        yield prefix, str(errors)
-
-
-def _validated(data) -> dict:
+def _row_check(data) -> None:
     if not isinstance(data, dict):
         raise ValidationError({"": [ROW_NOT_OBJECT]})
     if not isinstance(data.get("customer"), dict):
         raise ValidationError({"customer": [CUSTOMER_OBJECT_REQUIRED]})
-    serializer = OrderInputSerializer(data=data)
-    serializer.fields["channel"].queryset = Channel.objects.all()
-    if not serializer.is_valid():
-        raise ValidationError(dict(_flat_errors(serializer.errors)))
-    return dict(serializer.validated_data)
 
 
-def _items_matched(order: Order, items: list[dict]) -> list[dict]:
+def _order_existing(data: dict) -> Order | None:
+    """The order a row updates: the channel's order with the row's number, if any."""
+    channel, number = data.get("channel"), data.get("number")
+    if (
+        not isinstance(channel, str)
+        or isinstance(number, bool)
+        or not isinstance(number, str | int)
+    ):
+        return None
+    return Order.objects.filter(channel__code=channel, number=str(number).strip()).first()
+
+
+def _items_matched(order: Order, items) -> list:
     """Give incoming items the ids of existing items with the same sku, so they are kept."""
+    if not isinstance(items, list):
+        return items
     free: dict[str, list[int]] = {}
     for pk, sku in OrderItem.objects.filter(order=order).order_by("id").values_list("pk", "sku"):
         free.setdefault(sku, []).append(pk)
     matched = []
     for item in items:
-        ids = free.get(item.get("sku"), [])
+        sku = item.get("sku") if isinstance(item, dict) else None
+        ids = free.get(sku.strip(), []) if isinstance(sku, str) else []
         matched.append({**item, "id": ids.pop(0)} if ids and "id" not in item else item)
     return matched
 
@@ -101,17 +91,12 @@ def _items_matched(order: Order, items: list[dict]) -> list[dict]:
 @transaction.atomic
 def order_import_one(data) -> bool:
     """Upsert one order (and its customer) by (channel, number); return True when created."""
-    data = _validated(data)
-    channel, customer = data.pop("channel"), data.pop("customer")
-    items = data.pop("items", None)
-    order = Order.objects.filter(channel=channel, number=data["number"].strip()).first()
-    if order is None:
-        order_create(channel=channel, customer=customer, items=items or [], data=data)
-        return True
-    if items is not None:
-        items = _items_matched(order, items)
-    order_update(order=order, data=data, customer=customer, items=items)
-    return False
+    _row_check(data)
+    order = _order_existing(data)
+    if order is not None and "items" in data:
+        data = {**data, "items": _items_matched(order, data["items"])}
+    order_write(data=data, order=order)
+    return order is None
 
 
 def orders_import(

@@ -39,29 +39,25 @@ from config.history import history_user_id
 from customers.imports.rows import RowInvalid
 from customers.models import Channel, Customer
 from customers.services import customer_upsert
-from customers.validation import country_normalize, currency_normalize
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
+from orders.validation import (
+    INPUT_FIELDS,
+    NUMBER_TAKEN,
+    order_input_clean,
+)
 
 # Orders in these statuses count towards a customer's statistics; cancelled and refunded
 # orders do not.
 COUNTED_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED)
 
-MONEY_FIELDS = ("subtotal", "shipping_total", "tax_total", "discount_total", "total")
-NUMBER_TAKEN = "An order with this number already exists in this channel."
-NUMBER_REQUIRED = "This field is required."
-CHANNEL_IMMUTABLE = "The channel of an order cannot change."
 CUSTOMER_OTHER_CHANNEL = "The customer belongs to another channel than the order."
-NEGATIVE_AMOUNT = "Ensure this value is greater than or equal to 0."
-INVALID_STATUS = "Choose one of: {choices}."
-QUANTITY_TOO_SMALL = "Ensure the quantity of item {index} is at least 1."
-UNIT_PRICE_NEGATIVE = "Ensure the unit price of item {index} is greater than or equal to 0."
-SKU_REQUIRED = "Item {index} needs a sku."
 UNKNOWN_ITEM = "Item {index} refers to item id {item_id}, which is not part of this order."
-ADDRESS_NOT_OBJECT = "Expected an address object."
 CUSTOM_DATA_NAME_LENGTH = "Ensure the name has 1 to 100 characters."
 CUSTOM_DATA_VALUE_LENGTH = "Ensure the value has 1 to 1000 characters."
 CUSTOM_DATA_NAME_TAKEN = "Custom data with this name already exists here."
 CUSTOM_DATA_NAME_IMMUTABLE = "The name of a custom data record cannot change."
+CUSTOM_DATA_ITEM_IMMUTABLE = "The item of a custom data record cannot change."
+CUSTOM_DATA_ITEM_OF_OTHER_ORDER = "This item belongs to another order."
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -204,47 +200,8 @@ def _customer_resolve(*, channel: Channel, customer: Customer | dict) -> Custome
     return customer
 
 
-def _address_snapshot(value, field: str) -> dict | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValidationError({field: [ADDRESS_NOT_OBJECT]})
-    snapshot = dict(value)
-    try:
-        snapshot["country"] = country_normalize(snapshot.get("country", ""))
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from None
-    return snapshot
-
-
-def _order_validate(order: Order) -> None:
-    errors: dict[str, list[str]] = {}
-    order.number = (order.number or "").strip()
-    if not order.number:
-        errors["number"] = [NUMBER_REQUIRED]
-    elif (
-        Order.objects.filter(channel_id=order.channel_id, number=order.number)
-        .exclude(pk=order.pk)
-        .exists()
-    ):
-        errors["number"] = [NUMBER_TAKEN]
-    if order.status not in OrderStatus.values:
-        errors["status"] = [INVALID_STATUS.format(choices=", ".join(OrderStatus.values))]
-    for field in MONEY_FIELDS:
-        if getattr(order, field) is None or getattr(order, field) < 0:
-            errors[field] = [NEGATIVE_AMOUNT]
-    try:
-        order.currency = currency_normalize(order.currency)
-    except ValidationError as error:
-        errors["currency"] = error.messages
-    if errors:
-        raise ValidationError(errors)
-    order.full_clean(exclude=["channel", "customer"], validate_constraints=False)
-
-
 def _order_save(order: Order) -> Order:
-    """Validate and save; a number taken by a concurrent writer is the same 400."""
-    _order_validate(order)
+    """Save a checked order; a number taken by a concurrent writer is the same 400."""
     try:
         with transaction.atomic():
             order.save()
@@ -255,29 +212,10 @@ def _order_save(order: Order) -> Order:
     return order
 
 
-def _item_validate(item: OrderItem, index: int) -> None:
-    errors = []
-    if not (item.sku or "").strip():
-        errors.append(SKU_REQUIRED.format(index=index))
-    if item.quantity is None or item.quantity < 1:
-        errors.append(QUANTITY_TOO_SMALL.format(index=index))
-    if item.unit_price is None or item.unit_price < 0:
-        errors.append(UNIT_PRICE_NEGATIVE.format(index=index))
-    if errors:
-        raise ValidationError({"items": errors})
-    try:
-        item.full_clean(exclude=["order"], validate_constraints=False)
-    except ValidationError as error:
-        messages = [
-            f"Item {index}, {field}: {' '.join(field_messages)}"
-            for field, field_messages in error.message_dict.items()
-        ]
-        raise ValidationError({"items": messages}) from None
-
-
-def _items_replace(*, order: Order, items: Iterable[dict]) -> None:
-    """Make the order's items exactly `items`: ones with a known `id` are changed in place
-    (keeping their custom data), the others are created, and unlisted items are deleted."""
+def _items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderItem]:
+    """Make the order's items exactly the checked `items`: ones with a known `id` are changed
+    in place (keeping their custom data), the others are created, unlisted ones deleted.
+    Return the created items."""
     existing = {item.pk: item for item in OrderItem.objects.filter(order=order)}
     kept, created = [], []
     for index, data in enumerate(items):
@@ -288,73 +226,32 @@ def _items_replace(*, order: Order, items: Iterable[dict]) -> None:
         item = existing[item_id] if item_id is not None else OrderItem(order=order)
         for field, value in data.items():
             setattr(item, field, value)
-        _item_validate(item, index)
         (kept if item_id is not None else created).append(item)
     OrderItem.objects.filter(order=order).exclude(pk__in=[item.pk for item in kept]).delete()
     for item in kept:
         item.save()
-    OrderItem.objects.bulk_create(created)
-
-
-def _totals_default(data: dict, items: list[dict]) -> dict:
-    """Fill subtotal from the items and total from the parts when they are not given."""
-    data = dict(data)
-    if "subtotal" not in data:
-        data["subtotal"] = sum(
-            (Decimal(item.get("quantity", 1)) * item.get("unit_price", ZERO) for item in items),
-            ZERO,
-        )
-    if "total" not in data:
-        total = (
-            data["subtotal"]
-            + data.get("shipping_total", ZERO)
-            + data.get("tax_total", ZERO)
-            - data.get("discount_total", ZERO)
-        )
-        data["total"] = total
-    return data
+    return OrderItem.objects.bulk_create(created)
 
 
 def _order_apply(order: Order, data: dict) -> None:
     for field, value in data.items():
-        if field in ("shipping_address", "billing_address"):
-            value = _address_snapshot(value, field)
         setattr(order, field, value)
 
 
-@transaction.atomic
-def order_create(
-    *, channel: Channel, customer: Customer | dict, data: dict, items: Iterable[dict] = ()
-) -> Order:
-    """Create an order with its items and refresh its customer's statistics.
-
-    `customer` is a Customer of the channel, or an object {email, first_name, ...} that
-    creates or updates that customer in the channel, in the same transaction.
-    """
-    items = list(items)
+def _order_create(*, channel: Channel, customer: Customer | dict, data: dict, items: list) -> Order:
     customer = _customer_resolve(channel=channel, customer=customer)
     _customers_lock([customer.pk])
     order = Order(channel=channel, customer=customer, currency=channel.currency)
-    _order_apply(order, _totals_default(data, items))
+    _order_apply(order, data)
     _order_save(order)
     _items_replace(order=order, items=items)
     customer_stats_refresh(customer_ids=[customer.pk])
     return order
 
 
-@transaction.atomic
-def order_update(
-    *,
-    order: Order,
-    data: dict,
-    customer: Customer | dict | None = None,
-    items: Iterable[dict] | None = None,
+def _order_update(
+    *, order: Order, data: dict, customer: Customer | dict | None, items: list | None
 ) -> Order:
-    """Change an order (and its items when given); refresh the old and new customer's stats."""
-    data = dict(data)
-    channel = data.pop("channel", order.channel)
-    if channel.pk != order.channel_id:
-        raise ValidationError({"channel": [CHANNEL_IMMUTABLE]})
     previous_customer_id = order.customer_id
     if customer is not None:
         order.customer = _customer_resolve(channel=order.channel, customer=customer)
@@ -368,10 +265,81 @@ def order_update(
 
 
 @transaction.atomic
+def order_write(
+    *,
+    data,
+    channels: QuerySet[Channel] | None = None,
+    customers: QuerySet[Customer] | None = None,
+    order: Order | None = None,
+    partial: bool = False,
+) -> Order:
+    """Check an order as written (orders.validation) and create it, or change `order`, with
+    its items; refresh the statistics of every customer it touched.
+
+    `data` is an API body or an import row; `channels` and `customers` are what the caller
+    may refer to (see order_input_clean). Raises ValidationError naming the bad fields.
+    """
+    cleaned = order_input_clean(
+        data, channels=channels, customers=customers, instance=order, partial=partial
+    )
+    channel, customer = cleaned.pop("channel", None), cleaned.pop("customer", None)
+    items = cleaned.pop("items", None)
+    if order is None:
+        return _order_create(channel=channel, customer=customer, data=cleaned, items=items or [])
+    return _order_update(order=order, data=cleaned, customer=customer, items=items)
+
+
+def order_create(
+    *, channel: Channel, customer: Customer | dict, data: dict, items: Iterable[dict] = ()
+) -> Order:
+    """Create an order with its items and refresh its customer's statistics.
+
+    `customer` is a Customer of the channel, or an object {email, first_name, ...} that
+    creates or updates that customer in the channel, in the same transaction.
+    """
+    row = {**data, "channel": channel, "customer": customer, "items": list(items)}
+    return order_write(data=row)
+
+
+def order_update(
+    *,
+    order: Order,
+    data: dict,
+    customer: Customer | dict | None = None,
+    items: Iterable[dict] | None = None,
+) -> Order:
+    """Change an order (and its items when given); refresh the old and new customer's stats."""
+    row = dict(data)
+    if customer is not None:
+        row["customer"] = customer
+    if items is not None:
+        row["items"] = list(items)
+    return order_write(data=row, order=order, partial=True)
+
+
+@transaction.atomic
+def order_items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderItem]:
+    """Check `items` as order_write does and make them the order's items; return the new ones.
+
+    Items with an `id` of the order are kept and changed, the others created; the order's
+    other items are deleted. Raises ValidationError naming `items.<index>.<field>`.
+    """
+    cleaned = order_input_clean({"items": list(items)}, instance=order, partial=True)
+    return _items_replace(order=order, items=cleaned["items"])
+
+
+def _order_row(order: Order) -> dict:
+    row = {name: getattr(order, name) for name in INPUT_FIELDS if name != "items"}
+    return {name: value for name, value in row.items() if value is not None or "address" in name}
+
+
+@transaction.atomic
 def order_save(*, order: Order, previous_customer_id: int | None = None) -> Order:
-    """Validate and save an order edited field by field (the admin); refresh the stats."""
+    """Check and save an order edited field by field (the admin); refresh the stats."""
     if order.customer.channel_id != order.channel_id:
         raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
+    cleaned = order_input_clean(_order_row(order), instance=order)
+    _order_apply(order, {k: v for k, v in cleaned.items() if k not in ("channel", "customer")})
     _customers_lock([previous_customer_id, order.customer_id])
     _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])
@@ -401,12 +369,29 @@ def orders_delete(*, orders: QuerySet[Order]) -> int:
 # --- custom order data (Kibo) -----------------------------------------------------------------
 
 
-def _custom_data_validate(record: OrderCustomData) -> None:
+def _custom_data_field_errors(record: OrderCustomData) -> dict[str, list[str]]:
     errors = {}
     if not 1 <= len(record.name or "") <= 100:
         errors["name"] = [CUSTOM_DATA_NAME_LENGTH]
     if not 1 <= len(record.value or "") <= 1000:
         errors["value"] = [CUSTOM_DATA_VALUE_LENGTH]
+    return errors
+
+
+def order_custom_data_check(
+    *, record: OrderCustomData, previous: OrderCustomData | None = None
+) -> None:
+    """Raise ValidationError naming the bad fields of a record about to be saved.
+
+    `previous` is the stored record being changed: its name and item cannot change.
+    """
+    errors = _custom_data_field_errors(record)
+    if previous is None and record.item is not None and record.item.order_id != record.order_id:
+        errors["item"] = [CUSTOM_DATA_ITEM_OF_OTHER_ORDER]
+    if previous is not None and previous.name != record.name:
+        errors["name"] = [CUSTOM_DATA_NAME_IMMUTABLE]
+    if previous is not None and previous.item_id != record.item_id:
+        errors["item"] = [CUSTOM_DATA_ITEM_IMMUTABLE]
     siblings = OrderCustomData.objects.filter(order_id=record.order_id, item_id=record.item_id)
     if "name" not in errors and siblings.filter(name=record.name).exclude(pk=record.pk).exists():
         errors["name"] = [CUSTOM_DATA_NAME_TAKEN]
@@ -415,7 +400,6 @@ def _custom_data_validate(record: OrderCustomData) -> None:
 
 
 def _custom_data_save(record: OrderCustomData) -> OrderCustomData:
-    _custom_data_validate(record)
     try:
         with transaction.atomic():
             record.save()
@@ -429,19 +413,21 @@ def order_custom_data_create(
     *, order: Order, name: str, value: str, item: OrderItem | None = None
 ) -> OrderCustomData:
     """Add a name/value record to an order, or to one of its items."""
-    if item is not None and item.order_id != order.pk:
-        raise ValidationError({"item": [UNKNOWN_ITEM.format(index=0, item_id=item.pk)]})
     record = OrderCustomData(order=order, item=item, name=name, value=value)
+    order_custom_data_check(record=record)
     return _custom_data_save(record)
 
 
 @transaction.atomic
 def order_custom_data_update(*, record: OrderCustomData, data: dict) -> OrderCustomData:
-    """Change a record's value; its name may be sent but must stay the same."""
-    if "name" in data and data["name"] != record.name:
-        raise ValidationError({"name": [CUSTOM_DATA_NAME_IMMUTABLE]})
-    if "value" in data:
-        record.value = data["value"]
+    """Change a record's value; its name (and item) may be sent but must stay the same."""
+    previous = OrderCustomData(
+        pk=record.pk, order_id=record.order_id, item_id=record.item_id, name=record.name
+    )
+    for field in ("name", "item", "value"):
+        if field in data:
+            setattr(record, field, data[field])
+    order_custom_data_check(record=record, previous=previous)
     return _custom_data_save(record)
 
 

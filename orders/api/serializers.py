@@ -1,17 +1,11 @@
 """Request and response shapes of orders and their custom data."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
 from customers.models import ADDRESS_TEXT_FIELDS, Channel
-from customers.selectors import channel_list, customer_list
-from customers.validation import country_normalize, currency_normalize
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
-
-CUSTOMER_INVALID = "Give a customer id or a customer object with at least an email."
-CUSTOMER_UNKNOWN = 'Invalid pk "{pk}" - object does not exist.'
 
 ADDRESS_FIELDS = ADDRESS_TEXT_FIELDS
 
@@ -55,12 +49,6 @@ class OrderAddressSnapshotSerializer(serializers.Serializer):
     country = serializers.CharField(required=False, allow_blank=True, max_length=2)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=128)
 
-    def validate_country(self, value):
-        try:
-            return country_normalize(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
-
 
 class OrderItemInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, help_text="Keep (and change) this item.")
@@ -88,7 +76,8 @@ class OrderItemOutputSerializer(
             {"type": "integer", "description": "The id of a customer of the order's channel."},
             {
                 "type": "object",
-                "description": "A buyer to create or update in the order's channel, by e-mail.",
+                "description": "A buyer to create or update in the order's channel, by "
+                "e-mail: any customer object, with the checks of /customers/upsert/.",
                 "properties": {
                     "email": {"type": "string", "format": "email"},
                     "first_name": {"type": "string"},
@@ -102,21 +91,11 @@ class OrderItemOutputSerializer(
     }
 )
 class OrderCustomerField(serializers.Field):
-    """`customer` on input: an id (a Customer) or an object (a dict to upsert)."""
-
-    default_error_messages = {"invalid": CUSTOMER_INVALID}
+    """`customer`: an id, or a customer object (checked by orders.validation and the
+    customer services when the order is written; documented here only)."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            # Checked by the customer services when the order is written, like any customer.
-            return data
-        if isinstance(data, bool) or not str(data).isdigit():
-            self.fail("invalid")
-        request = self.context.get("request")
-        customer = customer_list(user=request.user).filter(pk=int(data)).first()
-        if customer is None:
-            raise serializers.ValidationError(CUSTOMER_UNKNOWN.format(pk=data))
-        return customer
+        return data
 
     def to_representation(self, value):
         return value.pk
@@ -158,7 +137,11 @@ class OrderOutputSerializer(
 
 
 class OrderInputSerializer(serializers.Serializer):
-    """An order as written; answered with OrderOutputSerializer."""
+    """An order as written, for the schema; answered with OrderOutputSerializer.
+
+    Shape only: the view passes the body to orders.services.order_write, whose one check
+    (orders.validation.order_input_clean) the import and the admin share.
+    """
 
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.none())
     number = serializers.CharField(max_length=64)
@@ -176,18 +159,3 @@ class OrderInputSerializer(serializers.Serializer):
     shipping_address = OrderAddressSnapshotSerializer(required=False, allow_null=True)
     billing_address = OrderAddressSnapshotSerializer(required=False, allow_null=True)
     items = OrderItemInputSerializer(many=True, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["channel"].queryset = channel_list(user=request.user)
-
-    def validate_currency(self, value):
-        try:
-            return currency_normalize(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
-
-    def to_representation(self, instance):
-        return OrderOutputSerializer(instance, context=self.context).data

@@ -1,8 +1,13 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.functional import SimpleLazyObject
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import exceptions, status, viewsets
+from rest_framework.response import Response
 
+from config.rest import errors_nest
+from customers.selectors import channel_list, customer_list
 from orders.api.filters import OrderFilterSet
 from orders.api.serializers import (
     OrderCustomDataSerializer,
@@ -12,15 +17,21 @@ from orders.api.serializers import (
 from orders.models import Order, OrderCustomData, OrderItem
 from orders.selectors import order_custom_data_list, order_list
 from orders.services import (
-    order_create,
     order_custom_data_create,
     order_custom_data_delete,
     order_custom_data_update,
     order_delete,
-    order_update,
+    order_write,
 )
 
 _WRITE_SCHEMA = extend_schema(request=OrderInputSerializer, responses=OrderOutputSerializer)
+
+
+CUSTOMER_WRITE_PERMS = ("customers.add_customer", "customers.change_customer")
+CUSTOMER_OBJECT_FORBIDDEN = (
+    "Sending a customer object needs the permissions to add and change customers; "
+    "send the customer's id instead."
+)
 
 
 @extend_schema_view(create=_WRITE_SCHEMA, update=_WRITE_SCHEMA, partial_update=_WRITE_SCHEMA)
@@ -42,25 +53,40 @@ class OrderViewSet(viewsets.ModelViewSet):
             return OrderInputSerializer
         return OrderOutputSerializer
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        order = order_create(
-            channel=data.pop("channel"),
-            customer=data.pop("customer"),
-            items=data.pop("items", []),
-            data=data,
-        )
-        serializer.instance = self.get_queryset().get(pk=order.pk)
+    # The body goes to the service as sent: orders.validation checks it, so that the API,
+    # the import and the admin answer alike. OrderInputSerializer documents its shape.
+    def create(self, request, *args, **kwargs):
+        order = self._write()
+        return Response(self._output(order), status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        order = order_update(
-            order=serializer.instance,
-            customer=data.pop("customer", None),
-            items=data.pop("items", None),
-            data=data,
-        )
-        serializer.instance = self.get_queryset().get(pk=order.pk)
+    def update(self, request, *args, **kwargs):
+        order = self._write(order=self.get_object(), partial=kwargs.get("partial", False))
+        return Response(self._output(order))
+
+    def _write(self, **kwargs) -> Order:
+        user = self.request.user
+        body = self.request.data
+        # A customer object creates or changes a customer: the upsert's permissions.
+        sends_customer = isinstance(body, dict) and isinstance(body.get("customer"), dict)
+        if sends_customer and not user.has_perms(CUSTOMER_WRITE_PERMS):
+            raise exceptions.PermissionDenied(CUSTOMER_OBJECT_FORBIDDEN)
+        # Built when a customer is given by id: the channel scoping behind it costs a query.
+        customers = SimpleLazyObject(lambda: customer_list(user=user))
+        try:
+            return order_write(
+                data=self.request.data,
+                channels=channel_list(user=user),
+                customers=customers,
+                **kwargs,
+            )
+        except DjangoValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+            # "items.0.quantity" answered as DRF nests it: {"items": [{"quantity": [...]}]}.
+            raise exceptions.ValidationError(errors_nest(errors)) from error
+
+    def _output(self, order: Order) -> dict:
+        order = self.get_queryset().get(pk=order.pk)
+        return OrderOutputSerializer(order, context=self.get_serializer_context()).data
 
     def perform_destroy(self, instance):
         order_delete(order=instance)

@@ -96,6 +96,7 @@ def test_bad_orders_are_reported_by_line_and_skipped(channel, write, tmp_path):
     ]
     assert fields == [
         [str(starts[1]), "customer"],
+        # The customer object is checked by the customer pipeline, its errors under customer.
         [str(starts[2]), "customer.email"],
         [str(starts[3]), "total"],
         [str(starts[4]), "channel"],

@@ -3,8 +3,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.models import Order
-from orders.services import customer_stats_recompute
+from customers.validation import INVALID_COUNTRY, INVALID_CURRENCY
+from orders.models import Order, OrderCustomData
+from orders.services import (
+    CUSTOM_DATA_NAME_IMMUTABLE,
+    CUSTOM_DATA_NAME_TAKEN,
+    NUMBER_TAKEN,
+    customer_stats_recompute,
+)
+from orders.validation import MIN_VALUE
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.orders.factories import OrderCustomDataFactory, OrderFactory, OrderItemFactory
 
@@ -130,3 +137,182 @@ def test_delete_and_bulk_delete_in_admin_refresh_statistics(staff_client):
     assert staff_client.post(CHANGELIST, action).status_code == 302
     customer.refresh_from_db()
     assert (customer.orders_count, customer.last_order_id) == (0, None)
+
+
+def _inline_errors(response, prefix: str) -> list[dict]:
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == prefix
+    ]
+    return [{field: list(messages) for field, messages in form.errors.items()} for form in formset]
+
+
+def _inline(prefix: str, rows: list[dict], *, initial: int = 0) -> dict:
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial)}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def test_admin_refuses_bad_items_with_the_services_messages(staff_client):
+    # given
+    order = OrderFactory(total=Decimal("100.00"))
+    item = OrderItemFactory(order=order, sku="KEEP", quantity=2, unit_price=Decimal("5.00"))
+    items = [
+        {"id": item.pk, "order": order.pk, "sku": "KEEP", "quantity": "0", "unit_price": "5"},
+        {"sku": "NEW", "quantity": "1", "unit_price": "-1"},
+        {"sku": " ", "quantity": "1", "unit_price": "1"},
+    ]
+    form = _form(order, number=order.number, total="1.00", **_inline("items", items, initial=1))
+
+    # when
+    response = staff_client.post(reverse("admin:orders_order_change", args=[order.pk]), form)
+
+    # then
+    assert response.status_code == 200
+    assert _inline_errors(response, "items") == [
+        {"quantity": [MIN_VALUE.format(limit=1)]},
+        {"unit_price": [MIN_VALUE.format(limit=0)]},
+        {"sku": ["This field is required."]},
+    ]
+    item.refresh_from_db()
+    order.refresh_from_db()
+    assert (item.quantity, order.items.count(), order.total) == (2, 1, Decimal("100.00"))
+
+
+@pytest.mark.parametrize(
+    ("rows", "errors"),
+    [
+        pytest.param(
+            [{"name": "gift", "value": "again"}],
+            [{}, {"name": [CUSTOM_DATA_NAME_TAKEN]}],
+            id="name-of-a-stored-record",
+        ),
+        pytest.param(
+            [{"name": "note", "value": "a"}, {"name": "note", "value": "b"}],
+            [{}, {}, {"name": [CUSTOM_DATA_NAME_TAKEN]}],
+            id="name-twice-in-one-submission",
+        ),
+    ],
+)
+def test_admin_refuses_a_duplicate_custom_data_name(staff_client, rows, errors):
+    order = OrderFactory()
+    record = OrderCustomDataFactory(order=order, name="gift", value="yes")
+    stored = {"id": record.pk, "order": order.pk, "name": "gift", "value": "yes"}
+    form = _form(order, number=order.number, **_inline("custom_data", [stored, *rows], initial=1))
+
+    response = staff_client.post(reverse("admin:orders_order_change", args=[order.pk]), form)
+
+    assert response.status_code == 200
+    assert _inline_errors(response, "custom_data") == errors
+    assert list(OrderCustomData.objects.values_list("name", "value")) == [("gift", "yes")]
+
+
+def test_admin_refuses_renaming_a_custom_data_record(staff_client):
+    order = OrderFactory()
+    record = OrderCustomDataFactory(order=order, name="gift", value="yes")
+    renamed = {"id": record.pk, "order": order.pk, "name": "present", "value": "yes"}
+    form = _form(order, number=order.number, **_inline("custom_data", [renamed], initial=1))
+
+    response = staff_client.post(reverse("admin:orders_order_change", args=[order.pk]), form)
+
+    assert _inline_errors(response, "custom_data") == [{"name": [CUSTOM_DATA_NAME_IMMUTABLE]}]
+    record.refresh_from_db()
+    assert record.name == "gift"
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        pytest.param({"total": "-1"}, {"total": [MIN_VALUE.format(limit=0)]}, id="negative"),
+        pytest.param({"currency": "xx"}, {"currency": [INVALID_CURRENCY]}, id="currency"),
+        pytest.param(
+            {"shipping_address": '{"country": "XX"}'},
+            {"shipping_address": [INVALID_COUNTRY]},
+            id="address-country",
+        ),
+        pytest.param({"number": "TAKEN"}, {"number": [NUMBER_TAKEN]}, id="number-taken"),
+    ],
+)
+def test_admin_order_form_shows_the_services_messages(staff_client, changes, errors):
+    order = OrderFactory(total=Decimal("100.00"))
+    OrderFactory(customer=order.customer, number="TAKEN")
+    form = _form(order, **{"number": order.number, **changes})
+
+    response = staff_client.post(reverse("admin:orders_order_change", args=[order.pk]), form)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == errors
+    order.refresh_from_db()
+    assert order.total == Decimal("100.00")
+
+
+def test_admin_inlines_write_through_the_services(staff_client):
+    # given
+    order = OrderFactory()
+    kept = OrderItemFactory(order=order, sku="KEEP", quantity=1, unit_price=Decimal("5.00"))
+    gone = OrderItemFactory(order=order, sku="GONE")
+    record = OrderCustomDataFactory(order=order, name="gift", value="yes")
+    items = [
+        {"id": kept.pk, "order": order.pk, "sku": " KEEP ", "quantity": "3", "unit_price": "5"},
+        {"id": gone.pk, "order": order.pk, "sku": "GONE", "quantity": "1", "DELETE": "on"},
+        {"sku": "NEW", "name": "Mug", "quantity": "2", "unit_price": "1.50"},
+    ]
+    custom_data = [
+        {"id": record.pk, "order": order.pk, "name": "gift", "value": "no"},
+        {"name": "note", "value": "fragile"},
+    ]
+    form = _form(
+        order,
+        number=order.number,
+        **_inline("items", items, initial=2),
+        **_inline("custom_data", custom_data, initial=1),
+    )
+
+    # when
+    response = staff_client.post(reverse("admin:orders_order_change", args=[order.pk]), form)
+
+    # then
+    assert response.status_code == 302
+    assert list(order.items.values_list("id", "sku", "quantity")) == [
+        (kept.pk, "KEEP", 3),
+        (order.items.get(sku="NEW").pk, "NEW", 2),
+    ]
+    assert list(order.custom_data.values_list("name", "value")) == [
+        ("gift", "no"),
+        ("note", "fragile"),
+    ]
+    assert record.history.count() == 2  # updated by the service, which keeps the history
+
+
+def test_add_in_admin_with_items_and_custom_data(staff_client):
+    customer = CustomerFactory()
+    items = [{"sku": "A", "quantity": "2", "unit_price": "5.00"}]
+    custom_data = [{"name": "gift", "value": "yes"}]
+    form = _form(customer, **_inline("items", items), **_inline("custom_data", custom_data))
+
+    response = staff_client.post(ADD, form)
+
+    assert response.status_code == 302, response.context["adminform"].errors
+    order = Order.objects.get()
+    assert list(order.items.values_list("sku", "quantity")) == [("A", 2)]
+    assert list(order.custom_data.values_list("name", "value")) == [("gift", "yes")]
+
+
+def test_custom_data_admin_writes_through_the_services(staff_client):
+    order = OrderFactory()
+    OrderCustomDataFactory(order=order, name="gift", value="yes")
+    add = reverse("admin:orders_ordercustomdata_add")
+
+    taken = staff_client.post(add, {"order": order.pk, "name": "gift", "value": "again"})
+    created = staff_client.post(add, {"order": order.pk, "name": "note", "value": "fragile"})
+
+    assert taken.context["adminform"].form.errors == {"name": [CUSTOM_DATA_NAME_TAKEN]}
+    assert created.status_code == 302
+    record = OrderCustomData.objects.get(name="note")
+    change = reverse("admin:orders_ordercustomdata_change", args=[record.pk])
+    renamed = {"name": "other", "value": "handle with care"}  # the name is read-only
+    assert staff_client.post(change, renamed).status_code == 302
+    record.refresh_from_db()
+    assert (record.name, record.value, record.history.count()) == ("note", "handle with care", 2)

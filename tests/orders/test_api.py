@@ -1,10 +1,16 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
 
 from customers.models import Customer
+from customers.validation import INVALID_EMAIL
+from orders.api.views import CUSTOMER_OBJECT_FORBIDDEN
 from orders.models import Order
-from orders.services import CHANNEL_IMMUTABLE, CUSTOMER_OTHER_CHANNEL, NUMBER_TAKEN
+from orders.services import CUSTOMER_OTHER_CHANNEL, NUMBER_TAKEN
+from orders.validation import CHANNEL_IMMUTABLE
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.orders.factories import OrderCustomDataFactory, OrderFactory, OrderItemFactory
 
@@ -124,7 +130,9 @@ def test_customer_object_with_bad_email_is_400_and_writes_nothing(api_client, ch
     response = api_client.post(URL, _body(channel, {"email": "nope"}), format="json")
 
     assert response.status_code == 400
-    assert "email" in response.data["customer"]
+    # The customer object is checked when it is upserted (orders.services._customer_resolve).
+    assert all(key.partition(".")[0] == "customer" for key in response.data)
+    assert INVALID_EMAIL in str(response.data)
     assert not Customer.objects.exists()
     assert not Order.objects.exists()
 
@@ -444,3 +452,22 @@ def test_put_item_by_id_keeps_its_price_and_custom_data(api_client, channel, cus
     assert response.data["items"][0]["quantity"] == 5
     assert response.data["items"][0]["unit_price"] == "10.00"
     assert response.data["items"][0]["custom_data"][0]["name"] == "engraving"
+
+
+def test_a_customer_object_needs_the_customer_write_permissions():
+    """Without customers.add/change_customer an order may name its customer by id only."""
+    # given: an integrator allowed to write orders but not customers
+    ChannelFactory(code="web")
+    user = get_user_model().objects.create_user("orders-only", password="pw-orders-123")
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="orders"))
+    client = APIClient()
+    client.force_authenticate(user)
+    body = {"channel": "web", "number": "P-1", "customer": {"email": "new@example.com"}}
+
+    # when
+    response = client.post(URL, body, format="json")
+
+    # then
+    assert response.status_code == 403
+    assert response.data == {"detail": CUSTOMER_OBJECT_FORBIDDEN}
+    assert not Customer.objects.exists()

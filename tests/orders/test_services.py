@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from customers.imports.rows import TOO_LONG
 from customers.models import Customer
 from orders.models import Order, OrderItem
 from orders.services import (
@@ -16,6 +17,7 @@ from orders.services import (
     order_delete,
     order_update,
 )
+from orders.validation import MIN_VALUE
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.orders.factories import OrderFactory
 
@@ -233,12 +235,16 @@ def test_recompute_rebuilds_stale_statistics_set_based(django_assert_num_queries
 def test_item_fields_are_validated_by_the_service():
     customer = CustomerFactory()
 
-    with pytest.raises(ValidationError, match="Item 0, sku"):
+    with pytest.raises(ValidationError) as error:
         order_create(
             channel=customer.channel,
             customer=customer,
             data={"number": "A"},
-            items=[{"sku": "X" * 65}],
+            items=[{"sku": "X" * 65}, {"sku": "Y", "quantity": 0}],
         )
 
+    assert error.value.message_dict == {
+        "items.0.sku": [TOO_LONG.format(max=64)],
+        "items.1.quantity": [MIN_VALUE.format(limit=1)],
+    }
     assert not Order.objects.exists()
