@@ -5,11 +5,8 @@ a save here and a PUT in the API cannot disagree. Lists avoid full COUNTs and N+
 search through indexes only, so they stay quick with a million customers.
 """
 
-import copy
-
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
@@ -34,12 +31,12 @@ from customers.services import (
     address_create,
     address_delete,
     address_update,
+    address_values_clean,
     channel_update,
     customer_delete,
     customer_validate,
     customer_write,
 )
-from customers.validation import address_clean
 from groups.admin import MembershipInline
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
@@ -48,47 +45,33 @@ ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
 CUSTOMER_FIELDS = ["channel", "email", *CUSTOMER_EDITABLE_FIELDS]
 
 
-def _form_errors_add(form: forms.ModelForm, error: ValidationError) -> None:
-    """Attach a service ValidationError to the form's fields (or the form when unknown)."""
-    for name, messages_ in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages_)
-
-
-def _validated_copy(form: forms.ModelForm, check) -> None:
-    """Run the service's check on a copy of the instance carrying the form's values."""
-    candidate = construct_instance(form, copy.copy(form.instance), fields=form._meta.fields)
-    try:
-        check(candidate)
-    except ValidationError as error:
-        _form_errors_add(form, error)
-
-
-def _address_check(candidate: Address) -> None:
-    """address_clean, minus the customer a new customer's inline address does not have yet."""
-    try:
-        address_clean(candidate)
-    except ValidationError as error:
-        errors = {name: msgs for name, msgs in error.message_dict.items() if name != "customer"}
-        if errors:
-            raise ValidationError(errors) from None
-
-
 class AddressInlineForm(forms.ModelForm):
+    """An address as staff edit it, checked by the services' address check (the API's and
+    the imports'), with their messages: Django's own length checks are left out."""
+
     class Meta:
         model = Address
         fields = ADDRESS_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ADDRESS_TEXT_FIELDS:
+            self.fields[name].validators = []
+
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and self.has_changed():
-            _validated_copy(self, _address_check)
-            if "country" in cleaned and not self.errors:
-                cleaned["country"] = cleaned["country"].strip().upper()
+        sent = {name: cleaned[name] for name in ADDRESS_FIELDS if name in cleaned}
+        try:
+            cleaned.update(address_values_clean(sent))
+        except RowInvalid as invalid:
+            for name, messages_ in invalid.errors.items():
+                self.add_error(name if name in self.fields else None, messages_)
         return cleaned
 
-    def validate_unique(self):
-        # Setting is_default/is_billing moves the flag (address services): not a conflict.
-        return
+    def _post_clean(self):
+        # The values are checked above; the model's checks would repeat them in other words.
+        opts = self._meta
+        self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
 
 
 class AddressInline(admin.StackedInline):
@@ -374,9 +357,13 @@ class CustomerAdmin(SimpleHistoryAdmin):
             self.message_user(request, f"{email}: {' '.join(errors)}", messages.ERROR)
 
 
+def _address_fields(address: Address) -> dict:
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS}
+
+
 def _address_data(address: Address) -> dict:
     """The address's fields; an unticked default flag is left to address_create's rule."""
-    data = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+    data = _address_fields(address)
     if not data["is_default"]:
         del data["is_default"]
     return data
@@ -389,7 +376,7 @@ def _addresses_save(customer: Customer, formset, instances) -> None:
         if address.pk is None:
             address_create(customer=customer, data=_address_data(address))
         else:
-            address_update(address=address, data={})
+            address_update(address=address, data=_address_fields(address))
 
 
 def _memberships_save(customer: Customer, formset, instances) -> None:
@@ -449,7 +436,7 @@ class AddressAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            form.instance = address_update(address=obj, data={})
+            form.instance = address_update(address=obj, data=_address_fields(obj))
         else:
             form.instance = address_create(customer=obj.customer, data=_address_data(obj))
             obj.pk = form.instance.pk

@@ -14,7 +14,14 @@ from config.history import queryset_update_with_history
 from customers.emails import customer_invite_email_send
 from customers.imports import import_context
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
-from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
+from customers.imports.rows import (
+    CleanRow,
+    RowContext,
+    RowInvalid,
+    address_clean_values,
+    address_is_default,
+    row_clean,
+)
 from customers.imports.writers import CREATED, UPDATED
 from customers.models import Address, Channel, Customer
 from customers.selectors import channel_list
@@ -22,7 +29,6 @@ from customers.validation import (
     CHANNEL_IMMUTABLE,
     EMAIL_TAKEN,
     USERNAME_TAKEN,
-    address_clean,
     email_normalize,
 )
 
@@ -310,25 +316,35 @@ def _clear_flags_for(address: Address) -> None:
 def _save_address(address: Address) -> Address:
     # Lock the customer so two concurrent writers cannot both set a default address.
     Customer.objects.select_for_update().filter(pk=address.customer_id).values("pk").first()
-    address_clean(address)
     _clear_flags_for(address)
     address.save()
     return address
 
 
+def address_values_clean(data) -> dict:
+    """Check an API address object with the customer rows' address check; return its stored
+    values. Raise RowInvalid naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    values = address_clean_values(data, errors, "")
+    if errors:
+        raise RowInvalid(errors)
+    return values
+
+
 @transaction.atomic
-def address_create(*, customer: Customer, data: dict) -> Address:
+def address_create(*, customer: Customer, data) -> Address:
     """Add an address; the customer's first address becomes the default one."""
-    address = Address(customer=customer, **data)
-    if "is_default" not in data and not customer.addresses.filter(is_default=True).exists():
-        address.is_default = True
+    values = address_values_clean(data)
+    has_default = customer.addresses.filter(is_default=True).exists()
+    address = Address(customer=customer, **values)
+    address.is_default = address_is_default(values, customer_has_default=has_default)
     return _save_address(address)
 
 
 @transaction.atomic
-def address_update(*, address: Address, data: dict) -> Address:
+def address_update(*, address: Address, data) -> Address:
     """Change an address; setting is_default or is_billing moves that flag to it."""
-    for name, value in data.items():
+    for name, value in address_values_clean(data).items():
         setattr(address, name, value)
     return _save_address(address)
 

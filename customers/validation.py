@@ -85,19 +85,3 @@ def password_check(password: str) -> None:
         validate_password(password)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from None
-
-
-def address_clean(address) -> None:
-    """Validate an address about to be saved; raise ValidationError naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    try:
-        address.country = country_normalize(address.country)
-    except ValidationError as error:
-        errors["country"] = error.messages
-    try:
-        address.full_clean(exclude=list(errors), validate_constraints=False)
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)

@@ -1,7 +1,6 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, serializers
 
 from config.rest import (
     UNKNOWN_FIELDS,
@@ -23,17 +22,13 @@ from customers.models import (
 from customers.selectors import (
     EXPANSIONS,
     RECENT_ADDRESSES,
-    channel_list,
     customer_addresses,
     customer_memberships,
     group_member_counts,
 )
 from customers.validation import (
-    CHANNEL_IMMUTABLE,
     CURRENCY_CODES,
     INVALID_CURRENCY,
-    country_normalize,
-    name_split,
 )
 from groups.models import Visibility
 from orders.models import OrderStatus
@@ -88,16 +83,6 @@ class CustomerAddressSerializer(
             "is_default": {"help_text": "The default (shipping) address; one per customer."},
             "is_billing": {"help_text": "The billing address; one per customer."},
         }
-
-    def validate_country(self, value):
-        return _django_to_drf(country_normalize, value)
-
-
-def _django_to_drf(function, value):
-    try:
-        return function(value)
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(error.messages) from None
 
 
 class CustomerAddressListSerializer(serializers.ListSerializer):
@@ -201,7 +186,10 @@ WRITE_ONLY_FIELDS = ["password", "send_email_invite"]
 
 
 class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers.ModelSerializer):
-    """A customer. `fields=` keeps a subset; `expand=` adds the expansions at the end."""
+    """A customer. `fields=` keeps a subset; `expand=` adds the expansions at the end.
+
+    Output and documentation only: writes are checked by customers.services (the same
+    validator as the upsert, the import and the admin)."""
 
     channel = serializers.SlugRelatedField(
         slug_field="code",
@@ -274,7 +262,7 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
             "created_at",
             "updated_at",
         ]
-        # Uniqueness is checked by customers.validation, with field-level messages.
+        # Writes are checked by customers.services: no validators of its own.
         validators = []
 
     def __init__(self, *args, **kwargs):
@@ -298,24 +286,6 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
             raise exceptions.ValidationError({"fields": [message]})
         for name in set(CUSTOMER_FIELDS) - wanted:
             self.fields.pop(name, None)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None and request.method not in permissions.SAFE_METHODS:
-            fields["channel"].queryset = channel_list(user=request.user)
-        return fields
-
-    def validate_channel(self, value):
-        if self.instance is not None and value.pk != self.instance.channel_id:
-            raise serializers.ValidationError(CHANNEL_IMMUTABLE)
-        return value
-
-    def validate(self, attrs):
-        name = attrs.pop("name", None)
-        if name is not None and "first_name" not in attrs and "last_name" not in attrs:
-            attrs["first_name"], attrs["last_name"] = name_split(name)
-        return attrs
 
     @extend_schema_field(CustomerAddressSerializer(allow_null=True))
     def get_default_address(self, customer):

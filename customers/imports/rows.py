@@ -354,6 +354,11 @@ def address_clean_values(data, errors: dict, prefix: str) -> dict:
     return values
 
 
+def address_is_default(values: dict, *, customer_has_default: bool) -> bool:
+    """A customer's first address is its default one, unless it says otherwise."""
+    return values.get("is_default", not customer_has_default)
+
+
 def _addresses_clean(data: dict, errors: dict) -> list[dict]:
     if data.get("address") is not None:
         return [address_clean_values(data["address"], errors, "address.")]
@@ -379,7 +384,12 @@ def _name_apply(data: dict, values: dict, errors: dict) -> None:
         errors["name"] = [str(error)]
         return
     if "first_name" not in data and "last_name" not in data:
-        values["first_name"], values["last_name"] = name_split(name)
+        first, last = name_split(name)
+        longest = _MAX_LENGTH["first_name"]
+        if len(first) > longest or len(last) > _MAX_LENGTH["last_name"]:
+            errors["name"] = [TOO_LONG.format(max=longest)]
+            return
+        values["first_name"], values["last_name"] = first, last
 
 
 def _password_text(value) -> str:

@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.imports import postgresql
-from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow
+from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow, address_is_default
 from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
 from groups.models import UserCustomerGroup
 
@@ -312,8 +312,7 @@ def _addresses_new(with_addresses, known, defaults, billings, now):
                 continue
             seen.add(content)
             address.update(customer_id=customer_id, created_at=now, updated_at=now)
-            if "is_default" not in values and not has_default:
-                address["is_default"] = True
+            address["is_default"] = address_is_default(values, customer_has_default=has_default)
             for flag, holders in (("is_default", defaults), ("is_billing", billings)):
                 if address[flag]:
                     if customer_id in holders:
