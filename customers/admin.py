@@ -10,6 +10,7 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
@@ -20,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator, PeriodChangeList
 from customers import admin_actions
 from customers.admin_views import customer_import_view
-from customers.imports.rows import RowInvalid, json_text_parse
+from customers.imports.rows import RowInvalid, address_clean_values, json_text_parse
 from customers.models import (
     ADDRESS_FLAG_FIELDS,
     ADDRESS_TEXT_FIELDS,
@@ -74,12 +75,32 @@ def _address_check(candidate: Address) -> None:
 
 
 class AddressInlineForm(forms.ModelForm):
+    """An address, checked with the API's and the import's rules and messages."""
+
     class Meta:
         model = Address
         fields = ADDRESS_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Lengths (and the country, which is two letters long) are checked in clean() with the
+        # import's messages, not with Django's "Ensure this value has at most ..." ones.
+        for name in ADDRESS_TEXT_FIELDS:
+            field = self.fields[name]
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxLengthValidator)
+            ]
+
+    def _row_check(self, cleaned: dict) -> None:
+        errors: dict[str, list[str]] = {}
+        address_clean_values({name: cleaned[name] for name in ADDRESS_TEXT_FIELDS}, errors, "")
+        for name, messages_ in errors.items():
+            self.add_error(name, messages_)
+
     def clean(self):
         cleaned = super().clean()
+        if not self.errors and self.has_changed():
+            self._row_check(cleaned)
         if not self.errors and self.has_changed():
             _validated_copy(self, _address_check)
             if "country" in cleaned and not self.errors:
