@@ -24,6 +24,8 @@ from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
 from groups.models import UserCustomerGroup
 
 STAGE_TABLE = "patron_customer_import_stage"
+# Updates of up to this many rows are sent inline, not through the staging table.
+FEW_ROWS = 20
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Columns an import may write; everything else (statistics, last login) keeps its default.
 WRITTEN = (*CUSTOMER_EDITABLE_FIELDS, "password")
@@ -142,8 +144,49 @@ def _update_sql(sent: tuple[str, ...]) -> str:
     )
 
 
+def _values_update_sql(sent: tuple[str, ...], count: int) -> str:
+    """_update_sql for a few rows given inline (VALUES), typed by the model's columns."""
+    columns = ("id", *sent)
+    casts = ", ".join(
+        f"%s::{_FIELDS[name].db_type(connection) if name != 'id' else 'bigint'}" for name in columns
+    )
+    rows = ", ".join([f"({casts})"] * count)
+    assignments = ", ".join(f"{name} = s.{name}" for name in sent)
+    current = ", ".join(f"c.{name}" for name in sent)
+    incoming = ", ".join(f"s.{name}" for name in sent)
+    return (
+        f"UPDATE customers_customer c SET {assignments}, updated_at = %s "
+        f"FROM (VALUES {rows}) AS s({', '.join(columns)}) "
+        f"WHERE c.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({incoming}) RETURNING c.id"
+    )
+
+
+def _postgresql_few_update(cursor, grouped, ids, now) -> set[int]:
+    """Update a few rows (an edit, a small upsert) without the staging table's COPY: one
+    statement per set of sent columns."""
+    changed: set[int] = set()
+    for sent, group in grouped.items():
+        if not sent:
+            continue
+        params = [now]
+        for row in group:
+            values = dict(zip(INSERTED, _insert_values(row, now), strict=True))
+            params.append(ids[row.key])
+            params.extend(
+                _FIELDS[name].get_db_prep_value(values[name], connection) for name in sent
+            )
+        cursor.execute(_values_update_sql(sent, len(group)), params)
+        changed.update(pk for (pk,) in cursor.fetchall())
+    return changed
+
+
 def _postgresql_customers_update(cursor, rows, ids, now) -> list[tuple[CleanRow, int, str]]:
     grouped = _by_sent_columns(rows)
+    if len(rows) <= FEW_ROWS:
+        changed = _postgresql_few_update(cursor, grouped, ids, now)
+        return [
+            (row, ids[row.key], UPDATED if ids[row.key] in changed else UNCHANGED) for row in rows
+        ]
     _stage_ensure(cursor)
     with postgresql.binary_copy(cursor, STAGE_TABLE, ("sent", "id", *INSERTED)) as copy:
         for number, group in enumerate(grouped.values()):

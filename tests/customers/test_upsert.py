@@ -1,8 +1,10 @@
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 
+from customers.imports import customers_import
 from customers.models import Address, Customer
 from customers.services import customer_upsert
 from groups.models import UserCustomerGroup
@@ -161,3 +163,43 @@ def test_concurrent_upserts_of_one_email_make_one_customer():
 
     assert errors == []
     assert Customer.objects.filter(channel=channel).count() == 1
+
+
+@pytest.mark.parametrize("count", [pytest.param(3, id="inline"), pytest.param(25, id="staged")])
+def test_updates_write_every_kind_of_column_and_skip_unchanged_rows(web, count):
+    """A few updated rows go inline, many through the staging table: the same result."""
+    # given
+    for n in range(count):
+        CustomerFactory(channel=web, email=f"c{n}@x.com", first_name="Old")
+    changes = {
+        "first_name": "New",
+        "discount_percent": "12.5",
+        "date_of_birth": "1990-01-31",
+        "date_joined": "2020-05-06T07:08:09Z",
+        "email_allowed": True,
+        "attributes": {"tier": "gold"},
+        "username": None,
+    }
+    rows = [
+        (n, {"channel": "web", "email": f"c{n}@x.com", **(changes if n % 2 else {})}, {})
+        for n in range(count)
+    ]
+
+    # when
+    result = customers_import(rows, threaded=False)
+
+    # then
+    assert (result.created, result.updated, result.unchanged) == (0, count // 2, count - count // 2)
+    changed = Customer.objects.get(email="c1@x.com")
+    assert (changed.first_name, changed.discount_percent, str(changed.date_of_birth)) == (
+        "New",
+        Decimal("12.50"),
+        "1990-01-31",
+    )
+    assert (changed.email_allowed, changed.attributes, changed.username) == (
+        True,
+        {"tier": "gold"},
+        None,
+    )
+    assert changed.date_joined.isoformat() == "2020-05-06T07:08:09+00:00"
+    assert Customer.objects.get(email="c0@x.com").first_name == "Old"
