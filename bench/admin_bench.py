@@ -9,27 +9,20 @@ Usage:
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-os.environ.setdefault("DEBUG", "1")
+import bench_setup  # noqa: F401 - Django set up: before any app module
 
-import django  # noqa: E402
+# isort: split
 
-django.setup()
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-
-from customers.models import Customer  # noqa: E402
-from orders.models import Order  # noqa: E402
+from customers.models import Customer
+from orders.models import Order
 
 CUSTOMERS = "/admin/customers/customer/"
 ORDERS = "/admin/orders/order/"

@@ -18,28 +18,22 @@ import os
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-os.environ.setdefault("DEBUG", "1")
+from bench_setup import ROOT  # Django set up: before any app module
 
-import django  # noqa: E402
+# isort: split
 
-django.setup()
+import orjson
+import psycopg
+from django.core.management import call_command
+from django.db import connection
+from psycopg.rows import dict_row
 
-import orjson  # noqa: E402
-import psycopg  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from psycopg.rows import dict_row  # noqa: E402
-
-from customers.demo import demo_seed  # noqa: E402
-from customers.models import Customer  # noqa: E402
+from customers.demo import demo_seed
+from customers.models import Customer
 
 TABLES = (
     "customers_customer",
@@ -135,6 +129,15 @@ def pick_parameters(customers: int) -> dict:
 # ---------------------------------------------------------------- raw SQL + JSON baseline
 
 
+def raw_grouped(cur, sql: str, ids: list, key: str = "customer_id") -> dict:
+    """Run `sql` (its one parameter: the ids); return its rows grouped by the `key` column."""
+    cur.execute(sql, [ids])
+    grouped: dict = {}
+    for row in cur.fetchall():
+        grouped.setdefault(row[key], []).append(row)
+    return grouped
+
+
 def raw_customers(cur, where: str, params: list, order: str, limit: int, offset: int = 0):
     cur.execute(
         f"SELECT {CUSTOMER_COLUMNS} FROM customers_customer c"
@@ -144,25 +147,22 @@ def raw_customers(cur, where: str, params: list, order: str, limit: int, offset:
     )
     rows = cur.fetchall()
     ids = [row["id"] for row in rows]
-    cur.execute("SELECT * FROM customers_address WHERE customer_id = ANY(%s) ORDER BY id", [ids])
-    addresses: dict = {}
-    for address in cur.fetchall():
-        addresses.setdefault(address["customer_id"], []).append(address)
-    cur.execute(
+    addresses = raw_grouped(
+        cur, "SELECT * FROM customers_address WHERE customer_id = ANY(%s) ORDER BY id", ids
+    )
+    memberships = raw_grouped(
+        cur,
         "SELECT m.customer_id, g.code FROM groups_usercustomergroup m"
         " JOIN groups_usergroup g ON g.id = m.group_id WHERE m.customer_id = ANY(%s)",
-        [ids],
+        ids,
     )
-    groups: dict = {}
-    for membership in cur.fetchall():
-        groups.setdefault(membership["customer_id"], []).append(membership["code"])
     for row in rows:
         row.pop("password", None)
         own = addresses.get(row["id"], [])
         row["addresses"] = own
         row["default_address"] = next((a for a in own if a["is_default"]), None)
         row["billing_address"] = next((a for a in own if a["is_billing"]), None)
-        row["groups"] = sorted(groups.get(row["id"], []))
+        row["groups"] = sorted(m["code"] for m in memberships.get(row["id"], []))
     return orjson.dumps({"results": rows}, default=str), ids
 
 
@@ -175,10 +175,9 @@ def raw_orders(cur, where: str, params: list):
     )
     rows = cur.fetchall()
     ids = [row["id"] for row in rows]
-    cur.execute("SELECT * FROM orders_orderitem WHERE order_id = ANY(%s) ORDER BY id", [ids])
-    items: dict = {}
-    for item in cur.fetchall():
-        items.setdefault(item["order_id"], []).append(item)
+    items = raw_grouped(
+        cur, "SELECT * FROM orders_orderitem WHERE order_id = ANY(%s) ORDER BY id", ids, "order_id"
+    )
     for row in rows:
         row["items"] = items.get(row["id"], [])
     return orjson.dumps({"results": rows}, default=str), ids

@@ -6,26 +6,19 @@ Usage (on a scratch database; it writes a `bench` channel and `bench-*` groups):
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-os.environ.setdefault("DEBUG", "1")
+import bench_setup  # noqa: F401 - Django set up: before any app module
 
-import django  # noqa: E402
+# isort: split
 
-django.setup()
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from customers.models import Channel, Customer  # noqa: E402
-from groups.models import UserCustomerGroup, UserGroup  # noqa: E402
-from groups.selectors import customer_filter_group  # noqa: E402
+from customers.models import Channel, Customer
+from groups.models import UserCustomerGroup, UserGroup
+from groups.selectors import customer_filter_group
 
 FANOUT = 3  # children per group: 1 + 3 + 9 + 27 + 81 = 121 groups on 5 levels
 LEVELS = 5

@@ -70,12 +70,19 @@ customers_deactivate = _status_action(Customer.Status.INACTIVE, "deactivate", "d
 customers_freeze = _status_action(Customer.Status.FROZEN, "freeze", "frozen")
 
 
-@admin.action(description="Add selected customers to a group", permissions=["change"])
-def customers_group_add(modeladmin, request, queryset):
+def _group_chosen(modeladmin, request, queryset, *, title: str):
+    """The group picked on the confirmation page, or (None, the page) until one is picked."""
     form = GroupChoiceForm(request.POST if "apply" in request.POST else None)
     if not form.is_valid():
-        return _confirm_page(modeladmin, request, queryset, title="Add to group", form=form)
-    group = form.cleaned_data["group"]
+        return None, _confirm_page(modeladmin, request, queryset, title=title, form=form)
+    return form.cleaned_data["group"], None
+
+
+@admin.action(description="Add selected customers to a group", permissions=["change"])
+def customers_group_add(modeladmin, request, queryset):
+    group, page = _group_chosen(modeladmin, request, queryset, title="Add to group")
+    if group is None:
+        return page
     members = set(
         UserCustomerGroup.objects.filter(group=group, customer__in=queryset).values_list(
             "customer_id", flat=True
@@ -92,10 +99,9 @@ def customers_group_add(modeladmin, request, queryset):
 
 @admin.action(description="Remove selected customers from a group", permissions=["change"])
 def customers_group_remove(modeladmin, request, queryset):
-    form = GroupChoiceForm(request.POST if "apply" in request.POST else None)
-    if not form.is_valid():
-        return _confirm_page(modeladmin, request, queryset, title="Remove from group", form=form)
-    group = form.cleaned_data["group"]
+    group, page = _group_chosen(modeladmin, request, queryset, title="Remove from group")
+    if group is None:
+        return page
     memberships = UserCustomerGroup.objects.filter(group=group, customer__in=queryset)
     removed = 0
     for membership in memberships.select_related("group").order_by("id"):

@@ -94,6 +94,20 @@ def _day_filter(field: str) -> DayFilter:
     return DayFilter(field_name=field, help_text=f"`{field}` falls on this day (UTC).")
 
 
+def _min_filter(field: str, verb: str) -> filters.IsoDateTimeFilter:
+    return filters.IsoDateTimeFilter(
+        field_name=field, lookup_expr="gte", help_text=f"{verb} at or after (ISO 8601)."
+    )
+
+
+def _max_filter(field: str, verb: str) -> filters.IsoDateTimeFilter:
+    return filters.IsoDateTimeFilter(
+        method="filter_max",
+        field_name=field,
+        help_text=f"{verb} at or before (ISO 8601; a bare date includes that day).",
+    )
+
+
 def _lower(value: str) -> str:
     return value.strip().lower()
 
@@ -147,22 +161,10 @@ class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
         method="filter_since_id",
         help_text="Only customers with a greater id, by id (sync cursor; `count` is null).",
     )
-    created_at_min = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
-    )
-    created_at_max = filters.IsoDateTimeFilter(
-        method="filter_max",
-        field_name="created_at",
-        help_text="Created at or before (ISO 8601; a bare date includes that day).",
-    )
-    updated_at_min = filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Updated at or after (ISO 8601)."
-    )
-    updated_at_max = filters.IsoDateTimeFilter(
-        method="filter_max",
-        field_name="updated_at",
-        help_text="Updated at or before (ISO 8601; a bare date includes that day).",
-    )
+    created_at_min = _min_filter("created_at", "Created")
+    created_at_max = _max_filter("created_at", "Created")
+    updated_at_min = _min_filter("updated_at", "Updated")
+    updated_at_max = _max_filter("updated_at", "Updated")
     created_at__date = _day_filter("created_at")
     updated_at__date = _day_filter("updated_at")
     date_joined__date = _day_filter("date_joined")

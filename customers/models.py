@@ -12,15 +12,16 @@ EMAIL_LENGTH = 254
 
 # History is read per object (by id); these columns' indexes would only slow every write.
 HISTORY_UNINDEXED_FIELDS = ["channel", "customer", "created_at", "updated_at"]
-HISTORY_EXCLUDED_FIELDS = [
-    "password",
+# The order statistics on each customer, in the model's order; orders.services keeps them exact.
+CUSTOMER_STATS_FIELDS = (
     "orders_count",
     "total_spent",
     "total_spent_currency",
     "first_order_at",
     "last_order_at",
     "last_order",
-]
+)
+HISTORY_EXCLUDED_FIELDS = ["password", *CUSTOMER_STATS_FIELDS]
 
 
 class TimeStampedModel(models.Model):
@@ -285,16 +286,13 @@ CUSTOMER_UNWRITTEN_FIELDS = frozenset(
         "email",
         "password",
         "last_login_at",
-        "orders_count",
-        "total_spent",
-        "total_spent_currency",
-        "first_order_at",
-        "last_order_at",
-        "last_order",
+        *CUSTOMER_STATS_FIELDS,
         "created_at",
         "updated_at",
     }
 )
+# The statistics as columns (`last_order_id`), as the API, the exports and the SQL name them.
+CUSTOMER_STATS_COLUMNS = tuple(Customer._meta.get_field(n).attname for n in CUSTOMER_STATS_FIELDS)
 # A customer's own fields that staff, the API and imports write (besides channel, email and
 # password), in the model's order.
 CUSTOMER_EDITABLE_FIELDS = tuple(

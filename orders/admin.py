@@ -5,7 +5,7 @@ from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, PeriodChangeList
-from orders.models import Order, OrderCustomData, OrderItem
+from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOM_DATA_NAME_TAKEN,
     CUSTOMER_OTHER_CHANNEL,
@@ -118,21 +118,7 @@ class OrderCustomDataInline(admin.TabularInline):
 class OrderAdminForm(_ServiceCheckedForm):
     class Meta:
         model = Order
-        fields = [
-            "channel",
-            "number",
-            "customer",
-            "status",
-            "currency",
-            "subtotal",
-            "shipping_total",
-            "tax_total",
-            "discount_total",
-            "total",
-            "placed_at",
-            "shipping_address",
-            "billing_address",
-        ]
+        fields = list(ORDER_FIELDS)
 
     def clean(self):
         cleaned = super().clean()

@@ -10,13 +10,13 @@ own transaction, so statistics stay exact after every row.
 import csv
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from customers.imports import RowError
+from customers.imports import ImportCounts, RowError
 from customers.imports.readers import (
     EMPTY_FILE,
     FIELD_COUNT,
@@ -36,22 +36,8 @@ NESTED_COLUMNS = ("customer", "shipping_address", "billing_address")
 
 
 @dataclass
-class OrderImportResult:
+class OrderImportResult(ImportCounts):
     """What an order import did (or, in a dry run, would do)."""
-
-    created: int = 0
-    updated: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def rows(self) -> int:
-        return self.created + self.updated + self.rejected
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
 
 
 def _row_check(data) -> None:

@@ -119,3 +119,9 @@ class OrderCustomData(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+# An order's own fields that staff, the API and imports write, in the model's order.
+ORDER_FIELDS = tuple(
+    f.name for f in Order._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
+)

@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce
 
 from config.history import history_user_id
 from customers.imports.rows import RowInvalid
-from customers.models import Channel, Customer
+from customers.models import CUSTOMER_STATS_COLUMNS, Channel, Customer
 from customers.services import customer_upsert
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
 from orders.validation import (
@@ -122,15 +122,6 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     return Customer.objects.filter(pk__in=ids).update(**_stats_expressions())
 
 
-_STATS_COLUMNS = (
-    "orders_count",
-    "total_spent",
-    "total_spent_currency",
-    "first_order_at",
-    "last_order_at",
-    "last_order_id",
-)
-
 # The same rule as _stats_expressions(), as one joined UPDATE: aggregates are hashed once
 # instead of run per customer, and rows whose statistics already match are not rewritten.
 # Portable across PostgreSQL and SQLite (UPDATE ... FROM, window functions, IS DISTINCT FROM).
@@ -173,10 +164,11 @@ def customer_stats_recompute() -> int:
     Only customers whose statistics were wrong are written, so a rerun on exact data is cheap.
     """
     sql = _RECOMPUTE_SQL.format(
-        assignments=", ".join(f"{column} = s.{column}" for column in _STATS_COLUMNS),
+        assignments=", ".join(f"{column} = s.{column}" for column in CUSTOMER_STATS_COLUMNS),
         statuses=", ".join(["%s"] * len(COUNTED_STATUSES)),
         changed=" OR ".join(
-            f"customers_customer.{column} IS DISTINCT FROM s.{column}" for column in _STATS_COLUMNS
+            f"customers_customer.{column} IS DISTINCT FROM s.{column}"
+            for column in CUSTOMER_STATS_COLUMNS
         ),
     )
     with connection.cursor() as cursor:

@@ -10,6 +10,19 @@ def grant_all_patron_permissions(user):
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=PATRON_APPS))
 
 
+def patron_user_create(username: str, **fields):
+    """A user with every Patron model permission."""
+    user = get_user_model().objects.create_user(username, **fields)
+    grant_all_patron_permissions(user)
+    return user
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123")
@@ -18,16 +31,12 @@ def superuser(db):
 @pytest.fixture
 def api_user(db):
     """An integrator with every Patron model permission, limited to no channel."""
-    user = get_user_model().objects.create_user("integrator", password="pw-integrator-123")
-    grant_all_patron_permissions(user)
-    return user
+    return patron_user_create("integrator", password="pw-integrator-123")
 
 
 @pytest.fixture
 def api_client(api_user):
-    client = APIClient()
-    client.force_authenticate(api_user)
-    return client
+    return api_client_for(api_user)
 
 
 @pytest.fixture
@@ -37,9 +46,7 @@ def anon_client():
 
 @pytest.fixture
 def staff_user(db):
-    user = get_user_model().objects.create_user("staff", password="pw-staff-123", is_staff=True)
-    grant_all_patron_permissions(user)
-    return user
+    return patron_user_create("staff", password="pw-staff-123", is_staff=True)
 
 
 @pytest.fixture

@@ -9,10 +9,13 @@ from config.rest import (
     SparseFieldsMixin,
     requested_fields,
 )
+from customers.imports.rows import OUTPUT_ONLY_FIELDS
 from customers.models import (
     ADDRESS_FLAG_FIELDS,
     ADDRESS_TEXT_FIELDS,
     CODE_LENGTH,
+    CUSTOMER_EDITABLE_FIELDS,
+    CUSTOMER_STATS_COLUMNS,
     EMAIL_LENGTH,
     NAME_LENGTH,
     Address,
@@ -139,48 +142,16 @@ class CustomerMembershipExpandedSerializer(serializers.Serializer):
         return CustomerMembershipGroupSerializer()
 
 
+# Output-only fields shown right after the stored field they come from.
+_SHOWN_AFTER = {"last_name": ("name",), "status": ("is_active",)}
 CUSTOMER_FIELDS = [
     "id",
     "channel",
     "email",
-    "username",
-    "first_name",
-    "last_name",
-    "name",
-    "company",
-    "phone",
-    "phone_secondary",
-    "identification",
-    "note",
-    "status",
-    "is_active",
-    "gender",
-    "user_type",
-    "date_of_birth",
-    "date_joined",
-    "email_allowed",
-    "sms_allowed",
-    "call_allowed",
-    "discount_percent",
-    "preferred_shipping_method",
-    "erp_code",
-    "channel_code",
-    "attributes",
-    "extra_field",
+    *(shown for name in CUSTOMER_EDITABLE_FIELDS for shown in (name, *_SHOWN_AFTER.get(name, ()))),
     "groups",
     "addresses",
-    "default_address",
-    "billing_address",
-    "orders_count",
-    "total_spent",
-    "total_spent_currency",
-    "first_order_at",
-    "last_order_at",
-    "last_order_id",
-    "last_login_at",
-    "has_password",
-    "created_at",
-    "updated_at",
+    *OUTPUT_ONLY_FIELDS,
 ]
 WRITE_ONLY_FIELDS = ["password", "send_email_invite"]
 
@@ -253,11 +224,7 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
         fields = [*CUSTOMER_FIELDS, *WRITE_ONLY_FIELDS, *EXPANSIONS]
         read_only_fields = [
             "id",
-            "orders_count",
-            "total_spent",
-            "total_spent_currency",
-            "first_order_at",
-            "last_order_at",
+            *CUSTOMER_STATS_COLUMNS,
             "last_login_at",
             "created_at",
             "updated_at",

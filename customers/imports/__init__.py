@@ -58,24 +58,34 @@ class RowError:
 
 
 @dataclass
-class ImportResult:
-    """What an import did (or, in a dry run, would do)."""
+class ImportCounts:
+    """What any import did (or, in a dry run, would do), and how fast."""
 
     created: int = 0
     updated: int = 0
-    unchanged: int = 0
     rejected: int = 0
-    superseded: int = 0
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def rows(self) -> int:
-        return self.created + self.updated + self.unchanged + self.rejected + self.superseded
+        return self.created + self.updated + self.rejected
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class ImportResult(ImportCounts):
+    """What a customer import did: rows may also be unchanged or superseded."""
+
+    unchanged: int = 0
+    superseded: int = 0
+
+    @property
+    def rows(self) -> int:
+        return super().rows + self.unchanged + self.superseded
 
 
 class _Importer:

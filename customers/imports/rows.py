@@ -20,9 +20,11 @@ from customers.models import (
     ADDRESS_FLAG_FIELDS,
     ADDRESS_TEXT_FIELDS,
     CUSTOMER_EDITABLE_FIELDS,
+    CUSTOMER_STATS_COLUMNS,
     Address,
     Customer,
 )
+from customers.selectors import EXPANSIONS
 from customers.validation import (
     DISCOUNT_RANGE,
     NOT_AN_OBJECT,
@@ -69,29 +71,20 @@ NULLABLE_FIELDS = tuple(f.name for f in _WRITTEN if f.null)
 CUSTOMER_FIELDS = ("email", *CUSTOMER_EDITABLE_FIELDS)
 ADDRESS_FLAGS = ADDRESS_FLAG_FIELDS
 ADDRESS_FIELDS = (*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAGS)
+# What an API customer shows after its groups and addresses and no write takes, in the API's
+# order (customers.api.serializers places them).
+OUTPUT_ONLY_FIELDS = (
+    "default_address",
+    "billing_address",
+    *CUSTOMER_STATS_COLUMNS,
+    "last_login_at",
+    "has_password",
+    "created_at",
+    "updated_at",
+)
 # Read-only or write-only API fields: accepted in a file (an export, an API dump) and ignored.
 IGNORED_FIELDS = frozenset(
-    {
-        "id",
-        "is_active",
-        "default_address",
-        "billing_address",
-        "orders_count",
-        "total_spent",
-        "total_spent_currency",
-        "first_order_at",
-        "last_order_at",
-        "last_order_id",
-        "last_login_at",
-        "has_password",
-        "created_at",
-        "updated_at",
-        "send_email_invite",
-        "recent_orders",
-        "recent_addresses",
-        "phones",
-        "memberships",
-    }
+    {"id", "is_active", *OUTPUT_ONLY_FIELDS, "send_email_invite", *EXPANSIONS}
 )
 IMPORT_FIELDS = frozenset(
     {"channel", "name", "groups", "addresses", "address", "password", *CUSTOMER_FIELDS}

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
 from customers.models import ADDRESS_TEXT_FIELDS, Channel
-from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
+from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem, OrderStatus
 
 ADDRESS_FIELDS = ADDRESS_TEXT_FIELDS
 
@@ -115,19 +115,7 @@ class OrderOutputSerializer(
         model = Order
         fields = [
             "id",
-            "channel",
-            "number",
-            "customer",
-            "status",
-            "currency",
-            "subtotal",
-            "shipping_total",
-            "tax_total",
-            "discount_total",
-            "total",
-            "placed_at",
-            "shipping_address",
-            "billing_address",
+            *ORDER_FIELDS,
             "items",
             "custom_data",
             "created_at",

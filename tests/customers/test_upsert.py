@@ -1,4 +1,3 @@
-import threading
 from decimal import Decimal
 
 import pytest
@@ -10,15 +9,11 @@ from customers.services import customer_upsert
 from groups.models import UserCustomerGroup
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
+from tests.threads import threads_run
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/customers/upsert/"
-
-
-@pytest.fixture
-def web():
-    return ChannelFactory(code="web")
 
 
 def test_zeald_create_or_update_by_key_with_groups(api_client, web):
@@ -82,39 +77,38 @@ def test_list_counts_created_and_updated(api_client, web):
     assert Address.objects.get().country == "BR"
 
 
-def test_list_is_all_or_nothing_naming_indexes(api_client, web):
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        pytest.param(
+            [
+                {"channel": "web", "email": "ok@x.com"},
+                {"channel": "web", "email": "not-an-email"},
+                {"channel": "web", "email": "ok2@x.com"},
+                {"channel": "web", "email": "new@x.com", "username": "taken"},
+            ],
+            {"1": "email", "3": "username"},
+            id="bad-field-and-taken-username",
+        ),
+        pytest.param(
+            [
+                {"channel": "web", "email": "ok@x.com"},
+                {"channel": "web", "email": "new@x.com", "username": "taken"},
+                {"channel": "web", "email": "x@x.com", "groups": ["nope"]},
+            ],
+            {"1": "username", "2": "groups"},
+            id="service-errors",
+        ),
+    ],
+)
+def test_list_is_all_or_nothing_naming_indexes(api_client, web, body, refused):
     CustomerFactory(channel=web, email="taken@x.com", username="taken")
-    response = api_client.post(
-        URL,
-        [
-            {"channel": "web", "email": "ok@x.com"},
-            {"channel": "web", "email": "not-an-email"},
-            {"channel": "web", "email": "ok2@x.com"},
-            {"channel": "web", "email": "new@x.com", "username": "taken"},
-        ],
-    )
+    response = api_client.post(URL, body)
     assert response.status_code == 400
-    # every refused item at once: a bad field and a username another customer holds
-    assert set(response.data["items"]) == {"1", "3"}
-    assert "email" in response.data["items"]["1"]
-    assert "username" in response.data["items"]["3"]
-    assert Customer.objects.count() == 1
-
-
-def test_list_service_errors_name_indexes_and_roll_back(api_client, web):
-    CustomerFactory(channel=web, email="taken@x.com", username="taken")
-    response = api_client.post(
-        URL,
-        [
-            {"channel": "web", "email": "ok@x.com"},
-            {"channel": "web", "email": "new@x.com", "username": "taken"},
-            {"channel": "web", "email": "x@x.com", "groups": ["nope"]},
-        ],
-    )
-    assert response.status_code == 400
-    assert set(response.data["items"]) == {"1", "2"}
-    assert "username" in response.data["items"]["1"]
-    assert "groups" in response.data["items"]["2"]
+    # every refused item at once, each naming its field; nothing written
+    assert set(response.data["items"]) == set(refused)
+    for index, field in refused.items():
+        assert field in response.data["items"][index]
     assert Customer.objects.count() == 1
 
 
@@ -141,27 +135,15 @@ def test_repeated_upsert_does_not_duplicate_addresses(api_client, web):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs concurrent connections")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
 def test_concurrent_upserts_of_one_email_make_one_customer():
     channel = ChannelFactory(code="race")
-    barrier, errors = threading.Barrier(4), []
 
     def upsert(n):
-        try:
-            barrier.wait()
-            customer_upsert(channel=channel, data={"email": "same@x.com", "first_name": f"T{n}"})
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        customer_upsert(channel=channel, data={"email": "same@x.com", "first_name": f"T{n}"})
 
-    threads = [threading.Thread(target=upsert, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    threads_run(upsert, 4)
 
-    assert errors == []
     assert Customer.objects.filter(channel=channel).count() == 1
 
 

@@ -1,6 +1,5 @@
 """Concurrent orders for one customer never lose a statistics update (PostgreSQL only)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -9,6 +8,7 @@ from django.db import connection
 from customers.models import Channel, Customer
 from orders.models import Order
 from orders.services import order_create
+from tests.threads import threads_run
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -19,27 +19,6 @@ pytestmark = [
 
 THREADS = 8
 ORDERS_PER_THREAD = 3
-
-
-def _run_in_threads(work):
-    barrier = threading.Barrier(THREADS)
-    errors = []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            work(index)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
 
 
 def _stats(customer):
@@ -62,7 +41,7 @@ def test_eight_threads_adding_orders_to_one_customer_end_exact():
                 data={"number": f"T{index}-{n}", "total": Decimal(index + 1)},
             )
 
-    _run_in_threads(work)
+    threads_run(work, THREADS)
 
     # then
     expected_total = sum(Decimal(index + 1) for index in range(THREADS)) * ORDERS_PER_THREAD
@@ -80,7 +59,7 @@ def test_eight_threads_creating_the_same_new_buyer_make_one_customer():
             data={"number": f"T{index}", "total": Decimal("10.00")},
         )
 
-    _run_in_threads(work)
+    threads_run(work, THREADS)
 
     customer = Customer.objects.get()
     assert _stats(customer)[:2] == (THREADS, Decimal("80.00"))

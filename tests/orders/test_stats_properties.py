@@ -8,7 +8,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from customers.models import Customer
+from customers.models import CUSTOMER_STATS_COLUMNS, Customer
 from orders.models import Order, OrderStatus
 from orders.services import customer_stats_recompute, order_create, order_delete, order_update
 from tests.customers.factories import ChannelFactory, CustomerFactory
@@ -17,15 +17,7 @@ pytestmark = pytest.mark.django_db
 
 CUSTOMERS = 3
 START = datetime(2024, 1, 1, tzinfo=UTC)
-STAT_FIELDS = (
-    "pk",
-    "orders_count",
-    "total_spent",
-    "total_spent_currency",
-    "first_order_at",
-    "last_order_at",
-    "last_order_id",
-)
+STAT_FIELDS = ("pk", *CUSTOMER_STATS_COLUMNS)
 
 money = st.integers(min_value=0, max_value=100_000).map(lambda cents: Decimal(cents) / 100)
 statuses = st.sampled_from(OrderStatus.values)

@@ -3,7 +3,6 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.core.management import call_command
@@ -14,7 +13,7 @@ from customers.models import Address, Channel, Customer
 from groups.api.permissions import GROUP_HAS_HIDDEN_MEMBERS
 from groups.models import UserCustomerGroup, UserGroup
 from orders.models import Order, OrderCustomData, OrderItem
-from tests.conftest import grant_all_patron_permissions
+from tests.conftest import api_client_for, patron_user_create
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
 from tests.orders.factories import OrderCustomDataFactory, OrderFactory, OrderItemFactory
@@ -66,17 +65,14 @@ def theirs(group):
 
 @pytest.fixture
 def scoped_user(mine, theirs):
-    user = get_user_model().objects.create_user("shop-mine")
-    grant_all_patron_permissions(user)
+    user = patron_user_create("shop-mine")
     user.api_channels.set(Channel.objects.filter(code="mine"))
     return user
 
 
 @pytest.fixture
 def scoped_client(scoped_user):
-    client = APIClient()
-    client.force_authenticate(scoped_user)
-    return client
+    return api_client_for(scoped_user)
 
 
 def snapshot() -> list:
@@ -215,8 +211,7 @@ def test_lists_hold_only_the_users_channels(scoped_client, url, key, expected):
 def test_superusers_and_unscoped_users_see_every_channel(
     mine, theirs, superuser, api_user, who, url, key, _
 ):
-    client = APIClient()
-    client.force_authenticate(superuser if who == "superuser" else api_user)
+    client = api_client_for(superuser if who == "superuser" else api_user)
 
     response = client.get(url)
 

@@ -5,16 +5,16 @@ and tests/orders/test_concurrency.py (8 threads adding orders; 8 creating one ne
 """
 
 import random
-import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from rest_framework.test import APIClient
 
 from customers.models import Channel, Customer
 from orders.models import Order
+from tests.conftest import api_client_for
+from tests.threads import threads_run
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,27 +30,11 @@ EMAILS = [f"buyer{n}@example.com" for n in range(25)]
 def _in_threads(work) -> list:
     """Run work(index, client) in THREADS threads, each with its own connection; return results."""
     user = get_user_model().objects.create_superuser("racer", "racer@example.com", "pw")
-    barrier = threading.Barrier(THREADS)
-    results, errors = [None] * THREADS, []
 
-    def run(index):
-        client = APIClient()
-        client.force_authenticate(user)
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index, client)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+    def with_client(index):
+        return work(index, api_client_for(user))
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return results
+    return threads_run(with_client, THREADS)
 
 
 def test_eight_api_upserters_of_the_same_emails_create_each_customer_once():

@@ -15,10 +15,34 @@ UNREADABLE = "Cannot read {path!r}: {error}"
 UNWRITABLE = "Cannot write the error report {path!r}: {error}"
 ROWS_REJECTED = "{count} row(s) rejected."
 PRINTED_ERRORS = 50
+MORE_ERRORS = "... more errors: pass --errors PATH for the full report."
 SUMMARY = (
     "{verb} {created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected"
     "{superseded} in {seconds:.2f} s ({rate:,.0f} rows/s)."
 )
+
+
+def source_open(stack: ExitStack, path: str):
+    """Open the file to import (a UTF-8 BOM is dropped); exit status 2 if it cannot be read."""
+    try:
+        return stack.enter_context(open(path, encoding="utf-8-sig", newline=""))  # noqa: SIM115
+    except OSError as error:
+        raise CommandError(UNREADABLE.format(path=path, error=error), returncode=2) from None
+
+
+def error_printer(stderr, *, more: str | None = MORE_ERRORS):
+    """Without --errors: a callback showing the first rejections on stderr, then `more` once."""
+    printed = 0
+
+    def error_print(error: RowError) -> None:
+        nonlocal printed
+        printed += 1
+        if printed <= PRINTED_ERRORS:
+            stderr.write(f"line {error.line}, {error.field or 'row'}: {error.message}")
+        elif printed == PRINTED_ERRORS + 1 and more:
+            stderr.write(more)
+
+    return error_print
 
 
 def error_report_open(stack: ExitStack, path: str | None):
@@ -84,26 +108,13 @@ class Command(BaseCommand):
         if channel is not None and not Channel.objects.filter(code=channel).exists():
             raise CommandError(UNKNOWN_DEFAULT_CHANNEL.format(code=channel), returncode=2)
         with ExitStack() as stack:
-            try:
-                stream = stack.enter_context(open(path, encoding="utf-8-sig", newline=""))  # noqa: SIM115
-            except OSError as error:
-                raise CommandError(
-                    UNREADABLE.format(path=path, error=error), returncode=2
-                ) from None
-            on_error = error_report_open(stack, errors) or self._error_print
+            stream = source_open(stack, path)
+            on_error = error_report_open(stack, errors) or error_printer(self.stderr)
             bar = progress_open(stack, self.stdout, "rows")
             result = self._run(stream, fmt, channel, dry_run, on_error, bar, opts["batch_size"])
         self.stdout.write(summary_format(result, dry_run=dry_run))
         if result.rejected:
             raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
-
-    def _error_print(self, error: RowError) -> None:
-        """Without --errors, show the first rejections on stderr."""
-        self._printed = getattr(self, "_printed", 0) + 1
-        if self._printed <= PRINTED_ERRORS:
-            self.stderr.write(f"line {error.line}, {error.field or 'row'}: {error.message}")
-        elif self._printed == PRINTED_ERRORS + 1:
-            self.stderr.write("... more errors: pass --errors PATH for the full report.")
 
     def _run(self, stream, fmt, channel, dry_run, on_error, bar, batch_size) -> ImportResult:
         done = [0]

@@ -7,11 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 from customers.imports.readers import FORMATS, ImportFileError, format_infer
 from customers.management.commands.import_customers import (
     NO_FORMAT,
-    PRINTED_ERRORS,
     ROWS_REJECTED,
-    UNREADABLE,
+    error_printer,
     error_report_open,
     progress_open,
+    source_open,
 )
 from orders.imports import OrderImportResult, order_rows_read, orders_import
 
@@ -40,13 +40,9 @@ class Command(BaseCommand):
         if fmt is None:
             raise CommandError(NO_FORMAT.format(path=path), returncode=2)
         with ExitStack() as stack:
-            try:
-                stream = stack.enter_context(open(path, encoding="utf-8-sig", newline=""))  # noqa: SIM115
-            except OSError as error:
-                raise CommandError(
-                    UNREADABLE.format(path=path, error=error), returncode=2
-                ) from None
-            on_error = error_report_open(stack, errors) or self._error_print
+            stream = source_open(stack, path)
+            # Past PRINTED_ERRORS, the order import stays quiet (no hint line).
+            on_error = error_report_open(stack, errors) or error_printer(self.stderr, more=None)
             bar = progress_open(stack, self.stdout, "orders")
             try:
                 result = orders_import(
@@ -70,8 +66,3 @@ class Command(BaseCommand):
             seconds=result.seconds,
             rate=result.rows_per_second,
         )
-
-    def _error_print(self, error) -> None:
-        self._printed = getattr(self, "_printed", 0) + 1
-        if self._printed <= PRINTED_ERRORS:
-            self.stderr.write(f"line {error.line}, {error.field or 'row'}: {error.message}")
