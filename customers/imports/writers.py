@@ -4,9 +4,13 @@ PostgreSQL: one lookup of the batch's (channel, email) keys; new customers are C
 into the table with ids taken from its sequence (no staging, no ON CONFLICT); existing ones
 are COPYed into a temporary staging table and updated by one UPDATE ... FROM ... WHERE <a sent
 column differs> per set of sent columns; rows already holding the values are left alone
-("unchanged"). A customer created by someone else between the lookup and the COPY fails the
-COPY on the unique key, and the caller writes the batch again.
+("unchanged"). Up to FEW_ROWS existing customers (an edit, a small upsert) are updated from an
+inline VALUES list instead, which spares the staging table's round trips. A customer created
+by someone else between the lookup and the COPY fails the COPY on the unique key, and the
+caller writes the batch again.
 SQLite: bulk_create(update_conflicts=True) for the rows that differ.
+Rows known by id (an edit of one customer, an admin action) are updated by id and may change
+their e-mail; the others are matched by (channel, email).
 Addresses and memberships are set-based on both: one lookup, one COPY (or bulk_create).
 """
 
