@@ -24,6 +24,16 @@ CUSTOMER_STATS_FIELDS = (
 HISTORY_EXCLUDED_FIELDS = ["password", *CUSTOMER_STATS_FIELDS]
 
 
+def _text(max_length: int) -> models.CharField:
+    """An optional text column: blank allowed, stored as "" rather than NULL."""
+    return models.CharField(max_length=max_length, blank=True, default="")
+
+
+def _name_fields() -> tuple[models.CharField, ...]:
+    """first_name, last_name and company, which customers and addresses both have."""
+    return _text(NAME_LENGTH), _text(NAME_LENGTH), _text(NAME_LENGTH)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -88,12 +98,10 @@ class Customer(TimeStampedModel):
     )
     email = models.EmailField(max_length=EMAIL_LENGTH)
     username = models.CharField(max_length=NAME_LENGTH, null=True, blank=True)
-    first_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    last_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    company = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    phone = models.CharField(max_length=PHONE_LENGTH, blank=True, default="")
-    phone_secondary = models.CharField(max_length=PHONE_LENGTH, blank=True, default="")
-    identification = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    first_name, last_name, company = _name_fields()
+    phone = _text(PHONE_LENGTH)
+    phone_secondary = _text(PHONE_LENGTH)
+    identification = _text(CODE_LENGTH)
     note = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
@@ -106,9 +114,9 @@ class Customer(TimeStampedModel):
     sms_allowed = models.BooleanField(default=False)
     call_allowed = models.BooleanField(default=False)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    preferred_shipping_method = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
-    erp_code = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
-    channel_code = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
+    preferred_shipping_method = _text(CODE_LENGTH)
+    erp_code = _text(CODE_LENGTH)
+    channel_code = _text(CODE_LENGTH)
     attributes = models.JSONField(default=dict, blank=True)
     extra_field = models.JSONField(default=dict, blank=True)
     password = models.CharField(max_length=128, blank=True, default="", editable=False)
@@ -225,20 +233,18 @@ class Address(TimeStampedModel):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="addresses", db_index=False
     )
-    first_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    last_name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    company = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    address = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    number = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
-    floor = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
-    address2 = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    address3 = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    locality = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    city = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    province = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    zipcode = models.CharField(max_length=CODE_LENGTH, blank=True, default="")
-    country = models.CharField(max_length=2, blank=True, default="")
-    phone = models.CharField(max_length=PHONE_LENGTH, blank=True, default="")
+    first_name, last_name, company = _name_fields()
+    address = _text(NAME_LENGTH)
+    number = _text(CODE_LENGTH)
+    floor = _text(CODE_LENGTH)
+    address2 = _text(NAME_LENGTH)
+    address3 = _text(NAME_LENGTH)
+    locality = _text(NAME_LENGTH)
+    city = _text(NAME_LENGTH)
+    province = _text(NAME_LENGTH)
+    zipcode = _text(CODE_LENGTH)
+    country = _text(2)
+    phone = _text(PHONE_LENGTH)
     is_default = models.BooleanField(default=False)
     is_billing = models.BooleanField(default=False)
 

@@ -7,13 +7,15 @@ from customers.models import Customer
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_ancestors
 
+# The fields of its own a group write copies from the data (the parent is resolved apart).
+GROUP_FIELDS = ("code", "title", "description", "visibility", "subscribe_text")
+
 UNKNOWN_GROUPS = "Unknown group code(s): {codes}."
 UNKNOWN_GROUP = "Unknown group: {code}."
 UNKNOWN_PARENT = "Unknown parent group: {code}."
 PARENT_CYCLE = "A group cannot be its own ancestor: {cycle}."
 MEMBERSHIP_EXISTS = "The customer is already a member of {code}."
 MEMBERSHIP_GROUP_IMMUTABLE = "The group of a membership cannot change; delete it and add another."
-GROUP_FIELDS = ("code", "title", "description", "visibility", "subscribe_text")
 
 
 class ItemsValidationError(ValidationError):

@@ -260,10 +260,10 @@ def _order_update(
 def order_write(
     *,
     data,
-    channels: QuerySet[Channel] | None = None,
-    customers: QuerySet[Customer] | None = None,
     order: Order | None = None,
     partial: bool = False,
+    channels: QuerySet[Channel] | None = None,
+    customers: QuerySet[Customer] | None = None,
 ) -> Order:
     """Check an order as written (orders.validation) and create it, or change `order`, with
     its items; refresh the statistics of every customer it touched.

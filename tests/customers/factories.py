@@ -3,10 +3,17 @@ import factory
 from customers.models import Address, Channel, Customer
 
 
-class ChannelFactory(factory.django.DjangoModelFactory):
+class CodedFactory(factory.django.DjangoModelFactory):
+    """A model with a unique `code`: a code given again gets the row that has it."""
+
+    class Meta:
+        abstract = True
+        django_get_or_create = ("code",)
+
+
+class ChannelFactory(CodedFactory):
     class Meta:
         model = Channel
-        django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"channel-{n}")
     name = factory.LazyAttribute(lambda channel: channel.code.title())

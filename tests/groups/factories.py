@@ -1,13 +1,12 @@
 import factory
 
 from groups.models import UserCustomerGroup, UserGroup
-from tests.customers.factories import CustomerFactory
+from tests.customers.factories import CodedFactory, CustomerFactory
 
 
-class UserGroupFactory(factory.django.DjangoModelFactory):
+class UserGroupFactory(CodedFactory):
     class Meta:
         model = UserGroup
-        django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"group-{n}")
     title = factory.LazyAttribute(lambda group: group.code.title())

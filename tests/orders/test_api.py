@@ -27,6 +27,16 @@ ADDRESS = {
     "country": "us",
 }
 
+# The money and the date of the order _body() sends, as the API answers them too.
+AMOUNTS = {
+    "subtotal": "20.00",
+    "shipping_total": "5.00",
+    "tax_total": "1.50",
+    "discount_total": "0.50",
+    "total": "26.00",
+    "placed_at": "2024-03-01T10:00:00Z",
+}
+
 
 def _body(channel, customer, /, **changes):
     return {
@@ -34,12 +44,7 @@ def _body(channel, customer, /, **changes):
         "number": "1001",
         "customer": customer,
         "status": "paid",
-        "subtotal": "20.00",
-        "shipping_total": "5.00",
-        "tax_total": "1.50",
-        "discount_total": "0.50",
-        "total": "26.00",
-        "placed_at": "2024-03-01T10:00:00Z",
+        **AMOUNTS,
         "shipping_address": ADDRESS,
         "items": [{"sku": "SKU-1", "name": "Mug", "quantity": 2, "unit_price": "10.00"}],
         **changes,
@@ -73,12 +78,7 @@ def test_create_order_with_customer_id(api_client, channel, customer):
         "customer": customer.pk,
         "status": "paid",
         "currency": "USD",
-        "subtotal": "20.00",
-        "shipping_total": "5.00",
-        "tax_total": "1.50",
-        "discount_total": "0.50",
-        "total": "26.00",
-        "placed_at": "2024-03-01T10:00:00Z",
+        **AMOUNTS,
         "shipping_address": {**ADDRESS, "country": "US"},
         "billing_address": None,
         "items": [

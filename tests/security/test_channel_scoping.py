@@ -91,6 +91,20 @@ CUSTOMER_BODY = {"channel": "{channel}", "email": "{email}", "first_name": "Chan
 ADDRESS_BODY = {"city": "Elsewhere", "country": "US"}
 ORDER_BODY = {"channel": "{channel}", "number": "X-1", "customer": "{customer}"}
 
+
+def _custom_data_routes(collection: str, record: str, name: str) -> list[tuple]:
+    """The custom data of an order or of an item: the list, adding, and one record."""
+    one = f"{collection}{record}/"
+    return [
+        ("get", collection, None),
+        ("post", collection, {"name": "new", "value": "v"}),
+        ("get", one, None),
+        ("put", one, {"name": name, "value": "changed"}),
+        ("patch", one, {"value": "changed"}),
+        ("delete", one, None),
+    ]
+
+
 # Every route that names one object of another channel: (method, url, body).
 OTHER_CHANNEL_OBJECT_ROUTES = [
     ("get", "/api/v1/channels/{channel}/", None),
@@ -118,18 +132,8 @@ OTHER_CHANNEL_OBJECT_ROUTES = [
     ("put", ORDER, ORDER_BODY),
     ("patch", ORDER, {"status": "cancelled"}),
     ("delete", ORDER, None),
-    ("get", ORDER_DATA, None),
-    ("post", ORDER_DATA, {"name": "new", "value": "v"}),
-    ("get", ORDER_DATA + "{record}/", None),
-    ("put", ORDER_DATA + "{record}/", {"name": "gift", "value": "changed"}),
-    ("patch", ORDER_DATA + "{record}/", {"value": "changed"}),
-    ("delete", ORDER_DATA + "{record}/", None),
-    ("get", ITEM_DATA, None),
-    ("post", ITEM_DATA, {"name": "new", "value": "v"}),
-    ("get", ITEM_DATA + "{item_record}/", None),
-    ("put", ITEM_DATA + "{item_record}/", {"name": "engraving", "value": "changed"}),
-    ("patch", ITEM_DATA + "{item_record}/", {"value": "changed"}),
-    ("delete", ITEM_DATA + "{item_record}/", None),
+    *_custom_data_routes(ORDER_DATA, "{record}", "gift"),
+    *_custom_data_routes(ITEM_DATA, "{item_record}", "engraving"),
 ]
 
 

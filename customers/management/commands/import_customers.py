@@ -6,7 +6,13 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.imports import UNKNOWN_DEFAULT_CHANNEL, ImportResult, RowError, customers_import
+from customers.imports import (
+    UNKNOWN_DEFAULT_CHANNEL,
+    ImportCounts,
+    ImportResult,
+    RowError,
+    customers_import,
+)
 from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
 from customers.models import Channel
 
@@ -18,7 +24,7 @@ PRINTED_ERRORS = 50
 MORE_ERRORS = "... more errors: pass --errors PATH for the full report."
 SUMMARY = (
     "{verb} {created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected"
-    "{superseded} in {seconds:.2f} s ({rate:,.0f} rows/s)."
+    "{superseded_note} in {seconds:.2f} s ({rate:,.0f} rows/s)."
 )
 
 
@@ -67,6 +73,28 @@ def progress_open(stack: ExitStack, stream, unit: str):
     return stack.enter_context(tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr))
 
 
+def source_arguments_add(parser) -> None:
+    """The file to import and its format: the first arguments of every import command."""
+    parser.add_argument("path")
+    parser.add_argument("--format", choices=FORMATS, help="Default: from the extension.")
+
+
+def run_arguments_add(parser) -> None:
+    """--dry-run and --errors, which every import command takes after its own options."""
+    parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
+    parser.add_argument("--errors", help="Write rejected rows here as line,field,message.")
+
+
+def summary_fill(template: str, result: ImportCounts, *, dry_run: bool, **more) -> str:
+    """`template` filled with the verb, the result's counts and seconds, rows/s and `more`."""
+    return template.format(
+        verb="Dry run, nothing written:" if dry_run else "Imported:",
+        rate=result.rows_per_second,
+        **vars(result),
+        **more,
+    )
+
+
 def summary_format(result: ImportResult, *, dry_run: bool) -> str:
     """The final line: created, updated, rejected and rows/s."""
     superseded = (
@@ -74,16 +102,7 @@ def summary_format(result: ImportResult, *, dry_run: bool) -> str:
         if result.superseded
         else ""
     )
-    return SUMMARY.format(
-        verb="Dry run, nothing written:" if dry_run else "Imported:",
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected=result.rejected,
-        superseded=superseded,
-        seconds=result.seconds,
-        rate=result.rows_per_second,
-    )
+    return summary_fill(SUMMARY, result, dry_run=dry_run, superseded_note=superseded)
 
 
 class Command(BaseCommand):
@@ -94,11 +113,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
-        parser.add_argument("--format", choices=FORMATS, help="Default: from the extension.")
+        source_arguments_add(parser)
         parser.add_argument("--channel", help="Channel code for rows that name none.")
-        parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
-        parser.add_argument("--errors", help="Write rejected rows here as line,field,message.")
+        run_arguments_add(parser)
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per transaction.")
 
     def handle(self, *args, path, format=None, channel=None, dry_run=False, errors=None, **opts):

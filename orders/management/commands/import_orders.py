@@ -4,16 +4,19 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.imports.readers import FORMATS, ImportFileError, format_infer
+from customers.imports.readers import ImportFileError, format_infer
 from customers.management.commands.import_customers import (
     NO_FORMAT,
     ROWS_REJECTED,
     error_printer,
     error_report_open,
     progress_open,
+    run_arguments_add,
+    source_arguments_add,
     source_open,
+    summary_fill,
 )
-from orders.imports import OrderImportResult, order_rows_read, orders_import
+from orders.imports import order_rows_read, orders_import
 
 SUMMARY = (
     "{verb} {created} created, {updated} updated, {rejected} rejected "
@@ -30,10 +33,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
-        parser.add_argument("--format", choices=FORMATS, help="Default: from the extension.")
-        parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
-        parser.add_argument("--errors", help="Write rejected rows here as line,field,message.")
+        source_arguments_add(parser)
+        run_arguments_add(parser)
 
     def handle(self, *args, path, format=None, dry_run=False, errors=None, **options):
         fmt = format or format_infer(path)
@@ -53,16 +54,6 @@ class Command(BaseCommand):
                 )
             except (ImportFileError, UnicodeDecodeError) as error:
                 raise CommandError(str(error), returncode=2) from None
-        self.stdout.write(self._summary(result, dry_run))
+        self.stdout.write(summary_fill(SUMMARY, result, dry_run=dry_run))
         if result.rejected:
             raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
-
-    def _summary(self, result: OrderImportResult, dry_run: bool) -> str:
-        return SUMMARY.format(
-            verb="Dry run, nothing written:" if dry_run else "Imported:",
-            created=result.created,
-            updated=result.updated,
-            rejected=result.rejected,
-            seconds=result.seconds,
-            rate=result.rows_per_second,
-        )
