@@ -318,14 +318,20 @@ def test_authenticate_returns_customer_and_sets_last_login(api_client, signed_up
     assert signed_up.last_login_at is not None
 
 
+def _params(table: dict[str, tuple]) -> list:
+    """{id: (argument values)} as pytest params named by their ids."""
+    return [pytest.param(*values, id=id_) for id_, values in table.items()]
+
+
 @pytest.mark.parametrize(
     ("email", "password", "status"),
-    [
-        pytest.param("p@x.com", "wrong", "active", id="wrong-password"),
-        pytest.param("nobody@x.com", "Corr3ct-horse", "active", id="unknown"),
-        pytest.param("p@x.com", "Corr3ct-horse", "inactive", id="inactive"),
-        pytest.param("p@x.com", "Corr3ct-horse", "frozen", id="frozen"),
-    ],
+    _params(
+        {
+            "wrong-password": ("p@x.com", "wrong", "active"),
+            "unknown": ("nobody@x.com", "Corr3ct-horse", "active"),
+            **{status: ("p@x.com", "Corr3ct-horse", status) for status in ("inactive", "frozen")},
+        }
+    ),
 )
 def test_authenticate_failures_are_one_uniform_401(api_client, signed_up, email, password, status):
     Customer.objects.filter(pk=signed_up.pk).update(status=status)
@@ -394,13 +400,15 @@ def test_no_response_contains_password_material(
 
 @pytest.mark.parametrize(
     ("method", "path", "codename"),
-    [
-        pytest.param("post", "{pk}/anonymize/", "change_customer", id="anonymize"),
-        pytest.param("post", "{pk}/send-invite/", "change_customer", id="send-invite"),
-        pytest.param("post", "upsert/", "change_customer", id="upsert"),
-        pytest.param("post", "authenticate/", "view_customer", id="authenticate"),
-        pytest.param("delete", "{pk}/", "delete_customer", id="delete"),
-    ],
+    _params(
+        {
+            "anonymize": ("post", "{pk}/anonymize/", "change_customer"),
+            "send-invite": ("post", "{pk}/send-invite/", "change_customer"),
+            "upsert": ("post", "upsert/", "change_customer"),
+            "authenticate": ("post", "authenticate/", "view_customer"),
+            "delete": ("delete", "{pk}/", "delete_customer"),
+        }
+    ),
 )
 def test_routes_need_their_model_permission(api_client, api_user, web, method, path, codename):
     customer = CustomerFactory(channel=web)

@@ -117,365 +117,190 @@ def _no(errors: dict) -> Refused:
     return Refused(errors)
 
 
-def case(data, outcome, id, **variants):
+def case(id, data, outcome, **variants):
     return pytest.param(Case(data, outcome, **variants), id=id)
 
 
 ANN = "ann@example.com"
 RIO = {"city": "Rio", "country": "br"}
+JOINED = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+LONG_PASSWORD = "Xy7-" * (PASSWORD_MAX_LENGTH // 4) + "z"
+
+
+def ann(id, data: dict, outcome, **variants):
+    """A case of {"email": ANN, **data}; an accepted one stores email=ANN as well."""
+    if isinstance(outcome, Accepted):
+        outcome = _ok(email=ANN, **outcome.values)
+    return case(id, {"email": ANN, **data}, outcome, **variants)
+
+
+def stores(id, field: str, sent, stored):
+    """ANN with `field` sent, accepted and stored as `stored`."""
+    return ann(id, {field: sent}, _ok(**{field: stored}))
+
+
+def refused(id, field: str, sent, *messages, at: str | None = None):
+    """ANN with `field` sent, refused with `messages` on `at` (the field itself by default)."""
+    return ann(id, {field: sent}, _no({at or field: list(messages)}))
+
+
+def too_long(id, field: str, sent, limit: int, at: str | None = None):
+    return refused(id, field, sent, TOO_LONG.format(max=limit), at=at)
+
+
+def bad_choice(id, field: str, sent):
+    return refused(id, field, sent, INVALID_CHOICE.format(value=sent))
+
+
+def bad_address(id, addresses: list, at: str, message: str):
+    return refused(id, "addresses", addresses, message, at=f"addresses.{at}")
+
+
+def bad_country(id, addresses: list, index: int):
+    return bad_address(id, addresses, f"{index}.country", INVALID_COUNTRY)
+
 
 CASES = [
     # e-mail
-    case({"email": ANN}, _ok(email=ANN), "minimal"),
-    case({"email": " Ann@X.COM "}, _ok(email="ann@x.com"), "email-odd-case-and-spaces"),
-    case({"email": "not-an-email"}, _no({"email": [INVALID_EMAIL]}), "email-invalid"),
-    case({"email": "ann @x.com"}, _no({"email": [INVALID_EMAIL]}), "email-inner-space"),
-    case({"email": 42}, _no({"email": [INVALID_EMAIL]}), "email-number"),
-    case({"email": ""}, _no({"email": [EMAIL_REQUIRED]}), "email-blank"),
-    case({"email": None}, _no({"email": [NOT_NULL]}), "email-null"),
+    case("minimal", {"email": ANN}, _ok(email=ANN)),
+    case("email-odd-case-and-spaces", {"email": " Ann@X.COM "}, _ok(email="ann@x.com")),
+    case("email-invalid", {"email": "not-an-email"}, _no({"email": [INVALID_EMAIL]})),
+    case("email-inner-space", {"email": "ann @x.com"}, _no({"email": [INVALID_EMAIL]})),
+    case("email-number", {"email": 42}, _no({"email": [INVALID_EMAIL]})),
+    case("email-blank", {"email": ""}, _no({"email": [EMAIL_REQUIRED]})),
+    case("email-null", {"email": None}, _no({"email": [NOT_NULL]})),
     case(
+        "email-missing",
         {"first_name": "Nomail"},
         _no({"email": [REQUIRED]}),
-        "email-missing",
         patch=_ok(email=EXISTING_EMAIL, first_name="Nomail"),
     ),
     case(
+        "email-taken-by-another-customer",
         {"email": "TAKEN@example.com", "first_name": "Dup"},
         _no({"email": [EMAIL_TAKEN]}),
-        "email-taken-by-another-customer",
         by_email=_ok(email=TAKEN_EMAIL, first_name="Dup"),
     ),
     # text
-    case({"email": ANN, "first_name": 123}, _ok(email=ANN, first_name="123"), "text-number"),
-    case({"email": ANN, "phone": 5551234}, _ok(email=ANN, phone="5551234"), "phone-number"),
-    case({"email": ANN, "first_name": "  Ann  "}, _ok(email=ANN, first_name="Ann"), "text-trim"),
-    case(
-        {"email": ANN, "first_name": "a" * MAX_NAME},
-        _ok(email=ANN, first_name="a" * MAX_NAME),
-        "first-name-255-chars",
-    ),
-    case(
-        {"email": ANN, "first_name": "a" * (MAX_NAME + 1)},
-        _no({"first_name": [TOO_LONG.format(max=MAX_NAME)]}),
-        "first-name-256-chars",
-    ),
-    case({"email": ANN, "first_name": None}, _no({"first_name": [NOT_NULL]}), "text-null"),
-    case({"email": ANN, "first_name": True}, _no({"first_name": [NOT_STRING]}), "text-boolean"),
-    case({"email": ANN, "last_name": ["Lee"]}, _no({"last_name": [NOT_STRING]}), "text-list"),
+    stores("text-number", "first_name", 123, "123"),
+    stores("phone-number", "phone", 5551234, "5551234"),
+    stores("text-trim", "first_name", "  Ann  ", "Ann"),
+    stores("first-name-255-chars", "first_name", "a" * MAX_NAME, "a" * MAX_NAME),
+    too_long("first-name-256-chars", "first_name", "a" * (MAX_NAME + 1), MAX_NAME),
+    refused("text-null", "first_name", None, NOT_NULL),
+    refused("text-boolean", "first_name", True, NOT_STRING),
+    refused("text-list", "last_name", ["Lee"], NOT_STRING),
     # choices
-    case({"email": ANN, "status": "inactive"}, _ok(email=ANN, status="inactive"), "status-ok"),
-    case(
-        {"email": ANN, "status": "weird"},
-        _no({"status": [INVALID_CHOICE.format(value="weird")]}),
-        "status-weird",
-    ),
-    case(
-        {"email": ANN, "gender": 3},
-        _no({"gender": [INVALID_CHOICE.format(value=3)]}),
-        "gender-number",
-    ),
-    case(
-        {"email": ANN, "gender": "FEMALE"},
-        _no({"gender": [INVALID_CHOICE.format(value="FEMALE")]}),
-        "gender-upper-case",
-    ),
+    stores("status-ok", "status", "inactive", "inactive"),
+    bad_choice("status-weird", "status", "weird"),
+    bad_choice("gender-number", "gender", 3),
+    bad_choice("gender-upper-case", "gender", "FEMALE"),
     # booleans
-    case({"email": ANN, "email_allowed": True}, _ok(email=ANN, email_allowed=True), "bool-true"),
-    case({"email": ANN, "sms_allowed": "yes"}, _ok(email=ANN, sms_allowed=True), "bool-yes"),
-    case(
-        {"email": ANN, "sms_allowed": "maybe"},
-        _no({"sms_allowed": [INVALID_BOOLEAN]}),
-        "bool-maybe",
-    ),
-    case(
-        {"email": ANN, "call_allowed": [True]},
-        _no({"call_allowed": [INVALID_BOOLEAN]}),
-        "bool-list",
-    ),
+    stores("bool-true", "email_allowed", True, True),
+    stores("bool-yes", "sms_allowed", "yes", True),
+    refused("bool-maybe", "sms_allowed", "maybe", INVALID_BOOLEAN),
+    refused("bool-list", "call_allowed", [True], INVALID_BOOLEAN),
     # dates
-    case(
-        {"email": ANN, "date_of_birth": "1990-05-01"},
-        _ok(email=ANN, date_of_birth=datetime.date(1990, 5, 1)),
-        "birth-date-ok",
-    ),
-    case(
-        {"email": ANN, "date_of_birth": None},
-        _ok(email=ANN, date_of_birth=None),
-        "birth-date-null",
-    ),
-    case(
-        {"email": ANN, "date_of_birth": "01/05/1990"},
-        _no({"date_of_birth": [INVALID_DATE]}),
-        "birth-date-wrong-format",
-    ),
-    case(
-        {"email": ANN, "date_of_birth": "1990-02-31"},
-        _no({"date_of_birth": [INVALID_DATE]}),
-        "birth-date-impossible",
-    ),
-    case(
-        {"email": ANN, "date_of_birth": {"year": 1990}},
-        _no({"date_of_birth": [INVALID_DATE]}),
-        "birth-date-object",
-    ),
-    case(
-        {"email": ANN, "date_joined": "2024-01-02T03:04:05Z"},
-        _ok(email=ANN, date_joined=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)),
-        "date-joined-ok",
-    ),
-    case(
-        {"email": ANN, "date_joined": "yesterday"},
-        _no({"date_joined": [INVALID_DATETIME]}),
-        "date-joined-wrong-format",
-    ),
+    stores("birth-date-ok", "date_of_birth", "1990-05-01", datetime.date(1990, 5, 1)),
+    stores("birth-date-null", "date_of_birth", None, None),
+    refused("birth-date-wrong-format", "date_of_birth", "01/05/1990", INVALID_DATE),
+    refused("birth-date-impossible", "date_of_birth", "1990-02-31", INVALID_DATE),
+    refused("birth-date-object", "date_of_birth", {"year": 1990}, INVALID_DATE),
+    stores("date-joined-ok", "date_joined", "2024-01-02T03:04:05Z", JOINED),
+    refused("date-joined-wrong-format", "date_joined", "yesterday", INVALID_DATETIME),
     # discount
-    case(
-        {"email": ANN, "discount_percent": 12.5},
-        _ok(email=ANN, discount_percent=Decimal("12.5")),
-        "discount-ok",
+    stores("discount-ok", "discount_percent", 12.5, Decimal("12.5")),
+    refused("discount-above-100", "discount_percent", 101, DISCOUNT_RANGE),
+    refused("discount-negative", "discount_percent", "-1", DISCOUNT_RANGE),
+    refused(
+        "discount-3-decimals", "discount_percent", "10.555", TOO_MANY_DECIMALS.format(places=2)
     ),
-    case(
-        {"email": ANN, "discount_percent": 101},
-        _no({"discount_percent": [DISCOUNT_RANGE]}),
-        "discount-above-100",
-    ),
-    case(
-        {"email": ANN, "discount_percent": "-1"},
-        _no({"discount_percent": [DISCOUNT_RANGE]}),
-        "discount-negative",
-    ),
-    case(
-        {"email": ANN, "discount_percent": "10.555"},
-        _no({"discount_percent": [TOO_MANY_DECIMALS.format(places=2)]}),
-        "discount-3-decimals",
-    ),
-    case(
-        {"email": ANN, "discount_percent": "abc"},
-        _no({"discount_percent": [INVALID_NUMBER]}),
-        "discount-not-a-number",
-    ),
-    case(
-        {"email": ANN, "discount_percent": None},
-        _no({"discount_percent": [INVALID_NUMBER]}),
-        "discount-null",
-    ),
+    refused("discount-not-a-number", "discount_percent", "abc", INVALID_NUMBER),
+    refused("discount-null", "discount_percent", None, INVALID_NUMBER),
     # JSON objects
-    case(
-        {"email": ANN, "attributes": {"size": "M"}},
-        _ok(email=ANN, attributes={"size": "M"}),
-        "attributes-ok",
-    ),
-    case(
-        {"email": ANN, "attributes": [1, 2]},
-        _no({"attributes": [NOT_AN_OBJECT]}),
-        "attributes-list",
-    ),
-    case(
-        {"email": ANN, "attributes": "text"},
-        _no({"attributes": [NOT_AN_OBJECT]}),
-        "attributes-string",
-    ),
-    case(
-        {"email": ANN, "attributes": 5}, _no({"attributes": [NOT_AN_OBJECT]}), "attributes-number"
-    ),
-    case(
-        {"email": ANN, "extra_field": ["a"]},
-        _no({"extra_field": [NOT_AN_OBJECT]}),
-        "extra-field-list",
-    ),
-    case(
-        {"email": ANN, "extra_field": None},
-        _no({"extra_field": [NOT_AN_OBJECT]}),
-        "extra-field-null",
-    ),
+    stores("attributes-ok", "attributes", {"size": "M"}, {"size": "M"}),
+    refused("attributes-list", "attributes", [1, 2], NOT_AN_OBJECT),
+    refused("attributes-string", "attributes", "text", NOT_AN_OBJECT),
+    refused("attributes-number", "attributes", 5, NOT_AN_OBJECT),
+    refused("extra-field-list", "extra_field", ["a"], NOT_AN_OBJECT),
+    refused("extra-field-null", "extra_field", None, NOT_AN_OBJECT),
     # username
-    case({"email": ANN, "username": "  bob "}, _ok(email=ANN, username="bob"), "username-ok"),
-    case({"email": ANN, "username": None}, _ok(email=ANN, username=None), "username-null"),
-    case(
-        {"email": ANN, "username": TAKEN_USERNAME},
-        _no({"username": [USERNAME_TAKEN]}),
-        "username-taken",
-    ),
+    stores("username-ok", "username", "  bob ", "bob"),
+    stores("username-null", "username", None, None),
+    refused("username-taken", "username", TAKEN_USERNAME, USERNAME_TAKEN),
     # name
-    case(
-        {"email": ANN, "name": "Ann Lee"},
-        _ok(email=ANN, first_name="Ann", last_name="Lee"),
-        "name-split",
-    ),
-    case(
-        {"email": ANN, "name": "Ann Lee", "first_name": "Bo"},
-        _ok(email=ANN, first_name="Bo"),
-        "name-with-first-name",
-    ),
+    ann("name-split", {"name": "Ann Lee"}, _ok(first_name="Ann", last_name="Lee")),
+    ann("name-with-first-name", {"name": "Ann Lee", "first_name": "Bo"}, _ok(first_name="Bo")),
     # groups
-    case(
-        {"email": ANN, "groups": ["vip", "news"]}, _ok(email=ANN, groups=["news", "vip"]), "groups"
-    ),
-    case({"email": ANN, "groups": []}, _ok(email=ANN, groups=[]), "groups-empty"),
-    case(
-        {"email": ANN, "groups": ["vip", "nope"]},
-        _no({"groups": [UNKNOWN_GROUPS.format(codes="nope")]}),
-        "groups-unknown",
-    ),
-    case(
-        {"email": ANN, "groups": "vip"},
-        _no({"groups": [NOT_A_LIST.format(type="str")]}),
-        "groups-string",
-    ),
-    case(
-        {"email": ANN, "groups": {"code": "vip"}},
-        _no({"groups": [NOT_A_LIST.format(type="dict")]}),
-        "groups-object",
-    ),
+    stores("groups", "groups", ["vip", "news"], ["news", "vip"]),
+    stores("groups-empty", "groups", [], []),
+    refused("groups-unknown", "groups", ["vip", "nope"], UNKNOWN_GROUPS.format(codes="nope")),
+    refused("groups-string", "groups", "vip", NOT_A_LIST.format(type="str")),
+    refused("groups-object", "groups", {"code": "vip"}, NOT_A_LIST.format(type="dict")),
     # password
-    case(
-        {"email": ANN, "password": "correct-horse-battery-9"},
-        _ok(email=ANN, has_password=True),
-        "password-ok",
-    ),
-    case(
-        {"email": ANN, "password": "123"},
-        _no({"password": [TOO_SHORT, TOO_COMMON, ALL_DIGITS]}),
-        "password-123",
-    ),
-    case(
-        {"email": ANN, "password": "password"}, _no({"password": [TOO_COMMON]}), "password-common"
-    ),
-    case(
-        {"email": ANN, "password": "Xy7-" * (PASSWORD_MAX_LENGTH // 4) + "z"},
-        _no({"password": [TOO_LONG.format(max=PASSWORD_MAX_LENGTH)]}),
-        "password-too-long",
-    ),
+    ann("password-ok", {"password": "correct-horse-battery-9"}, _ok(has_password=True)),
+    refused("password-123", "password", "123", TOO_SHORT, TOO_COMMON, ALL_DIGITS),
+    refused("password-common", "password", "password", TOO_COMMON),
+    too_long("password-too-long", "password", LONG_PASSWORD, PASSWORD_MAX_LENGTH),
     # addresses
-    case(
-        {"email": ANN, "addresses": [RIO]},
-        _ok(email=ANN, addresses=[{"city": "Rio", "country": "BR", "is_default": True}]),
-        "address-ok",
-    ),
-    case(
-        {"email": ANN, "addresses": [{"city": "Rio", "country": "XX"}]},
-        _no({"addresses.0.country": [INVALID_COUNTRY]}),
-        "address-country-XX",
-    ),
-    case(
-        {"email": ANN, "addresses": [{"city": "Rio", "country": "Brazil"}]},
-        _no({"addresses.0.country": [INVALID_COUNTRY]}),
-        "address-country-name",
-    ),
-    case(
-        {"email": ANN, "addresses": [RIO, {"city": "B", "country": "XX"}]},
-        _no({"addresses.1.country": [INVALID_COUNTRY]}),
-        "second-address-bad-country",
-    ),
-    case(
-        {"email": ANN, "addresses": [{"city": "x" * (MAX_NAME + 1), "country": "BR"}]},
-        _no({"addresses.0.city": [TOO_LONG.format(max=MAX_NAME)]}),
+    stores("address-ok", "addresses", [RIO], [{**RIO, "country": "BR", "is_default": True}]),
+    bad_country("address-country-XX", [{**RIO, "country": "XX"}], 0),
+    bad_country("address-country-name", [{**RIO, "country": "Brazil"}], 0),
+    bad_country("second-address-bad-country", [RIO, {"city": "B", "country": "XX"}], 1),
+    too_long(
         "address-city-too-long",
+        "addresses",
+        [{"city": "x" * (MAX_NAME + 1), "country": "BR"}],
+        MAX_NAME,
+        at="addresses.0.city",
     ),
-    case(
-        {
-            "email": ANN,
-            "addresses": [
-                {"city": "A", "country": "BR", "is_default": True},
-                {"city": "B", "country": "BR", "is_default": True},
-            ],
-        },
-        # The later default wins, as when the API adds a default address.
-        _ok(
-            email=ANN,
-            addresses=[{"city": "A", "is_default": False}, {"city": "B", "is_default": True}],
-        ),
+    # The later default wins, as when the API adds a default address.
+    ann(
         "two-default-addresses",
+        {"addresses": [{"city": city, "country": "BR", "is_default": True} for city in "AB"]},
+        _ok(addresses=[{"city": "A", "is_default": False}, {"city": "B", "is_default": True}]),
     ),
-    case(
-        {"email": ANN, "addresses": [{"city": "Rio", "is_default": "maybe"}]},
-        _no({"addresses.0.is_default": [INVALID_BOOLEAN]}),
+    bad_address(
         "address-flag-maybe",
+        [{"city": "Rio", "is_default": "maybe"}],
+        "0.is_default",
+        INVALID_BOOLEAN,
     ),
-    case(
-        {"email": ANN, "addresses": ["Rio"]},
-        _no({"addresses.0": [ROW_NOT_OBJECT]}),
-        "address-not-object",
-    ),
-    case(
-        {"email": ANN, "addresses": RIO},
-        _no({"addresses": [NOT_A_LIST.format(type="dict")]}),
-        "addresses-not-list",
-    ),
-    case(
-        {"email": ANN, "name": "a" * (MAX_NAME + 45)},
-        _no({"name": [TOO_LONG.format(max=MAX_NAME)]}),
-        "name-one-word-too-long",
-    ),
-    case({"email": "   "}, _no({"email": [EMAIL_REQUIRED]}), "email-only-spaces"),
-    case(
-        {"email": ANN, "phone": "1" * 129},
-        _no({"phone": [TOO_LONG.format(max=128)]}),
-        "phone-129-chars",
-    ),
-    case(
-        {"email": ANN, "username": "u" * (MAX_NAME + 1)},
-        _no({"username": [TOO_LONG.format(max=MAX_NAME)]}),
-        "username-256-chars",
-    ),
-    case({"email": ANN, "username": ""}, _ok(email=ANN, username=None), "username-blank"),
-    case(
-        {"email": ANN, "status": " active "},
-        _no({"status": [INVALID_CHOICE.format(value=" active ")]}),
-        "status-with-spaces",
-    ),
-    case(
-        {"email": ANN, "date_joined": None},
-        _no({"date_joined": [INVALID_DATETIME]}),
-        "date-joined-null",
-    ),
-    case(
-        {"email": ANN, "groups": [" vip ", "vip"]},
-        _ok(email=ANN, groups=["vip"]),
-        "groups-spaces-and-repeats",
-    ),
-    case(
-        {"email": ANN, "groups": [1]},
-        _no({"groups": [UNKNOWN_GROUPS.format(codes="1")]}),
-        "groups-number-code",
-    ),
-    case({"email": ANN, "addresses": None}, _ok(email=ANN, addresses=[]), "addresses-null"),
-    case({"email": ANN, "addresses": []}, _ok(email=ANN, addresses=[]), "addresses-empty"),
-    case(
-        {
-            "email": ANN,
-            "addresses": [
-                {"city": "A", "is_billing": True},
-                {"city": "B", "is_billing": True},
-            ],
-        },
+    bad_address("address-not-object", ["Rio"], "0", ROW_NOT_OBJECT),
+    refused("addresses-not-list", "addresses", RIO, NOT_A_LIST.format(type="dict")),
+    too_long("name-one-word-too-long", "name", "a" * (MAX_NAME + 45), MAX_NAME),
+    case("email-only-spaces", {"email": "   "}, _no({"email": [EMAIL_REQUIRED]})),
+    too_long("phone-129-chars", "phone", "1" * 129, 128),
+    too_long("username-256-chars", "username", "u" * (MAX_NAME + 1), MAX_NAME),
+    stores("username-blank", "username", "", None),
+    bad_choice("status-with-spaces", "status", " active "),
+    refused("date-joined-null", "date_joined", None, INVALID_DATETIME),
+    stores("groups-spaces-and-repeats", "groups", [" vip ", "vip"], ["vip"]),
+    refused("groups-number-code", "groups", [1], UNKNOWN_GROUPS.format(codes="1")),
+    stores("addresses-null", "addresses", None, []),
+    stores("addresses-empty", "addresses", [], []),
+    ann(
+        "two-billing-addresses",
+        {"addresses": [{"city": "A", "is_billing": True}, {"city": "B", "is_billing": True}]},
         _ok(
-            email=ANN,
             addresses=[
                 {"city": "A", "is_default": True, "is_billing": False},
                 {"city": "B", "is_default": False, "is_billing": True},
-            ],
+            ]
         ),
-        "two-billing-addresses",
     ),
-    case(
-        {"email": ANN, "addresses": [{"city": "Rio", "number": 12, "zipcode": 5000}]},
-        _ok(email=ANN, addresses=[{"city": "Rio", "number": "12", "zipcode": "5000"}]),
+    stores(
         "address-numbers-for-text",
+        "addresses",
+        [{"city": "Rio", "number": 12, "zipcode": 5000}],
+        [{"city": "Rio", "number": "12", "zipcode": "5000"}],
     ),
-    case(
-        {"email": ANN, "send_email_invite": "maybe"},
-        _no({"send_email_invite": [INVALID_BOOLEAN]}),
-        "invite-flag-maybe",
-    ),
+    refused("invite-flag-maybe", "send_email_invite", "maybe", INVALID_BOOLEAN),
     # the object
+    refused("channel-unknown", "channel", "nope", UNKNOWN_CHANNEL.format(value="nope")),
+    ann("unknown-key-ignored", {"shoe_size": 42}, _ok()),
     case(
-        {"email": ANN, "channel": "nope"},
-        _no({"channel": [UNKNOWN_CHANNEL.format(value="nope")]}),
-        "channel-unknown",
-    ),
-    case({"email": ANN, "shoe_size": 42}, _ok(email=ANN), "unknown-key-ignored"),
-    case(
+        "many-errors",
         {
             "email": "bad",
             "status": "weird",
@@ -490,10 +315,9 @@ CASES = [
                 "addresses.0.country": [INVALID_COUNTRY],
             }
         ),
-        "many-errors",
     ),
-    case("just text", _no({"": [ROW_NOT_OBJECT]}), "body-string"),
-    case(4.5, _no({"": [ROW_NOT_OBJECT]}), "body-number"),
+    case("body-string", "just text", _no({"": [ROW_NOT_OBJECT]})),
+    case("body-number", 4.5, _no({"": [ROW_NOT_OBJECT]})),
 ]
 
 _ONE_ADDRESS = "a CSV carries one address (address.* columns)"
