@@ -64,3 +64,25 @@ class RejectNulMiddleware:
         if _has_nul(request):
             return JsonResponse({"detail": NUL_IN_URL}, status=400)
         return self.get_response(request)
+
+
+API_PREFIX = "/api/"
+
+
+class ApiTrailingSlashMiddleware:
+    """Serve an API path without its trailing slash as the path with it, for every method.
+
+    Django's APPEND_SLASH answers such a path with a redirect, which HTTP clients follow as a
+    GET (python-requests turns a POST into a GET that creates nothing), and with DEBUG on it
+    refuses a POST outright. API routes all end in a slash, so the slash is added in place.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith(API_PREFIX) and not path.endswith("/"):
+            request.path_info = f"{path}/"
+            request.path = f"{request.path}/"
+        return self.get_response(request)
