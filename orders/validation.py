@@ -22,6 +22,7 @@ from customers.imports.rows import (
     REQUIRED,
     UNKNOWN_CHANNEL,
     datetime_clean,
+    decimal_digits_check,
     text_clean,
 )
 from customers.models import ADDRESS_TEXT_FIELDS, Address, Channel, Customer
@@ -34,9 +35,6 @@ STRING_TOO_LARGE = "String value too large."
 INVALID_INTEGER = "A valid integer is required."
 MIN_VALUE = "Ensure this value is greater than or equal to {limit}."
 MAX_VALUE = "Ensure this value is less than or equal to {limit}."
-MAX_DIGITS = "Ensure that there are no more than {count} digits in total."
-MAX_DECIMAL_PLACES = "Ensure that there are no more than {count} decimal places."
-MAX_WHOLE_DIGITS = "Ensure that there are no more than {count} digits before the decimal point."
 CHANNEL_INVALID = "Invalid value."
 CHANNEL_IMMUTABLE = "The channel of an order cannot change."
 CUSTOMER_INVALID = "Give a customer id or a customer object with at least an email."
@@ -48,7 +46,6 @@ REQUIRED_FIELDS = ("channel", "number", "customer")
 
 _MONEY = Order._meta.get_field("total")
 _QUANTUM = Decimal(1).scaleb(-_MONEY.decimal_places)
-_WHOLE_DIGITS = _MONEY.max_digits - _MONEY.decimal_places
 _NUMBER_LENGTH = Order._meta.get_field("number").max_length
 _SKU_LENGTH = OrderItem._meta.get_field("sku").max_length
 _ITEM_NAME_LENGTH = OrderItem._meta.get_field("name").max_length
@@ -79,18 +76,6 @@ def _required_text(value, max_length: int) -> str:
     return text
 
 
-def _decimal_places_check(number: Decimal) -> None:
-    _, digits, exponent = number.as_tuple()
-    places = max(0, -exponent)
-    total = max(len(digits) + max(exponent, 0), places)
-    if total > _MONEY.max_digits:
-        raise ValueError(MAX_DIGITS.format(count=_MONEY.max_digits))
-    if places > _MONEY.decimal_places:
-        raise ValueError(MAX_DECIMAL_PLACES.format(count=_MONEY.decimal_places))
-    if total - places > _WHOLE_DIGITS:
-        raise ValueError(MAX_WHOLE_DIGITS.format(count=_WHOLE_DIGITS))
-
-
 def money_clean(value) -> Decimal:
     """Return an amount ≥ 0 with at most the model's digits and 2 decimal places."""
     if value is None:
@@ -104,7 +89,7 @@ def money_clean(value) -> Decimal:
         raise ValueError(INVALID_NUMBER) from None
     if not number.is_finite():
         raise ValueError(INVALID_NUMBER)
-    _decimal_places_check(number)
+    decimal_digits_check(number, max_digits=_MONEY.max_digits, places=_MONEY.decimal_places)
     if number < 0:
         raise ValueError(MIN_VALUE.format(limit=0))
     return number.quantize(_QUANTUM)

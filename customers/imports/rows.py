@@ -49,6 +49,7 @@ INVALID_DATETIME = (
 INVALID_NUMBER = "A valid number is required."
 TOO_MANY_DECIMALS = "Ensure that there are no more than {places} decimal places."
 TOO_MANY_DIGITS = "Ensure that there are no more than {max} digits in total."
+TOO_MANY_WHOLE_DIGITS = "Ensure that there are no more than {max} digits before the decimal point."
 NOT_A_LIST = 'Expected a list of items but got type "{type}".'
 UNKNOWN_CHANNEL = "Object with code={value} does not exist."
 INVALID_GROUP_CODE = 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'
@@ -218,6 +219,19 @@ def decimal_clean(value, *, places: int) -> Decimal:
     return number
 
 
+def decimal_digits_check(number: Decimal, *, max_digits: int, places: int) -> None:
+    """Refuse a number a DecimalField(max_digits, places) cannot hold, as DRF words it."""
+    _, digits, exponent = number.as_tuple()
+    decimals = max(0, -exponent)
+    total = max(len(digits) + max(exponent, 0), decimals)
+    if total > max_digits:
+        raise ValueError(TOO_MANY_DIGITS.format(max=max_digits))
+    if decimals > places:
+        raise ValueError(TOO_MANY_DECIMALS.format(places=places))
+    if total - decimals > max_digits - places:
+        raise ValueError(TOO_MANY_WHOLE_DIGITS.format(max=max_digits - places))
+
+
 def discount_clean(value) -> Decimal:
     """Return a percentage 0..100 with at most 2 decimal places."""
     number = decimal_clean(value, places=2)
@@ -270,8 +284,7 @@ def _nullable_text_cleaner(name: str):
 def _decimal_cleaner(field):
     def clean(value):
         number = decimal_clean(value, places=field.decimal_places)
-        if len(number.as_tuple().digits) > field.max_digits:
-            raise ValueError(TOO_MANY_DIGITS.format(max=field.max_digits))
+        decimal_digits_check(number, max_digits=field.max_digits, places=field.decimal_places)
         return number
 
     return clean

@@ -15,14 +15,14 @@ from customers.imports.rows import (
     NOT_NULL,
     REQUIRED,
     TOO_LONG,
+    TOO_MANY_DECIMALS,
+    TOO_MANY_DIGITS,
     UNKNOWN_CHANNEL,
 )
 from customers.validation import INVALID_COUNTRY, INVALID_CURRENCY, INVALID_EMAIL
 from orders.models import Order
 from orders.validation import (
     BLANK,
-    MAX_DECIMAL_PLACES,
-    MAX_DIGITS,
     MAX_VALUE,
     MIN_VALUE,
     NOT_A_DICT,
@@ -88,12 +88,12 @@ CASES = [
     ),
     pytest.param(
         _row(tax_total="1.001"),
-        {"tax_total": [MAX_DECIMAL_PLACES.format(count=2)]},
+        {"tax_total": [TOO_MANY_DECIMALS.format(places=2)]},
         id="3-decimals",
     ),
     pytest.param(
         _row(total="1234567890123.00"),
-        {"total": [MAX_DIGITS.format(count=14)]},
+        {"total": [TOO_MANY_DIGITS.format(max=14)]},
         id="too-many-digits",
     ),
     pytest.param(_row(subtotal="abc"), {"subtotal": [INVALID_NUMBER]}, id="not-a-number"),
