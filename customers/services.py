@@ -100,20 +100,27 @@ def customer_validate(
     return row
 
 
-@transaction.atomic
-def customer_write(*, row: CleanRow, user_id: int | None) -> Customer:
-    """Write one validated row (from customer_validate) through the bulk writer, as a batch
-    of one; send its invitation once committed. Return the customer."""
+def _row_write(row: CleanRow, *, user_id: int | None) -> tuple[Customer, str]:
+    """Write one checked row through the bulk writer, as a batch of one; queue its invitation
+    for the commit. Return the customer and what the writer did (CREATED, UPDATED...)."""
     batch = retrying(
         lambda: customer_rows_save([row], user_id=user_id, reason=""), attempts=UPSERT_ATTEMPTS
     )
     ((_, pk, status),) = batch.customers
-    if row.pk is None and status != CREATED:
-        # Another request created this e-mail after customer_validate looked.
-        raise RowInvalid({"email": [EMAIL_TAKEN]})
     customer = Customer.objects.select_related("channel").get(pk=pk)
     if row.invite:
         customer_invite_send(customer=customer)
+    return customer, status
+
+
+@transaction.atomic
+def customer_write(*, row: CleanRow, user_id: int | None) -> Customer:
+    """Write one row checked by customer_validate; return the customer."""
+    customer, status = _row_write(row, user_id=user_id)
+    if row.pk is None and status != CREATED:
+        # Another request created this e-mail after customer_validate looked; the rollback
+        # also drops the queued invitation.
+        raise RowInvalid({"email": [EMAIL_TAKEN]})
     return customer
 
 
@@ -141,13 +148,7 @@ def customer_upsert(*, data, channel: Channel, user_id: int | None = None) -> Cu
     row = row_clean(0, data, context)
     if usernames_refused([row]):
         raise RowInvalid({"username": [USERNAME_TAKEN]})
-    batch = retrying(
-        lambda: customer_rows_save([row], user_id=user_id, reason=""), attempts=UPSERT_ATTEMPTS
-    )
-    ((_, pk, _),) = batch.customers
-    customer = Customer.objects.get(pk=pk)
-    if row.invite:
-        customer_invite_send(customer=customer)
+    customer, _ = _row_write(row, user_id=user_id)
     return customer
 
 
