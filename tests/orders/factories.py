@@ -19,21 +19,28 @@ class OrderFactory(factory.django.DjangoModelFactory):
     status = Order.Status.PAID
 
 
-class OrderItemFactory(factory.django.DjangoModelFactory):
+class OrderPartFactory(factory.django.DjangoModelFactory):
+    """A row that belongs to an order: a new order unless one is given."""
+
+    class Meta:
+        abstract = True
+
+    order = factory.SubFactory(OrderFactory)
+
+
+class OrderItemFactory(OrderPartFactory):
     class Meta:
         model = OrderItem
 
-    order = factory.SubFactory(OrderFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n}")
     name = factory.Faker("word")
     quantity = 1
     unit_price = Decimal("100.00")
 
 
-class OrderCustomDataFactory(factory.django.DjangoModelFactory):
+class OrderCustomDataFactory(OrderPartFactory):
     class Meta:
         model = OrderCustomData
 
-    order = factory.SubFactory(OrderFactory)
     name = factory.Sequence(lambda n: f"key-{n}")
     value = "value"
