@@ -222,35 +222,50 @@ def test_username_taken_by_another_customer_rejects_only_that_row(channel, write
     ]
 
 
-def test_json_array_rows_report_the_line_where_the_item_starts(channel, write):
-    text = (
-        "[\n"
-        '  {"channel": "web", "email": "a@example.com", "addresses": [{"city": "Rio"}]},\n'
-        "  {\n"
-        '    "channel": "web",\n'
-        '    "email": "broken"\n'
-        "  },\n"
-        '  {"channel": "web", "email": "c@example.com", "groups": "vip"}\n'
-        "]\n"
-    )
+JSON_ITEMS_OVER_SEVERAL_LINES = (
+    "[\n"
+    '  {"channel": "web", "email": "a@example.com", "addresses": [{"city": "Rio"}]},\n'
+    "  {\n"
+    '    "channel": "web",\n'
+    '    "email": "broken"\n'
+    "  },\n"
+    '  {"channel": "web", "email": "c@example.com", "groups": "vip"}\n'
+    "]\n"
+)
+NDJSON_WITH_BLANK_AND_BROKEN_LINES = (
+    '{"email": "a@example.com"}\n\nnot json\n{"email": "b@example.com", "status": "x"}\n'
+)
 
-    code, out, err = run("import_customers", write("c.json", text))
+
+@pytest.mark.parametrize(
+    ("name", "text", "options", "reported"),
+    [
+        pytest.param(
+            "c.json",
+            JSON_ITEMS_OVER_SEVERAL_LINES,
+            {},
+            [
+                f"line 3, email: {INVALID_EMAIL}",
+                'line 7, groups: Expected a list of items but got type "str".',
+            ],
+            id="json-array-item-reported-at-the-line-it-starts",
+        ),
+        pytest.param(
+            "c.ndjson",
+            NDJSON_WITH_BLANK_AND_BROKEN_LINES,
+            {"channel": "web"},
+            ["line 3, row: Invalid JSON", "line 4, status: " + INVALID_CHOICE.format(value="x")],
+            id="ndjson-blank-lines-skipped-bad-json-reported",
+        ),
+    ],
+)
+def test_rejected_rows_are_reported_by_file_line(channel, write, name, text, options, reported):
+    code, out, err = run("import_customers", write(name, text), **options)
 
     assert code == 1
     assert "1 created, 0 updated, 0 unchanged, 2 rejected" in out
-    assert f"line 3, email: {INVALID_EMAIL}" in err
-    assert 'line 7, groups: Expected a list of items but got type "str".' in err
-
-
-def test_ndjson_skips_blank_lines_and_reports_bad_json(channel, write):
-    text = '{"email": "a@example.com"}\n\nnot json\n{"email": "b@example.com", "status": "x"}\n'
-
-    code, out, err = run("import_customers", write("c.ndjson", text), channel="web")
-
-    assert code == 1
-    assert "1 created, 0 updated, 0 unchanged, 2 rejected" in out
-    assert "line 3, row: Invalid JSON" in err
-    assert "line 4, status: " + INVALID_CHOICE.format(value="x") in err
+    for line in reported:
+        assert line in err
 
 
 def test_password_column_is_hashed_with_the_configured_hasher(channel, write):
