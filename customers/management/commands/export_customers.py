@@ -9,6 +9,7 @@ from customers.exports import (
     customers_export,
 )
 from customers.imports.readers import format_infer
+from customers.management.file_arguments import file_arguments_add
 
 NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv or ndjson."
 UNWRITABLE = "Cannot write {path!r}: {error}"
@@ -21,8 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
-        parser.add_argument("--format", choices=EXPORT_FORMATS, help="Default: the extension.")
+        file_arguments_add(parser, formats=EXPORT_FORMATS, format_help="Default: the extension.")
         parser.add_argument(
             "--filter",
             action="append",

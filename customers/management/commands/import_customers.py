@@ -14,6 +14,7 @@ from customers.imports import (
     customers_import,
 )
 from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
+from customers.management.file_arguments import file_arguments_add
 from customers.models import Channel
 
 NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv, json or ndjson."
@@ -73,12 +74,6 @@ def progress_open(stack: ExitStack, stream, unit: str):
     return stack.enter_context(tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr))
 
 
-def source_arguments_add(parser) -> None:
-    """The file to import and its format: the first arguments of every import command."""
-    parser.add_argument("path")
-    parser.add_argument("--format", choices=FORMATS, help="Default: from the extension.")
-
-
 def run_arguments_add(parser) -> None:
     """--dry-run and --errors, which every import command takes after its own options."""
     parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
@@ -113,7 +108,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        source_arguments_add(parser)
+        file_arguments_add(parser, formats=FORMATS)
         parser.add_argument("--channel", help="Channel code for rows that name none.")
         run_arguments_add(parser)
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per transaction.")

@@ -4,7 +4,7 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.imports.readers import ImportFileError, format_infer
+from customers.imports.readers import FORMATS, ImportFileError, format_infer
 from customers.management.commands.import_customers import (
     NO_FORMAT,
     ROWS_REJECTED,
@@ -12,10 +12,10 @@ from customers.management.commands.import_customers import (
     error_report_open,
     progress_open,
     run_arguments_add,
-    source_arguments_add,
     source_open,
     summary_fill,
 )
+from customers.management.file_arguments import file_arguments_add
 from orders.imports import order_rows_read, orders_import
 
 SUMMARY = (
@@ -33,7 +33,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        source_arguments_add(parser)
+        file_arguments_add(parser, formats=FORMATS)
         run_arguments_add(parser)
 
     def handle(self, *args, path, format=None, dry_run=False, errors=None, **options):
