@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
+
+from tests.customers.factories import ChannelFactory, CustomerFactory
 
 PATRON_APPS = ("customers", "groups", "orders")
 
@@ -53,6 +57,55 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def people(db):
+    """Ann, Bob and Cid (created in that order): customers that differ in every field the
+    customer lists (API and admin) filter on."""
+    web, shop = ChannelFactory(code="web"), ChannelFactory(code="shop")
+    jan = datetime.datetime(2024, 1, 15, 10, 0, tzinfo=datetime.UTC)
+    day = datetime.timedelta(days=1)
+    # One line per field: (Ann, Bob, Cid). None keeps the factory's value.
+    fields = {
+        "channel": (web, web, shop),
+        "email": ("ann@example.com", "bob@sample.org", "cid@example.com"),
+        "first_name": ("Ann", "Bob", "Cid"),
+        "last_name": ("Lee", "Annis", "Moe"),
+        "phone": ("111", "222", None),
+        "username": ("ann", None, None),
+        "identification": ("28776255670", None, None),
+        "erp_code": ("E1", None, None),
+        "channel_code": ("C1", None, None),
+        "status": ("active", "inactive", "frozen"),
+        "gender": ("female", "male", None),
+        "user_type": ("registered", "guest", None),
+        "email_allowed": (True, None, None),
+        "sms_allowed": (None, True, None),
+        "call_allowed": (None, None, True),
+        "date_of_birth": (datetime.date(1990, 1, 1), datetime.date(2000, 6, 1), None),
+        "created_at": (jan, jan + day, jan + 40 * day),
+        "date_joined": (jan, None, None),
+        "attributes": (
+            {"size": "M", "children": 2, "vip": True},
+            {"size": "L", "children": "2"},
+            None,
+        ),
+        "extra_field": ({"source": "ads"}, None, None),
+        "orders_count": (3, None, None),
+        "total_spent": ("89.00", None, None),
+        "last_order_at": (jan, None, None),
+    }
+    return {
+        name: CustomerFactory(
+            **{
+                field: values[index]
+                for field, values in fields.items()
+                if values[index] is not None
+            }
+        )
+        for index, name in enumerate(("ann", "bob", "cid"))
+    }
 
 
 @pytest.fixture(autouse=True)
