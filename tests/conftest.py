@@ -60,6 +60,21 @@ def staff_client(client, staff_user):
 
 
 @pytest.fixture
+def list_read_within(django_assert_max_num_queries):
+    """GET an API list in at most `queries` queries, check that it answers 200 and counts
+    `count` rows, and return the response."""
+
+    def list_read(client, url, *, queries: int, count: int, params=None):
+        with django_assert_max_num_queries(queries):
+            response = client.get(url, params)
+        assert response.status_code == 200, response.data
+        assert response.data["count"] == count
+        return response
+
+    return list_read
+
+
+@pytest.fixture
 def people(db):
     """Ann, Bob and Cid (created in that order): customers that differ in every field the
     customer lists (API and admin) filter on."""
