@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
-from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory, group_chain
 from tests.orders.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +15,8 @@ EVERYTHING = "recent_orders,recent_addresses,phones,memberships"
 @pytest.fixture
 def many_customers():
     channel = ChannelFactory(code="web")
-    parent = UserGroupFactory(code="parent")
-    groups = [UserGroupFactory(code="vip", parent=parent), UserGroupFactory(code="news")]
+    _, vip = group_chain("parent", "vip")
+    groups = [vip, UserGroupFactory(code="news")]
     customers = CustomerFactory.create_batch(200, channel=channel)
     for index, customer in enumerate(customers[:60]):
         AddressFactory(customer=customer, is_default=True, phone=f"9{index}")

@@ -18,3 +18,11 @@ class UserCustomerGroupFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     group = factory.SubFactory(UserGroupFactory)
+
+
+def group_chain(*codes: str) -> list[UserGroup]:
+    """The groups codes[0] > codes[1] > ..., each the parent of the next; root first."""
+    chain: list[UserGroup] = []
+    for code in codes:
+        chain.append(UserGroupFactory(code=code, parent=chain[-1] if chain else None))
+    return chain

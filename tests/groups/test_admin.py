@@ -3,7 +3,7 @@ import pytest
 from groups.admin import MembershipInline
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import PARENT_CYCLE
-from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory, group_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,7 @@ MEMBERSHIPS = "/admin/groups/usercustomergroup/"
 
 @pytest.fixture
 def tree():
-    top = UserGroupFactory(code="top")
-    middle = UserGroupFactory(code="middle", parent=top)
+    top, middle = group_chain("top", "middle")
     for index in range(4):
         group = UserGroupFactory(code=f"leaf-{index}", parent=middle)
         UserCustomerGroupFactory.create_batch(index, group=group)

@@ -3,7 +3,7 @@ import pytest
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import PARENT_CYCLE, UNKNOWN_PARENT
 from tests.customers.factories import ChannelFactory, CustomerFactory
-from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory, group_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -165,9 +165,7 @@ def test_rename_keeps_memberships(api_client):
     ],
 )
 def test_parent_cycles_are_400_naming_the_cycle(api_client, code, parent, cycle):
-    # given a > b > c
-    a = UserGroupFactory(code="a")
-    UserGroupFactory(code="c", parent=UserGroupFactory(code="b", parent=a))
+    group_chain("a", "b", "c")
 
     response = api_client.patch(f"{URL}{code}/", {"parent": parent})
 
@@ -187,8 +185,7 @@ def test_moving_a_group_under_a_sibling_is_fine(api_client):
 
 def test_delete_removes_memberships_and_reparents_children(api_client):
     # given top > middle > (leaf-1, leaf-2), middle has a member
-    top = UserGroupFactory(code="top")
-    middle = UserGroupFactory(code="middle", parent=top)
+    _, middle = group_chain("top", "middle")
     UserGroupFactory(code="leaf-1", parent=middle)
     UserGroupFactory(code="leaf-2", parent=middle)
     membership = UserCustomerGroupFactory(group=middle)

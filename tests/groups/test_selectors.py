@@ -12,7 +12,7 @@ from groups.selectors import (
     group_subtree_ids,
 )
 from tests.customers.factories import ChannelFactory, CustomerFactory
-from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory, group_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,7 @@ LEVELS = ["l1", "l2", "l3", "l4", "l5"]
 @pytest.fixture
 def chain():
     """A five-level hierarchy l1 > l2 > l3 > l4 > l5, plus an unrelated group."""
-    parent = None
-    groups = []
-    for code in LEVELS:
-        parent = UserGroupFactory(code=code, parent=parent)
-        groups.append(parent)
+    groups = group_chain(*LEVELS)
     UserGroupFactory(code="other")
     return groups
 

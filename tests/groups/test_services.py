@@ -17,7 +17,7 @@ from groups.services import (
     groups_create,
 )
 from tests.customers.factories import CustomerFactory
-from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory, group_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +93,7 @@ def test_groups_set_query_count_does_not_grow_with_groups():
 
 
 def test_group_update_refuses_cycles():
-    a = UserGroupFactory(code="a")
-    b = UserGroupFactory(code="b", parent=a)
+    a, b = group_chain("a", "b")
     with pytest.raises(ValidationError) as error:
         group_update(group=a, data={"parent": b.code})
     assert error.value.message_dict == {"parent": [PARENT_CYCLE.format(cycle="a → b → a")]}

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
-from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.groups.factories import UserCustomerGroupFactory, group_chain
 from tests.orders.factories import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,7 @@ ROWS = 60
 def store():
     """60 customers with addresses, groups in a tree and orders, on one day."""
     channel = ChannelFactory(code="web")
-    retail = UserGroupFactory(code="retail")
-    vip = UserGroupFactory(code="vip", parent=retail)
-    gold = UserGroupFactory(code="gold", parent=vip)
+    tree = group_chain("retail", "vip", "gold")
     customers = CustomerFactory.create_batch(
         ROWS,
         channel=channel,
@@ -44,7 +42,7 @@ def store():
         customer.save(update_fields=["email", "total_spent"])
         AddressFactory(customer=customer, is_default=True)
         AddressFactory(customer=customer, is_billing=True)
-        UserCustomerGroupFactory(customer=customer, group=(retail, vip, gold)[index % 3])
+        UserCustomerGroupFactory(customer=customer, group=tree[index % 3])
         for order in OrderFactory.create_batch(2, customer=customer, placed_at=DAY):
             OrderItemFactory(order=order)
     return customers
