@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.parsers import TOO_LARGE
 from config.rest import errors_nest
+from config.versions import PreconditionFailed
 
 PROTECTED = "This object is still referenced by other records and cannot be deleted."
 CONFLICT = "The change conflicts with data written at the same time; retry."
@@ -20,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django validation errors as 400 and protected deletes as 409."""
+    """DRF's handler, plus Django validation errors as 400, protected deletes as 409 and a
+    failed If-Match as 412."""
+    if isinstance(exc, PreconditionFailed):
+        return Response({"detail": exc.message}, status=status.HTTP_412_PRECONDITION_FAILED)
     if isinstance(exc, DjangoValidationError):
         # Dotted keys ("customer.email") nest as DRF nests a serializer's errors.
         detail = errors_nest(exc.message_dict) if hasattr(exc, "error_dict") else exc.messages

@@ -1,6 +1,10 @@
-"""The OpenAPI generator: drf-spectacular's, plus the error answers every operation may give."""
+"""The OpenAPI generator: drf-spectacular's, plus the error answers every operation may give
+and the conditional requests (ETag, If-Match, If-None-Match) of every versioned object."""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+from config.etags import ConditionalMixin
 
 _DETAIL = {
     "type": "object",
@@ -29,14 +33,66 @@ _WRITES = {
 }
 
 
+_ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304],
+    description='The object\'s version as a strong entity tag, e.g. `"3"` (the `version` '
+    "field in quotes). Send it back in If-Match to write only over that version.",
+)
+_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='Write only if the object is still at one of these versions (`"3"`, or '
+    '`"3", "4"`; `W/` is ignored), else 412 and nothing changes. `*` matches any version.',
+)
+_IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="Answer 304 without a body when the object is still at one of these "
+    'versions (`"3"`, or `*` for any).',
+)
+_CONDITIONAL = {
+    "retrieve": [_ETAG, _IF_NONE_MATCH],
+    "create": [_ETAG],
+    "update": [_ETAG, _IF_MATCH],
+    "partial_update": [_ETAG, _IF_MATCH],
+    "destroy": [_IF_MATCH],
+}
+_NOT_MODIFIED = "Not modified: the object is still at the version If-None-Match names."
+_PRECONDITION_FAILED = (
+    "The object is no longer at a version If-Match names: nothing changed; read it again.",
+    _DETAIL,
+)
+
+
 class AutoSchema(SpectacularAutoSchema):
-    """Documents 400/401/403/404/406/429 everywhere and 409/413/415 on writes."""
+    """Documents 400/401/403/404/406/429 everywhere and 409/413/415 on writes; the ETag,
+    If-Match and If-None-Match headers, 304 and 412 on the detail routes of versioned objects
+    (config.etags)."""
+
+    def _conditional(self) -> list[OpenApiParameter]:
+        if not isinstance(self.view, ConditionalMixin):
+            return []
+        return _CONDITIONAL.get(getattr(self.view, "action", None), [])
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *self._conditional()]
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        conditional = self._conditional()
+        if _IF_NONE_MATCH in conditional:
+            headers = self._get_response_headers_for_code("304", direction)
+            responses.setdefault("304", {"description": _NOT_MODIFIED, "headers": headers})
         errors = dict(_ALWAYS)
+        if _IF_MATCH in conditional:
+            errors["412"] = _PRECONDITION_FAILED
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_WRITES)
         for code, (description, schema) in errors.items():

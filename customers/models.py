@@ -21,7 +21,8 @@ CUSTOMER_STATS_FIELDS = (
     "last_order_at",
     "last_order",
 )
-HISTORY_EXCLUDED_FIELDS = ["password", *CUSTOMER_STATS_FIELDS]
+# A row's version is bookkeeping for If-Match, not a change staff need to see.
+HISTORY_EXCLUDED_FIELDS = ["password", "version", *CUSTOMER_STATS_FIELDS]
 
 
 def _text(max_length: int) -> models.CharField:
@@ -42,7 +43,17 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class Channel(TimeStampedModel):
+class VersionedModel(TimeStampedModel):
+    """A row the API serves with an ETag: `version` counts the changes to what it shows of it
+    (config.versions)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Channel(VersionedModel):
     """A sales channel (storefront, marketplace): customers and orders belong to one."""
 
     code = models.SlugField(max_length=CODE_LENGTH, unique=True)
@@ -87,7 +98,7 @@ class UserType(models.TextChoices):
     GUEST = "guest"
 
 
-class Customer(TimeStampedModel):
+class Customer(VersionedModel):
     Status = CustomerStatus
     Gender = Gender
     UserType = UserType
@@ -226,7 +237,7 @@ class Customer(TimeStampedModel):
         return bool(self.password) and not self.password.startswith("!")
 
 
-class Address(TimeStampedModel):
+class Address(VersionedModel):
     # Only address_customer_recent_idx: addresses are read per customer, newest first.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -248,7 +259,7 @@ class Address(TimeStampedModel):
     is_default = models.BooleanField(default=False)
     is_billing = models.BooleanField(default=False)
 
-    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED_FIELDS)
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED_FIELDS, excluded_fields=["version"])
 
     class Meta:
         ordering = ["id"]
@@ -284,7 +295,8 @@ class Address(TimeStampedModel):
 
 # What no customer object, import or staff form writes: the keys (id, and the channel and
 # e-mail a row is matched on), what Patron sets itself (the hash of `password`, the last
-# sign-in, the order statistics) and the timestamps. Every other concrete field is written.
+# sign-in, the order statistics), the timestamps and the version. Every other concrete field
+# is written.
 CUSTOMER_UNWRITTEN_FIELDS = frozenset(
     {
         "id",
@@ -295,6 +307,7 @@ CUSTOMER_UNWRITTEN_FIELDS = frozenset(
         *CUSTOMER_STATS_FIELDS,
         "created_at",
         "updated_at",
+        "version",
     }
 )
 # The statistics as columns (`last_order_id`), as the API, the exports and the SQL name them.
@@ -304,7 +317,7 @@ CUSTOMER_STATS_COLUMNS = tuple(Customer._meta.get_field(n).attname for n in CUST
 CUSTOMER_EDITABLE_FIELDS = tuple(
     f.name for f in Customer._meta.concrete_fields if f.name not in CUSTOMER_UNWRITTEN_FIELDS
 )
-ADDRESS_UNWRITTEN_FIELDS = frozenset({"id", "customer", "created_at", "updated_at"})
+ADDRESS_UNWRITTEN_FIELDS = frozenset({"id", "customer", "created_at", "updated_at", "version"})
 _ADDRESS_WRITTEN = [
     f for f in Address._meta.concrete_fields if f.name not in ADDRESS_UNWRITTEN_FIELDS
 ]

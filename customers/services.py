@@ -11,6 +11,13 @@ from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from config.history import queryset_update_with_history
+from config.versions import (
+    EntityTags,
+    version_check,
+    version_next,
+    version_save,
+    versions_bump,
+)
 from customers.emails import customer_invite_email_send
 from customers.imports import import_context
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
@@ -114,8 +121,15 @@ def _row_write(row: CleanRow, *, user_id: int | None) -> tuple[Customer, str]:
 
 
 @transaction.atomic
-def customer_write(*, row: CleanRow, user_id: int | None) -> Customer:
-    """Write one row checked by customer_validate; return the customer."""
+def customer_write(
+    *, row: CleanRow, user_id: int | None, if_match: EntityTags | None = None
+) -> Customer:
+    """Write one row checked by customer_validate; return the customer.
+
+    An edit with `if_match` raises PreconditionFailed, writing nothing, unless the customer
+    is still at a version it names."""
+    if row.pk is not None:
+        version_check(Customer, row.pk, if_match)
     customer, status = _row_write(row, user_id=user_id)
     if row.pk is None and status != CREATED:
         # Another request created this e-mail after customer_validate looked; the rollback
@@ -130,12 +144,20 @@ def customer_create(*, data, user) -> Customer:
     return customer_write(row=row, user_id=user.pk)
 
 
-def customer_update(*, customer: Customer, data, user, partial: bool = False) -> Customer:
-    """Change a customer from an API object (PUT; PATCH with partial); the channel stays."""
+def customer_update(
+    *,
+    customer: Customer,
+    data,
+    user,
+    partial: bool = False,
+    if_match: EntityTags | None = None,
+) -> Customer:
+    """Change a customer from an API object (PUT; PATCH with partial); the channel stays.
+    With `if_match`, only from a version it names (else PreconditionFailed)."""
     row = customer_validate(
         data=data, channels=channel_list(user=user), customer=customer, partial=partial
     )
-    return customer_write(row=row, user_id=user.pk)
+    return customer_write(row=row, user_id=user.pk, if_match=if_match)
 
 
 def customer_upsert(*, data, channel: Channel, user_id: int | None = None) -> Customer:
@@ -266,7 +288,9 @@ def customer_authenticate(*, channel: str, email: str, password: str) -> Custome
     if not check_password(password, customer.password) or not customer.is_active:
         return None
     customer.last_login_at = timezone.now()
-    Customer.objects.filter(pk=customer.pk).update(last_login_at=customer.last_login_at)
+    Customer.objects.filter(pk=customer.pk).update(
+        last_login_at=customer.last_login_at, version=version_next()
+    )
     return customer
 
 
@@ -285,21 +309,26 @@ def customer_anonymize(*, customer: Customer) -> Customer:
     customer.email_allowed = customer.sms_allowed = customer.call_allowed = False
     customer.attributes, customer.extra_field = {}, {}
     customer.last_login_at = None
-    customer.save()
+    version_save(customer)
     erased = {
         f.name: ""
         for f in Address._meta.concrete_fields
         if f.get_internal_type() == "CharField" and f.name not in ADDRESS_KEPT_FIELDS
     }
     queryset_update_with_history(
-        Address.objects.filter(customer=customer), **erased, updated_at=timezone.now()
+        Address.objects.filter(customer=customer),
+        **erased,
+        updated_at=timezone.now(),
+        version=version_next(),
     )
     return customer
 
 
 @transaction.atomic
-def customer_delete(*, customer: Customer) -> None:
-    """Delete a customer with its addresses and memberships; one with orders cannot go."""
+def customer_delete(*, customer: Customer, if_match: EntityTags | None = None) -> None:
+    """Delete a customer with its addresses and memberships; one with orders cannot go.
+    With `if_match`, only at a version it names (else PreconditionFailed)."""
+    version_check(Customer, customer.pk, if_match)
     if customer.orders.exists():
         raise CustomerHasOrders(CUSTOMER_HAS_ORDERS, set())
     customer.delete()
@@ -308,17 +337,27 @@ def customer_delete(*, customer: Customer) -> None:
 def _clear_flags_for(address: Address) -> None:
     """Clear the default/billing flag of the customer's other addresses before setting it."""
     others = Address.objects.filter(customer_id=address.customer_id).exclude(pk=address.pk)
-    if address.is_default:
-        queryset_update_with_history(others.filter(is_default=True), is_default=False)
-    if address.is_billing:
-        queryset_update_with_history(others.filter(is_billing=True), is_billing=False)
+    for flag in ("is_default", "is_billing"):
+        if getattr(address, flag):
+            queryset_update_with_history(
+                others.filter(**{flag: True}), **{flag: False}, version=version_next()
+            )
 
 
-def _save_address(address: Address) -> Address:
-    # Lock the customer so two concurrent writers cannot both set a default address.
-    Customer.objects.select_for_update().filter(pk=address.customer_id).values("pk").first()
+def _address_customer_touch(address: Address, if_match: EntityTags | None) -> None:
+    """Count a change of the customer (its answer shows its addresses), which locks it, so two
+    concurrent writers cannot both set a default address; then check the address's If-Match.
+
+    The customer first, as every writer of a customer's rows locks them."""
+    versions_bump(Customer.objects.filter(pk=address.customer_id))
+    if address.pk is not None:
+        version_check(Address, address.pk, if_match)
+
+
+def _save_address(address: Address, if_match: EntityTags | None = None) -> Address:
+    _address_customer_touch(address, if_match)
     _clear_flags_for(address)
-    address.save()
+    version_save(address)
     return address
 
 
@@ -343,22 +382,27 @@ def address_create(*, customer: Customer, data) -> Address:
 
 
 @transaction.atomic
-def address_update(*, address: Address, data) -> Address:
-    """Change an address; setting is_default or is_billing moves that flag to it."""
+def address_update(*, address: Address, data, if_match: EntityTags | None = None) -> Address:
+    """Change an address; setting is_default or is_billing moves that flag to it. With
+    `if_match`, only from a version it names (else PreconditionFailed)."""
     for name, value in address_values_clean(data).items():
         setattr(address, name, value)
-    return _save_address(address)
+    return _save_address(address, if_match)
 
 
 @transaction.atomic
-def address_delete(*, address: Address) -> None:
-    """Delete an address; when it was the default, the newest remaining one takes over."""
+def address_delete(*, address: Address, if_match: EntityTags | None = None) -> None:
+    """Delete an address; when it was the default, the newest remaining one takes over.
+    With `if_match`, only at a version it names (else PreconditionFailed)."""
+    _address_customer_touch(address, if_match)
     customer_id, was_default = address.customer_id, address.is_default
     address.delete()
     if was_default:
         successor = Address.objects.filter(customer_id=customer_id).order_by("-created_at").first()
         if successor is not None:
-            queryset_update_with_history(Address.objects.filter(pk=successor.pk), is_default=True)
+            queryset_update_with_history(
+                Address.objects.filter(pk=successor.pk), is_default=True, version=version_next()
+            )
 
 
 @transaction.atomic
@@ -371,11 +415,21 @@ def channel_create(*, data: dict) -> Channel:
 
 
 @transaction.atomic
-def channel_update(*, channel: Channel, data: dict) -> Channel:
-    """Change a channel's name, currency or active flag (its code never changes)."""
+def channel_update(*, channel: Channel, data: dict, if_match: EntityTags | None = None) -> Channel:
+    """Change a channel's name, currency or active flag (its code never changes). With
+    `if_match`, only from a version it names (else PreconditionFailed)."""
+    version_check(Channel, channel.pk, if_match)
     for name, value in data.items():
         if name != "code":
             setattr(channel, name, value)
     channel.full_clean()
-    channel.save()
+    version_save(channel)
     return channel
+
+
+@transaction.atomic
+def channel_delete(*, channel: Channel, if_match: EntityTags | None = None) -> None:
+    """Delete a channel that nothing refers to (else ProtectedError). With `if_match`, only
+    at a version it names (else PreconditionFailed)."""
+    version_check(Channel, channel.pk, if_match)
+    channel.delete()

@@ -9,7 +9,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
-from groups.services import group_create, group_delete, group_parent_check, group_update
+from groups.services import (
+    group_create,
+    group_delete,
+    group_parent_check,
+    group_update,
+    membership_create,
+    membership_delete,
+    membership_update,
+)
 
 
 class UserGroupForm(forms.ModelForm):
@@ -98,6 +106,27 @@ class UserCustomerGroupAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership's customer and group never change (membership_update's rule).
+        return ["customer", "group"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        values = {"subscribed": obj.subscribed, "attributes": obj.attributes}
+        if change:
+            form.instance = membership_update(membership=obj, data=values)
+        else:
+            form.instance = membership_create(
+                customer=obj.customer, group_code=obj.group.code, **values
+            )
+            obj.pk = form.instance.pk
+
+    def delete_model(self, request, obj):
+        membership_delete(membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            membership_delete(membership=membership)
 
 
 class MembershipInline(admin.TabularInline):

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from customers.models import CODE_LENGTH, NAME_LENGTH, Customer, TimeStampedModel
+from customers.models import CODE_LENGTH, NAME_LENGTH, Customer, VersionedModel
 
 
 class Visibility(models.TextChoices):
@@ -10,7 +10,7 @@ class Visibility(models.TextChoices):
     PRIVATE = "private"
 
 
-class UserGroup(TimeStampedModel):
+class UserGroup(VersionedModel):
     """A customer group, used for pricing, segmentation and opt-in mailing lists."""
 
     Visibility = Visibility
@@ -43,7 +43,7 @@ class UserGroup(TimeStampedModel):
         return self.code
 
 
-class UserCustomerGroup(TimeStampedModel):
+class UserCustomerGroup(VersionedModel):
     """A customer's membership of a group, with its own opt-in flag and custom data."""
 
     # No single-column indexes: membership_unique starts with the customer,
@@ -57,7 +57,9 @@ class UserCustomerGroup(TimeStampedModel):
     subscribed = models.BooleanField(default=True)
     attributes = models.JSONField(default=dict, blank=True)
 
-    history = HistoricalRecords(no_db_index=["customer", "group", "created_at", "updated_at"])
+    history = HistoricalRecords(
+        no_db_index=["customer", "group", "created_at", "updated_at"], excluded_fields=["version"]
+    )
 
     class Meta:
         ordering = ["id"]

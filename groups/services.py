@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
 from customers.models import Customer
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_ancestors
@@ -55,7 +56,7 @@ def _save_group(group: UserGroup, data: dict) -> UserGroup:
         group_parent_check(group=group, parent=parent)
         group.parent = parent
     group.full_clean()
-    group.save()
+    version_save(group)
     return group
 
 
@@ -66,8 +67,10 @@ def group_create(*, data: dict) -> UserGroup:
 
 
 @transaction.atomic
-def group_update(*, group: UserGroup, data: dict) -> UserGroup:
-    """Change a group; a `parent` that would make it its own ancestor raises ValidationError."""
+def group_update(*, group: UserGroup, data: dict, if_match: EntityTags | None = None) -> UserGroup:
+    """Change a group; a `parent` that would make it its own ancestor raises ValidationError.
+    With `if_match`, only from a version it names (else PreconditionFailed)."""
+    version_check(UserGroup, group.pk, if_match)
     return _save_group(group, data)
 
 
@@ -91,11 +94,27 @@ def groups_create(*, items: list[dict]) -> list[UserGroup]:
 
 
 @transaction.atomic
-def group_delete(*, group: UserGroup) -> None:
-    """Delete a group and its memberships; its children move up to the group's parent."""
-    UserGroup.objects.filter(parent=group).update(parent_id=group.parent_id)
-    UserCustomerGroup.objects.filter(group=group).delete()
+def group_delete(*, group: UserGroup, if_match: EntityTags | None = None) -> None:
+    """Delete a group and its memberships; its children move up to the group's parent.
+    With `if_match`, only at a version it names (else PreconditionFailed).
+
+    The members' and the children's versions count the change (their answers show it)."""
+    version_check(UserGroup, group.pk, if_match)
+    UserGroup.objects.filter(parent=group).update(parent_id=group.parent_id, version=version_next())
+    memberships = UserCustomerGroup.objects.filter(group=group)
+    versions_bump(Customer.objects.filter(pk__in=memberships.values("customer_id")))
+    memberships.delete()
     group.delete()
+
+
+def _membership_customer_touch(
+    membership: UserCustomerGroup, if_match: EntityTags | None = None
+) -> None:
+    """Count a change of the customer (its answer shows its groups), locking it first as every
+    writer of a customer's rows does; then check a stored membership's If-Match."""
+    versions_bump(Customer.objects.filter(pk=membership.customer_id))
+    if membership.pk is not None:
+        version_check(UserCustomerGroup, membership.pk, if_match)
 
 
 @transaction.atomic
@@ -112,6 +131,7 @@ def membership_create(
     membership = UserCustomerGroup(
         customer=customer, group=group, subscribed=subscribed, attributes=attributes or {}
     )
+    _membership_customer_touch(membership)
     try:
         with transaction.atomic():
             membership.save()
@@ -122,19 +142,25 @@ def membership_create(
 
 
 @transaction.atomic
-def membership_update(*, membership: UserCustomerGroup, data: dict) -> UserCustomerGroup:
-    """Change a membership's `subscribed` flag and/or `attributes`."""
+def membership_update(
+    *, membership: UserCustomerGroup, data: dict, if_match: EntityTags | None = None
+) -> UserCustomerGroup:
+    """Change a membership's `subscribed` flag and/or `attributes`. With `if_match`, only
+    from a version it names (else PreconditionFailed)."""
     group_code = data.get("group")
     if group_code is not None and group_code != membership.group.code:
         raise ValidationError({"group": [MEMBERSHIP_GROUP_IMMUTABLE]})
+    _membership_customer_touch(membership, if_match)
     for field in ("subscribed", "attributes"):
         if field in data:
             setattr(membership, field, data[field])
-    membership.save()
+    version_save(membership)
     return membership
 
 
 @transaction.atomic
-def membership_delete(*, membership: UserCustomerGroup) -> None:
-    """Remove the customer from the group."""
+def membership_delete(*, membership: UserCustomerGroup, if_match: EntityTags | None = None) -> None:
+    """Remove the customer from the group. With `if_match`, only at a version it names (else
+    PreconditionFailed)."""
+    _membership_customer_touch(membership, if_match)
     membership.delete()

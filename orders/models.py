@@ -3,7 +3,14 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from customers.models import CODE_LENGTH, NAME_LENGTH, Channel, Customer, TimeStampedModel
+from customers.models import (
+    CODE_LENGTH,
+    NAME_LENGTH,
+    Channel,
+    Customer,
+    TimeStampedModel,
+    VersionedModel,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": 0}
 
@@ -16,7 +23,7 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded"
 
 
-class Order(TimeStampedModel):
+class Order(VersionedModel):
     Status = OrderStatus
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
@@ -87,7 +94,7 @@ class OrderItem(TimeStampedModel):
         return f"{self.sku} x {self.quantity}"
 
 
-class OrderCustomData(TimeStampedModel):
+class OrderCustomData(VersionedModel):
     """Kibo's custom order data: a name/value record on an order, or on one of its items."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="custom_data")
@@ -97,7 +104,7 @@ class OrderCustomData(TimeStampedModel):
     name = models.CharField(max_length=100)
     value = models.CharField(max_length=1000)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["id"]
@@ -123,5 +130,7 @@ class OrderCustomData(TimeStampedModel):
 
 # An order's own fields that staff, the API and imports write, in the model's order.
 ORDER_FIELDS = tuple(
-    f.name for f in Order._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
+    f.name
+    for f in Order._meta.concrete_fields
+    if f.name not in {"id", "created_at", "updated_at", "version"}
 )

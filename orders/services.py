@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from config.history import history_user_id
+from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
 from customers.imports.rows import RowInvalid
 from customers.models import CUSTOMER_STATS_COLUMNS, Channel, Customer
 from customers.services import customer_upsert
@@ -119,7 +120,10 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     ids = _customers_lock(customer_ids)
     if not ids:
         return 0
-    return Customer.objects.filter(pk__in=ids).update(**_stats_expressions())
+    # The statistics are part of the customer's answer: a new version of it.
+    return Customer.objects.filter(pk__in=ids).update(
+        **_stats_expressions(), version=version_next()
+    )
 
 
 # The same rule as _stats_expressions(), as one joined UPDATE: aggregates are hashed once
@@ -164,7 +168,12 @@ def customer_stats_recompute() -> int:
     Only customers whose statistics were wrong are written, so a rerun on exact data is cheap.
     """
     sql = _RECOMPUTE_SQL.format(
-        assignments=", ".join(f"{column} = s.{column}" for column in CUSTOMER_STATS_COLUMNS),
+        assignments=", ".join(
+            [
+                *(f"{column} = s.{column}" for column in CUSTOMER_STATS_COLUMNS),
+                "version = customers_customer.version + 1",
+            ]
+        ),
         statuses=", ".join(["%s"] * len(COUNTED_STATUSES)),
         changed=" OR ".join(
             f"customers_customer.{column} IS DISTINCT FROM s.{column}"
@@ -193,10 +202,11 @@ def _customer_resolve(*, channel: Channel, customer: Customer | dict) -> Custome
 
 
 def _order_save(order: Order) -> Order:
-    """Save a checked order; a number taken by a concurrent writer is the same 400."""
+    """Save a checked order (one version higher); a number taken by a concurrent writer is the
+    same 400."""
     try:
         with transaction.atomic():
-            order.save()
+            version_save(order)
     except IntegrityError:
         if Order.objects.filter(channel_id=order.channel_id, number=order.number).exists():
             raise ValidationError({"number": [NUMBER_TAKEN]}) from None
@@ -242,12 +252,19 @@ def _order_create(*, channel: Channel, customer: Customer | dict, data: dict, it
 
 
 def _order_update(
-    *, order: Order, data: dict, customer: Customer | dict | None, items: list | None
+    *,
+    order: Order,
+    data: dict,
+    customer: Customer | dict | None,
+    items: list | None,
+    if_match: EntityTags | None,
 ) -> Order:
     previous_customer_id = order.customer_id
     if customer is not None:
         order.customer = _customer_resolve(channel=order.channel, customer=customer)
+    # The customers first, then the order: every order writer locks in this order.
     _customers_lock([previous_customer_id, order.customer_id])
+    version_check(Order, order.pk, if_match)
     _order_apply(order, data)
     _order_save(order)
     if items is not None:
@@ -264,12 +281,14 @@ def order_write(
     partial: bool = False,
     channels: QuerySet[Channel] | None = None,
     customers: QuerySet[Customer] | None = None,
+    if_match: EntityTags | None = None,
 ) -> Order:
     """Check an order as written (orders.validation) and create it, or change `order`, with
     its items; refresh the statistics of every customer it touched.
 
     `data` is an API body or an import row; `channels` and `customers` are what the caller
-    may refer to (see order_input_clean). Raises ValidationError naming the bad fields.
+    may refer to (see order_input_clean). Raises ValidationError naming the bad fields, and
+    PreconditionFailed when `order` is no longer at a version `if_match` names.
     """
     cleaned = order_input_clean(
         data, channels=channels, customers=customers, instance=order, partial=partial
@@ -278,7 +297,9 @@ def order_write(
     items = cleaned.pop("items", None)
     if order is None:
         return _order_create(channel=channel, customer=customer, data=cleaned, items=items or [])
-    return _order_update(order=order, data=cleaned, customer=customer, items=items)
+    return _order_update(
+        order=order, data=cleaned, customer=customer, items=items, if_match=if_match
+    )
 
 
 def order_create(
@@ -317,6 +338,7 @@ def order_items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderIte
     other items are deleted. Raises ValidationError naming `items.<index>.<field>`.
     """
     cleaned = order_input_clean({"items": list(items)}, instance=order, partial=True)
+    versions_bump(Order.objects.filter(pk=order.pk))
     return _items_replace(order=order, items=cleaned["items"])
 
 
@@ -339,10 +361,12 @@ def order_save(*, order: Order, previous_customer_id: int | None = None) -> Orde
 
 
 @transaction.atomic
-def order_delete(*, order: Order) -> None:
-    """Delete an order with its items and custom data; refresh its customer's statistics."""
+def order_delete(*, order: Order, if_match: EntityTags | None = None) -> None:
+    """Delete an order with its items and custom data; refresh its customer's statistics.
+    With `if_match`, only at a version it names (else PreconditionFailed)."""
     customer_id = order.customer_id
     _customers_lock([customer_id])
+    version_check(Order, order.pk, if_match)
     order.delete()
     customer_stats_refresh(customer_ids=[customer_id])
 
@@ -391,10 +415,18 @@ def order_custom_data_check(
         raise ValidationError(errors)
 
 
+def _custom_data_touch(record: OrderCustomData, if_match: EntityTags | None = None) -> None:
+    """Count a change of the order (its answer shows its custom data), locking it first; then
+    check a stored record's If-Match."""
+    versions_bump(Order.objects.filter(pk=record.order_id))
+    if record.pk is not None:
+        version_check(OrderCustomData, record.pk, if_match)
+
+
 def _custom_data_save(record: OrderCustomData) -> OrderCustomData:
     try:
         with transaction.atomic():
-            record.save()
+            version_save(record)
     except IntegrityError:
         raise ValidationError({"name": [CUSTOM_DATA_NAME_TAKEN]}) from None
     return record
@@ -407,12 +439,17 @@ def order_custom_data_create(
     """Add a name/value record to an order, or to one of its items."""
     record = OrderCustomData(order=order, item=item, name=name, value=value)
     order_custom_data_check(record=record)
+    _custom_data_touch(record)
     return _custom_data_save(record)
 
 
 @transaction.atomic
-def order_custom_data_update(*, record: OrderCustomData, data: dict) -> OrderCustomData:
-    """Change a record's value; its name (and item) may be sent but must stay the same."""
+def order_custom_data_update(
+    *, record: OrderCustomData, data: dict, if_match: EntityTags | None = None
+) -> OrderCustomData:
+    """Change a record's value; its name (and item) may be sent but must stay the same.
+    With `if_match`, only from a version it names (else PreconditionFailed)."""
+    _custom_data_touch(record, if_match)
     previous = OrderCustomData(
         pk=record.pk, order_id=record.order_id, item_id=record.item_id, name=record.name
     )
@@ -424,6 +461,10 @@ def order_custom_data_update(*, record: OrderCustomData, data: dict) -> OrderCus
 
 
 @transaction.atomic
-def order_custom_data_delete(*, record: OrderCustomData) -> None:
-    """Delete a custom data record."""
+def order_custom_data_delete(
+    *, record: OrderCustomData, if_match: EntityTags | None = None
+) -> None:
+    """Delete a custom data record. With `if_match`, only at a version it names (else
+    PreconditionFailed)."""
+    _custom_data_touch(record, if_match)
     record.delete()

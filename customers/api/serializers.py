@@ -42,8 +42,8 @@ CODE_IMMUTABLE = "The code of a channel cannot change."
 class ChannelSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Channel
-        fields = ["code", "name", "currency", "is_active", "created_at", "updated_at"]
-        read_only_fields = ["created_at", "updated_at"]
+        fields = ["code", "name", "currency", "is_active", "created_at", "updated_at", "version"]
+        read_only_fields = ["created_at", "updated_at", "version"]
 
     def validate_code(self, value):
         if self.instance is not None and value != self.instance.code:
@@ -79,8 +79,9 @@ class CustomerAddressSerializer(
             *ADDRESS_FLAG_FIELDS,
             "created_at",
             "updated_at",
+            "version",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "version"]
         extra_kwargs = {
             "address": {"help_text": "Street."},
             "is_default": {"help_text": "The default (shipping) address; one per customer."},
@@ -228,6 +229,7 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
             "last_login_at",
             "created_at",
             "updated_at",
+            "version",
         ]
         # Writes are checked by customers.services: no validators of its own.
         validators = []

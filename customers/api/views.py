@@ -11,6 +11,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.etags import ConditionalMixin
 from config.rest import (
     ModelPermissions,
     StrictOrderingFilter,
@@ -47,6 +48,7 @@ from customers.services import (
     address_delete,
     address_update,
     channel_create,
+    channel_delete,
     channel_update,
     customer_anonymize,
     customer_authenticate,
@@ -60,7 +62,7 @@ from customers.services import (
 UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 
 
-class ChannelViewSet(viewsets.ModelViewSet):
+class ChannelViewSet(ConditionalMixin, viewsets.ModelViewSet):
     queryset = Channel.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = ChannelSerializer
     permission_classes = [ChannelPermission]
@@ -77,8 +79,11 @@ class ChannelViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = channel_update(
-            channel=serializer.instance, data=serializer.validated_data
+            channel=serializer.instance, data=serializer.validated_data, if_match=self.if_match
         )
+
+    def perform_destroy(self, instance):
+        channel_delete(channel=instance, if_match=self.if_match)
 
 
 CUSTOMER_EXPAND_PARAM = OpenApiParameter(
@@ -187,7 +192,7 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
         },
     ),
 )
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(ConditionalMixin, viewsets.ModelViewSet):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
@@ -241,7 +246,11 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, partial=False, **kwargs):
         try:
             customer = customer_update(
-                customer=self.get_object(), data=request.data, user=request.user, partial=partial
+                customer=self.get_object(),
+                data=request.data,
+                user=request.user,
+                partial=partial,
+                if_match=self.if_match,
             )
         except RowInvalid as error:
             raise _invalid(error) from error
@@ -249,7 +258,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         try:
-            customer_delete(customer=instance)
+            customer_delete(customer=instance, if_match=self.if_match)
         except CustomerHasOrders as error:
             raise Conflict(CUSTOMER_HAS_ORDERS) from error
 
@@ -361,7 +370,7 @@ ADDRESS_ID_PARAM = OpenApiParameter(
         parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
     ),
 )
-class CustomerAddressViewSet(viewsets.ModelViewSet):
+class CustomerAddressViewSet(ConditionalMixin, viewsets.ModelViewSet):
     """A customer's addresses; setting is_default or is_billing moves that flag here."""
 
     queryset = Address.objects.none()  # for the schema; requests use get_queryset()
@@ -392,10 +401,12 @@ class CustomerAddressViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         # Every address field is optional: PUT, like PATCH, changes the fields it sends.
         try:
-            address = address_update(address=self.get_object(), data=request.data)
+            address = address_update(
+                address=self.get_object(), data=request.data, if_match=self.if_match
+            )
         except RowInvalid as error:
             raise _invalid(error) from error
         return Response(self.get_serializer(address).data)
 
     def perform_destroy(self, instance):
-        address_delete(address=instance)
+        address_delete(address=instance, if_match=self.if_match)

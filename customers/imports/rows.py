@@ -82,6 +82,7 @@ OUTPUT_ONLY_FIELDS = (
     "has_password",
     "created_at",
     "updated_at",
+    "version",
 )
 # Read-only or write-only API fields: accepted in a file (an export, an API dump) and ignored.
 IGNORED_FIELDS = frozenset(

@@ -12,6 +12,8 @@ SQLite: bulk_create(update_conflicts=True) for the rows that differ.
 Rows known by id (an edit of one customer, an admin action) are updated by id and may change
 their e-mail; the others are matched by (channel, email).
 Addresses and memberships are set-based on both: one lookup, one COPY (or bulk_create).
+Every customer the batch changes, itself or its addresses or memberships, gets one more
+`version` (config.versions), in the UPDATE itself or one set-based UPDATE after.
 """
 
 import operator
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
+from config.versions import version_next
 from customers.imports import postgresql
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow, address_is_default
 from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
@@ -61,9 +64,26 @@ def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
         batch = BatchWritten(_postgresql_customers_write(rows, now))
     else:
         batch = BatchWritten(_sqlite_customers_write(rows, now))
-    _addresses_write(batch, now)
-    _groups_write(batch, now)
+    children_changed = _addresses_write(batch, now) | _groups_write(batch, now)
+    # A customer's answer shows its addresses and groups: a change there is a new version of
+    # it, unless the batch created it or its own UPDATE already counted one.
+    counted = {pk for _, pk, status in batch.customers if status != UNCHANGED}
+    _customers_version_bump(sorted(children_changed - counted))
     return batch
+
+
+def _customers_version_bump(ids: list[int]) -> None:
+    if not ids:
+        return
+    if connection.vendor != "postgresql":
+        Customer.objects.filter(pk__in=ids).update(version=version_next())
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Customer._meta.db_table} SET version = version + 1 "
+            "WHERE id = ANY(%s::bigint[])",
+            [postgresql.id_array(ids)],
+        )
 
 
 def _by_sent_columns(rows: Sequence[CleanRow]) -> dict[tuple[str, ...], list[CleanRow]]:
@@ -136,9 +156,10 @@ def _update_sql(sent: tuple[str, ...]) -> str:
     """Update the staged customers whose sent columns differ; answer their ids.
 
     Rows already holding these values are left alone (unchanged), so a rerun writes nothing
-    and does not move updated_at.
+    and does not move updated_at or the version.
     """
     assignments = ", ".join(f"{name} = s.{name}" for name in (*sent, "updated_at"))
+    assignments += ", version = c.version + 1"
     current = ", ".join(f"c.{name}" for name in sent)
     incoming = ", ".join(f"s.{name}" for name in sent)
     return (
@@ -159,7 +180,8 @@ def _values_update_sql(sent: tuple[str, ...], count: int) -> str:
     current = ", ".join(f"c.{name}" for name in sent)
     incoming = ", ".join(f"s.{name}" for name in sent)
     return (
-        f"UPDATE customers_customer c SET {assignments}, updated_at = %s "
+        f"UPDATE customers_customer c SET {assignments}, updated_at = %s, "
+        "version = c.version + 1 "
         f"FROM (VALUES {rows}) AS s({', '.join(columns)}) "
         f"WHERE c.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({incoming}) RETURNING c.id"
     )
@@ -227,6 +249,10 @@ def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
         _sqlite_bulk_upsert(changed, sent, now)
     ids = _ids_by_key([row for row in rows if row.pk is None])
     ids.update((row.key, row.pk) for row in by_id)
+    # bulk_create's ON CONFLICT can only write the values it is given: the updated rows'
+    # versions are counted here, in the same IMMEDIATE transaction.
+    updated = {ids[key] for key, done in status.items() if done == UPDATED}
+    Customer.objects.filter(pk__in=updated).update(version=version_next())
     return [(row, ids[row.key], status[row.key]) for row in rows]
 
 
@@ -309,11 +335,12 @@ def _of_customers(model, customer_ids: list[int], columns: tuple[str, ...]) -> l
     )
 
 
-def _addresses_write(batch: BatchWritten, now) -> None:
-    """Add each row's addresses unless the customer has one with the same values."""
+def _addresses_write(batch: BatchWritten, now) -> set[int]:
+    """Add each row's addresses unless the customer has one with the same values; return the
+    ids of the customers given an address."""
     with_addresses = [(row, pk, status) for row, pk, status in batch.customers if row.addresses]
     if not with_addresses:
-        return
+        return set()
     updated_ids = [pk for _, pk, status in with_addresses if status != CREATED]
     known: dict[int, set[tuple]] = defaultdict(set)
     defaults: dict[int, int] = {}
@@ -332,9 +359,12 @@ def _addresses_write(batch: BatchWritten, now) -> None:
     new, unflag = _addresses_new(with_addresses, known, defaults, billings, now)
     for flag, ids in unflag.items():
         if ids:
-            Address.objects.filter(pk__in=ids).update(**{flag: False}, updated_at=now)
+            Address.objects.filter(pk__in=ids).update(
+                **{flag: False}, updated_at=now, version=version_next()
+            )
             batch.addresses_changed += ids
     batch.addresses_created = _bulk_insert(Address, new)
+    return {address["customer_id"] for address in new}
 
 
 _ADDRESS_BLANK = {
@@ -372,8 +402,9 @@ def _addresses_new(with_addresses, known, defaults, billings, now):
     return new, unflag
 
 
-def _groups_write(batch: BatchWritten, now) -> None:
-    """Make each row's memberships exactly its `groups`; kept ones keep their flags and data."""
+def _groups_write(batch: BatchWritten, now) -> set[int]:
+    """Make each row's memberships exactly its `groups`; kept ones keep their flags and data.
+    Return the ids of the customers whose memberships changed."""
     # A new customer without groups has nothing to add or remove.
     grouped = [
         (row, pk, status)
@@ -381,31 +412,31 @@ def _groups_write(batch: BatchWritten, now) -> None:
         if row.groups is not None and (row.groups or status != CREATED)
     ]
     if not grouped:
-        return
+        return set()
     wanted = {pk: set(row.groups) for row, pk, _ in grouped}
     checked = [pk for _, pk, status in grouped if status != CREATED]
-    stale, current = [], defaultdict(set)
+    stale, current, changed = [], defaultdict(set), set()
     for pk, customer_id, group_id in _of_customers(
         UserCustomerGroup, checked, ("id", "customer_id", "group_id")
     ):
         current[customer_id].add(group_id)
         if group_id not in wanted[customer_id]:
             stale.append(pk)
+            changed.add(customer_id)
     if stale:
         # delete() sends each removal's post_delete signal: simple-history records it.
         UserCustomerGroup.objects.filter(pk__in=stale).delete()
-    batch.memberships_created = _bulk_insert(
-        UserCustomerGroup,
-        [
-            {
-                "customer_id": customer_id,
-                "group_id": group_id,
-                "subscribed": True,
-                "attributes": {},
-                "created_at": now,
-                "updated_at": now,
-            }
-            for customer_id, group_ids in wanted.items()
-            for group_id in sorted(group_ids - current[customer_id])
-        ],
-    )
+    new = [
+        {
+            "customer_id": customer_id,
+            "group_id": group_id,
+            "subscribed": True,
+            "attributes": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        for customer_id, group_ids in wanted.items()
+        for group_id in sorted(group_ids - current[customer_id])
+    ]
+    batch.memberships_created = _bulk_insert(UserCustomerGroup, new)
+    return changed | {membership["customer_id"] for membership in new}

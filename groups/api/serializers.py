@@ -23,6 +23,7 @@ class GroupOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "member_count",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -45,7 +46,7 @@ class GroupMemberSerializer(SparseFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "channel", "email", "first_name", "last_name", "subscribed"]
+        fields = ["id", "channel", "email", "first_name", "last_name", "subscribed", "version"]
         read_only_fields = fields
 
 
@@ -54,7 +55,7 @@ class MembershipOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer)
 
     class Meta:
         model = UserCustomerGroup
-        fields = ["group", "subscribed", "attributes", "created_at", "updated_at"]
+        fields = ["group", "subscribed", "attributes", "created_at", "updated_at", "version"]
         read_only_fields = fields
 
 

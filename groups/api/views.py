@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
 
+from config.etags import ConditionalMixin
 from customers.models import Customer
 from customers.selectors import customer_list
 from groups.api.filters import GroupFilterSet, GroupMemberFilterSet
@@ -35,7 +36,7 @@ EMPTY_LIST = "Send at least one group."
 CODE_PATTERN = "[-a-zA-Z0-9_]+"
 
 
-class GroupViewSet(viewsets.ModelViewSet):
+class GroupViewSet(ConditionalMixin, viewsets.ModelViewSet):
     """Customer groups, by code. POST takes one group or a list of them (all or nothing)."""
 
     queryset = UserGroup.objects.none()  # for the schema; requests use get_queryset()
@@ -102,7 +103,7 @@ class GroupViewSet(viewsets.ModelViewSet):
         group = self.get_object()
         serializer = self.get_serializer(group, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        group = group_update(group=group, data=serializer.validated_data)
+        group = group_update(group=group, data=serializer.validated_data, if_match=self.if_match)
         return Response(self._output(group))
 
     @extend_schema(request=GroupInputSerializer, responses=GroupOutputSerializer)
@@ -110,7 +111,7 @@ class GroupViewSet(viewsets.ModelViewSet):
         return self.update(request, *args, partial=True, **kwargs)
 
     def perform_destroy(self, instance):
-        group_delete(group=instance)
+        group_delete(group=instance, if_match=self.if_match)
 
 
 class GroupMemberListView(generics.ListAPIView):
@@ -136,6 +137,7 @@ GROUP_CODE = OpenApiParameter("group_code", str, OpenApiParameter.PATH)
 
 @extend_schema(parameters=[CUSTOMER_ID])
 class MembershipViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -190,7 +192,9 @@ class MembershipViewSet(
         membership = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = membership_update(membership=membership, data=serializer.validated_data)
+        membership = membership_update(
+            membership=membership, data=serializer.validated_data, if_match=self.if_match
+        )
         return self._output(membership)
 
     @extend_schema(parameters=[GROUP_CODE])
@@ -202,7 +206,7 @@ class MembershipViewSet(
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
-        membership_delete(membership=instance)
+        membership_delete(membership=instance, if_match=self.if_match)
 
     def get_object(self):
         try:

@@ -26,8 +26,8 @@ class OrderCustomDataSerializer(
 
     class Meta:
         model = OrderCustomData
-        fields = ["id", "order", "item", "name", "value", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        fields = ["id", "order", "item", "name", "value", "created_at", "updated_at", "version"]
+        read_only_fields = ["id", "created_at", "updated_at", "version"]
         validators = []  # the services answer a taken name with a 400 naming `name`
 
 
@@ -120,6 +120,7 @@ class OrderOutputSerializer(
             "custom_data",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = fields
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 
+from config.etags import ConditionalMixin
 from config.rest import errors_nest
 from customers.selectors import channel_list, customer_list
 from orders.api.filters import OrderFilterSet
@@ -35,7 +36,7 @@ CUSTOMER_OBJECT_FORBIDDEN = (
 
 
 @extend_schema_view(create=_WRITE_SCHEMA, update=_WRITE_SCHEMA, partial_update=_WRITE_SCHEMA)
-class OrderViewSet(viewsets.ModelViewSet):
+class OrderViewSet(ConditionalMixin, viewsets.ModelViewSet):
     queryset = Order.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = OrderFilterSet
     ordering_fields = ["id", "number", "placed_at", "total", "status", "created_at", "updated_at"]
@@ -60,7 +61,9 @@ class OrderViewSet(viewsets.ModelViewSet):
         return Response(self._output(order), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        order = self._write(order=self.get_object(), partial=kwargs.get("partial", False))
+        order = self._write(
+            order=self.get_object(), partial=kwargs.get("partial", False), if_match=self.if_match
+        )
         return Response(self._output(order))
 
     def _write(self, **kwargs) -> Order:
@@ -89,7 +92,7 @@ class OrderViewSet(viewsets.ModelViewSet):
         return OrderOutputSerializer(order, context=self.get_serializer_context()).data
 
     def perform_destroy(self, instance):
-        order_delete(order=instance)
+        order_delete(order=instance, if_match=self.if_match)
 
 
 _ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -110,7 +113,7 @@ def _custom_data_schema(*parameters):
 
 
 @_custom_data_schema(_ORDER_ID)
-class OrderCustomDataViewSet(viewsets.ModelViewSet):
+class OrderCustomDataViewSet(ConditionalMixin, viewsets.ModelViewSet):
     """Kibo's Custom Order Data API: name/value records on an order."""
 
     queryset = OrderCustomData.objects.none()  # for the schema; requests use get_queryset()
@@ -140,11 +143,11 @@ class OrderCustomDataViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = order_custom_data_update(
-            record=serializer.instance, data=serializer.validated_data
+            record=serializer.instance, data=serializer.validated_data, if_match=self.if_match
         )
 
     def perform_destroy(self, instance):
-        order_custom_data_delete(record=instance)
+        order_custom_data_delete(record=instance, if_match=self.if_match)
 
 
 @_custom_data_schema(_ORDER_ID, _ITEM_ID)

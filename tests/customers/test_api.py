@@ -78,7 +78,7 @@ def test_full_representation_keys(api_client, web):
         "channel_code", "attributes", "extra_field", "groups", "addresses", "default_address",
         "billing_address", "orders_count", "total_spent", "total_spent_currency",
         "first_order_at", "last_order_at", "last_order_id", "last_login_at", "has_password",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "version",
     }  # fmt: skip
     assert response.data["channel"] == "web"
     assert response.data["is_active"] is True

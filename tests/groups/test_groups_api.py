@@ -31,6 +31,7 @@ def test_create_one_group(api_client):
         "member_count": 0,
         "created_at": response.data["created_at"],
         "updated_at": response.data["updated_at"],
+        "version": 1,
     }
     assert UserGroup.objects.get(code="newsletter").visibility == "public"
 

@@ -34,6 +34,7 @@ def test_members_lists_direct_members_with_their_opt_in(api_client, vip):
         "first_name": "Ann",
         "last_name": "Lee",
         "subscribed": True,
+        "version": 1,
     }
     assert response.data["results"][1]["subscribed"] is False
 

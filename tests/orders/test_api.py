@@ -94,6 +94,7 @@ def test_create_order_with_customer_id(api_client, channel, customer):
         "custom_data": [],
         "created_at": response.data["created_at"],
         "updated_at": response.data["updated_at"],
+        "version": 1,
     }
     customer.refresh_from_db()
     assert (customer.orders_count, customer.total_spent) == (1, Decimal("26.00"))

@@ -52,6 +52,7 @@ def test_kibo_post_example_is_201(api_client, target):
         **EXAMPLE,
         "created_at": response.data["created_at"],
         "updated_at": response.data["updated_at"],
+        "version": 1,
     }
 
 
