@@ -22,6 +22,10 @@ _ALWAYS = {
     "406": ("The Accept header asks for a format the API does not serve.", _DETAIL),
     "429": ("Throttled: retry after the Retry-After header's seconds.", _DETAIL),
 }
+_KEY_REUSED = (
+    "The Idempotency-Key was first used for another route or body.",
+    _DETAIL,
+)
 _WRITES = {
     "409": ("The change conflicts with existing or concurrent data.", _DETAIL),
     "413": ("Request body too large.", _DETAIL),
@@ -30,7 +34,21 @@ _WRITES = {
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Documents 400/401/403/404/406/429 everywhere and 409/413/415 on writes."""
+    """Documents 400/401/403/404/406/429 everywhere and 409/413/415 on writes, and the
+    Idempotency-Key header (with its 422) where the view honours it."""
+
+    def _idempotency_key(self):
+        """The view's Idempotency-Key parameter if it honours the header for this method.
+
+        Duck-typed: the mixin lives in the idempotency app, which config/ does not import.
+        """
+        accepted = getattr(self.view, "idempotency_key_accepted", None)
+        return self.view.idempotency_key_parameter if accepted and accepted(self.method) else None
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        key = self._idempotency_key()
+        return [*parameters, key] if key else parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -39,6 +57,8 @@ class AutoSchema(SpectacularAutoSchema):
         errors = dict(_ALWAYS)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_WRITES)
+        if self._idempotency_key():
+            errors["422"] = _KEY_REUSED
         for code, (description, schema) in errors.items():
             responses.setdefault(
                 code,

@@ -56,11 +56,12 @@ from customers.services import (
     customer_update,
     customers_upsert,
 )
+from idempotency.api import IdempotentWritesMixin
 
 UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 
 
-class ChannelViewSet(viewsets.ModelViewSet):
+class ChannelViewSet(IdempotentWritesMixin, viewsets.ModelViewSet):
     queryset = Channel.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = ChannelSerializer
     permission_classes = [ChannelPermission]
@@ -187,13 +188,15 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
         },
     ),
 )
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(IdempotentWritesMixin, viewsets.ModelViewSet):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
     filterset_class = CustomerFilterSet
     ordering_fields = list(CUSTOMER_ORDERING_FIELDS)
     ordering = ["id"]
+    # Sign-in checks the current password: a replayed success could let an old one in.
+    idempotency_exempt_actions = frozenset({"authenticate"})
 
     def get_queryset(self):
         # Built once per request: the permission check asks for it too, and the channel
@@ -361,7 +364,7 @@ ADDRESS_ID_PARAM = OpenApiParameter(
         parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
     ),
 )
-class CustomerAddressViewSet(viewsets.ModelViewSet):
+class CustomerAddressViewSet(IdempotentWritesMixin, viewsets.ModelViewSet):
     """A customer's addresses; setting is_default or is_billing moves that flag here."""
 
     queryset = Address.objects.none()  # for the schema; requests use get_queryset()
