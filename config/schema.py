@@ -26,6 +26,10 @@ _ALWAYS = {
     "406": ("The Accept header asks for a format the API does not serve.", _DETAIL),
     "429": ("Throttled: retry after the Retry-After header's seconds.", _DETAIL),
 }
+_KEY_REUSED = (
+    "The Idempotency-Key was first used for another route or body.",
+    _DETAIL,
+)
 _WRITES = {
     "409": ("The change conflicts with existing or concurrent data.", _DETAIL),
     "413": ("Request body too large.", _DETAIL),
@@ -72,15 +76,28 @@ _PRECONDITION_FAILED = (
 class AutoSchema(SpectacularAutoSchema):
     """Documents 400/401/403/404/406/429 everywhere and 409/413/415 on writes; the ETag,
     If-Match and If-None-Match headers, 304 and 412 on the detail routes of versioned objects
-    (config.etags)."""
+    (config.etags); the Idempotency-Key header (with its 422) where the view honours it."""
 
     def _conditional(self) -> list[OpenApiParameter]:
         if not isinstance(self.view, ConditionalMixin):
             return []
         return _CONDITIONAL.get(getattr(self.view, "action", None), [])
 
+    def _idempotency_key(self):
+        """The view's Idempotency-Key parameter if it honours the header for this method.
+
+        Duck-typed: the mixin lives in the idempotency app, which config/ does not import.
+        """
+        accepted = getattr(self.view, "idempotency_key_accepted", None)
+        return self.view.idempotency_key_parameter if accepted and accepted(self.method) else None
+
     def get_override_parameters(self):
-        return [*super().get_override_parameters(), *self._conditional()]
+        key = self._idempotency_key()
+        return [
+            *super().get_override_parameters(),
+            *self._conditional(),
+            *([key] if key else []),
+        ]
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -95,6 +112,8 @@ class AutoSchema(SpectacularAutoSchema):
             errors["412"] = _PRECONDITION_FAILED
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_WRITES)
+        if self._idempotency_key():
+            errors["422"] = _KEY_REUSED
         for code, (description, schema) in errors.items():
             responses.setdefault(
                 code,

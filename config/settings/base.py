@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "customers",
     "groups",
     "orders",
+    "idempotency",
 ]
 
 MIDDLEWARE = [

@@ -58,11 +58,12 @@ from customers.services import (
     customer_update,
     customers_upsert,
 )
+from idempotency.api import IdempotentWritesMixin
 
 UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 
 
-class ChannelViewSet(ConditionalMixin, viewsets.ModelViewSet):
+class ChannelViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Channel.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = ChannelSerializer
     permission_classes = [ChannelPermission]
@@ -192,13 +193,15 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
         },
     ),
 )
-class CustomerViewSet(ConditionalMixin, viewsets.ModelViewSet):
+class CustomerViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
     filterset_class = CustomerFilterSet
     ordering_fields = list(CUSTOMER_ORDERING_FIELDS)
     ordering = ["id"]
+    # Sign-in checks the current password: a replayed success could let an old one in.
+    idempotency_exempt_actions = frozenset({"authenticate"})
 
     def get_queryset(self):
         # Built once per request: the permission check asks for it too, and the channel
@@ -370,7 +373,7 @@ ADDRESS_ID_PARAM = OpenApiParameter(
         parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
     ),
 )
-class CustomerAddressViewSet(ConditionalMixin, viewsets.ModelViewSet):
+class CustomerAddressViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
     """A customer's addresses; setting is_default or is_billing moves that flag here."""
 
     queryset = Address.objects.none()  # for the schema; requests use get_queryset()

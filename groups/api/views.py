@@ -29,6 +29,7 @@ from groups.services import (
     membership_delete,
     membership_update,
 )
+from idempotency.api import IdempotentWritesMixin
 
 MAX_ITEMS = 1000
 TOO_MANY_ITEMS = f"At most {MAX_ITEMS} groups per request."
@@ -36,7 +37,7 @@ EMPTY_LIST = "Send at least one group."
 CODE_PATTERN = "[-a-zA-Z0-9_]+"
 
 
-class GroupViewSet(ConditionalMixin, viewsets.ModelViewSet):
+class GroupViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Customer groups, by code. POST takes one group or a list of them (all or nothing)."""
 
     queryset = UserGroup.objects.none()  # for the schema; requests use get_queryset()
@@ -137,6 +138,7 @@ GROUP_CODE = OpenApiParameter("group_code", str, OpenApiParameter.PATH)
 
 @extend_schema(parameters=[CUSTOMER_ID])
 class MembershipViewSet(
+    IdempotentWritesMixin,
     ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

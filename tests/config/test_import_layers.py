@@ -7,8 +7,8 @@ import that dodges a circle is still a circle here.
 import grimp
 import pytest
 
-PACKAGES = ("customers", "groups", "orders", "config")
-APPS = ("customers", "groups", "orders")
+PACKAGES = ("customers", "groups", "orders", "idempotency", "config")
+APPS = ("customers", "groups", "orders", "idempotency")
 # The URL routers are the top layer: they alone in config/ may import the apps' API views.
 CONFIG_MAY_IMPORT_APPS = {"config.urls", "config.api"}
 
