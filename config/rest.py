@@ -264,14 +264,24 @@ class StrictOrderingFilter(OrderingFilter):
 
 def errors_nest(errors: dict[str, list[str]]) -> dict:
     """Dotted error keys as DRF nests them: "addresses.1.city" → {"addresses": [{}, {"city":
-    [...]}]}; the row-wide "" key → "non_field_errors"."""
+    [...]}]}; the row-wide "" key → "non_field_errors".
+
+    Messages for an object that has field errors too (an item refused whole, an unknown
+    field whose name holds a dot) go under that object's "non_field_errors"."""
+    whole = api_settings.NON_FIELD_ERRORS_KEY
     nested: dict = {}
     for key, messages in errors.items():
-        parts = key.split(".") if key else [api_settings.NON_FIELD_ERRORS_KEY]
+        parts = key.split(".") if key else [whole]
         node = nested
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = messages
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {} if child is None else {whole: child}
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]][whole] = messages
+        else:
+            node[parts[-1]] = messages
     return _lists_from_indexes(nested)
 
 
