@@ -28,7 +28,7 @@ router.register("groups", GroupViewSet, basename="group")
 
 memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
 membership = MembershipViewSet.as_view(
-    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 )
 
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""Project-wide DRF building blocks: pagination, permissions, ordering, sparse fields.
+"""Project-wide DRF building blocks: pagination, permissions, ordering, sparse fields, strict
+input.
 
 Nothing here may import rest_framework.views: DRF imports this module while loading it.
 Nothing here may import the apps either (customers, groups, orders): they build on this
@@ -7,8 +8,10 @@ module, so an app's own rule (like ChannelPermission) lives in that app's api pa
 
 import copy
 import datetime
+import functools
 import json
 from collections import OrderedDict
+from collections.abc import Mapping
 from operator import attrgetter
 from urllib.parse import urlencode
 
@@ -25,6 +28,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.encoders import JSONEncoder
 
 from config.pagination import EXACT_COUNT_LIMIT
+from config.unknown_names import unknown_fields
 
 INVALID_PAGE = "Page must be a whole number from 1."
 INVALID_PER_PAGE = "per_page must be a whole number from 1 to {max}."
@@ -260,14 +264,24 @@ class StrictOrderingFilter(OrderingFilter):
 
 def errors_nest(errors: dict[str, list[str]]) -> dict:
     """Dotted error keys as DRF nests them: "addresses.1.city" → {"addresses": [{}, {"city":
-    [...]}]}; the row-wide "" key → "non_field_errors"."""
+    [...]}]}; the row-wide "" key → "non_field_errors".
+
+    Messages for an object that has field errors too (an item refused whole, an unknown
+    field whose name holds a dot) go under that object's "non_field_errors"."""
+    whole = api_settings.NON_FIELD_ERRORS_KEY
     nested: dict = {}
     for key, messages in errors.items():
-        parts = key.split(".") if key else [api_settings.NON_FIELD_ERRORS_KEY]
+        parts = key.split(".") if key else [whole]
         node = nested
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = messages
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {} if child is None else {whole: child}
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]][whole] = messages
+        else:
+            node[parts[-1]] = messages
     return _lists_from_indexes(nested)
 
 
@@ -310,6 +324,53 @@ class SparseFieldsMixin(serializers.Serializer):
             raise exceptions.ValidationError({"fields": [message]})
         for name in set(self.fields) - wanted:
             self.fields.pop(name)
+
+
+class StrictInputMixin(serializers.Serializer):
+    """A body object with a key the resource does not know is a 400 naming each such key.
+
+    Known are this serializer's fields, read-only ones included, and those of `echoes`, the
+    representation clients read when another serializer writes it: what a GET answers can be
+    sent back as it is, its read-only fields ignored. Nested serializers with this mixin
+    check their own objects, list items included. A null for a text field that may be blank
+    (so reads as "") means "".
+    """
+
+    echoes: type[serializers.Serializer] | None = None
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        known = set(self.fields)
+        if self.echoes is not None:
+            known.update(_field_names(self.echoes))
+        unknown = unknown_fields(data, known)
+        try:
+            value = super().to_internal_value(self._blank_for_null(data))
+        except exceptions.ValidationError as error:
+            if not unknown or not isinstance(error.detail, dict):
+                raise
+            raise exceptions.ValidationError({**error.detail, **unknown}) from None
+        if unknown:
+            raise exceptions.ValidationError(unknown)
+        return value
+
+    def _blank_for_null(self, data: Mapping) -> Mapping:
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if name in data
+            and data[name] is None
+            and isinstance(field, serializers.CharField)
+            and field.allow_blank
+            and not field.allow_null
+        ]
+        return {**data, **dict.fromkeys(blank, "")} if blank else data
+
+
+@functools.cache
+def _field_names(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
+    return frozenset(serializer_class().fields)
 
 
 class CachedFieldsMixin:

@@ -7,7 +7,7 @@ is one edit. Names are compared ignoring case, `_`, `-` and `.` first, then by s
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 UNKNOWN_FIELD = "Unknown field '{name}'."
 UNKNOWN_PARAMETER = "Unknown query parameter '{name}'."
@@ -39,3 +39,17 @@ def unknown_name_message(name: str, known: Iterable[str], *, parameter: bool = F
     message = (UNKNOWN_PARAMETER if parameter else UNKNOWN_FIELD).format(name=name)
     suggestion = closest_name(name, known)
     return message + (DID_YOU_MEAN.format(suggestion=suggestion) if suggestion else "")
+
+
+# Read-only in every representation (the optimistic-concurrency token), so always known.
+VERSION_FIELD = "version"
+
+
+def unknown_fields(data: Mapping, known: Collection[str]) -> dict[str, list[str]]:
+    """{name: [message]} for each key of a body object that is neither in `known` nor
+    `version`; empty when every key is known."""
+    return {
+        name: [unknown_name_message(str(name), known)]
+        for name in data
+        if name not in known and name != VERSION_FIELD
+    }

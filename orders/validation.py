@@ -2,7 +2,9 @@
 
 Plain per-field functions with the API's messages, cheap enough to run on every row of an
 import. `order_input_clean` raises Django's ValidationError naming every bad field; nested
-fields are named by dotted path (`items.0.quantity`, `shipping_address.country`).
+fields are named by dotted path (`items.0.quantity`, `shipping_address.country`). A key
+that is neither written nor shown read-only is refused by name (`items.0.qty`); the
+read-only ones are ignored, so an order read from the API can be sent back as it is.
 """
 
 import datetime
@@ -14,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.unknown_names import unknown_fields
 from customers.imports.rows import (
     INVALID_CHOICE,
     INVALID_NUMBER,
@@ -43,6 +46,9 @@ NUMBER_TAKEN = "An order with this number already exists in this channel."
 
 MONEY_FIELDS = ("subtotal", "shipping_total", "tax_total", "discount_total", "total")
 REQUIRED_FIELDS = ("channel", "number", "customer")
+# What the API shows of an order and of an item that no write takes: accepted and ignored.
+ORDER_READ_ONLY_FIELDS = ("id", "custom_data", "created_at", "updated_at")
+ITEM_READ_ONLY_FIELDS = ("custom_data",)
 
 _MONEY = Order._meta.get_field("total")
 _QUANTUM = Decimal(1).scaleb(-_MONEY.decimal_places)
@@ -139,13 +145,18 @@ def _placed_at_clean(value) -> datetime.datetime:
     return datetime_clean(value)
 
 
+def _optional_text(value, max_length: int | None) -> str:
+    """Trimmed text; null means "" (what a blank text reads as)."""
+    return "" if value is None else text_clean(value, max_length)
+
+
 def _text_or_error(value, name: str) -> str:
     if name == "country":
         try:
-            return country_normalize(text_clean(value, None))
+            return country_normalize(_optional_text(value, None))
         except ValidationError as error:
             raise ValueError(error.messages[0]) from None
-    return text_clean(value, _ADDRESS_LENGTH[name])
+    return _optional_text(value, _ADDRESS_LENGTH[name])
 
 
 def address_snapshot_clean(value) -> dict | None:
@@ -154,7 +165,7 @@ def address_snapshot_clean(value) -> dict | None:
         return None
     if not isinstance(value, Mapping):
         raise ValueError(NOT_A_DICT.format(type=type(value).__name__))
-    snapshot, errors = {}, {}
+    snapshot, errors = {}, unknown_fields(value, ADDRESS_TEXT_FIELDS)
     for name in ADDRESS_TEXT_FIELDS:
         if name in value:
             try:
@@ -169,7 +180,7 @@ def address_snapshot_clean(value) -> dict | None:
 _ITEM_CLEANERS = {
     "id": integer_clean,
     "sku": lambda value: _required_text(value, _SKU_LENGTH),
-    "name": lambda value: text_clean(value, _ITEM_NAME_LENGTH),
+    "name": lambda value: _optional_text(value, _ITEM_NAME_LENGTH),
     "quantity": lambda value: integer_clean(value, min_value=1, max_value=QUANTITY_MAX),
     "unit_price": money_clean,
 }
@@ -183,6 +194,7 @@ def order_item_clean(data) -> dict:
     if not isinstance(data, Mapping):
         raise ValidationError({"": [NOT_A_DICT.format(type=type(data).__name__)]})
     values, errors = _fields_clean(data, _ITEM_CLEANERS)
+    errors.update(unknown_fields(data, (*_ITEM_CLEANERS, *ITEM_READ_ONLY_FIELDS)))
     if "sku" not in data and data.get("id") is None:
         errors["sku"] = [REQUIRED]
     if errors:
@@ -341,6 +353,7 @@ def order_input_clean(
         raise ValidationError(NOT_A_DICT.format(type=type(data).__name__))
     values, errors = _fields_clean(data, _CLEANERS)
     _references_clean(data, values, errors, channels=channels, customers=customers)
+    errors.update(unknown_fields(data, (*INPUT_FIELDS, *ORDER_READ_ONLY_FIELDS)))
     if not partial:
         errors.update({name: [REQUIRED] for name in REQUIRED_FIELDS if name not in data})
     _instance_check(values, errors, instance)

@@ -7,6 +7,7 @@ from config.rest import (
     CachedFieldsMixin,
     FastRepresentationMixin,
     SparseFieldsMixin,
+    StrictInputMixin,
     requested_fields,
 )
 from customers.imports.rows import OUTPUT_ONLY_FIELDS
@@ -39,7 +40,7 @@ from orders.models import OrderStatus
 CODE_IMMUTABLE = "The code of a channel cannot change."
 
 
-class ChannelSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+class ChannelSerializer(StrictInputMixin, SparseFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Channel
         fields = ["code", "name", "currency", "is_active", "created_at", "updated_at", "version"]

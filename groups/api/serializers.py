@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.rest import SparseFieldsMixin
+from config.rest import SparseFieldsMixin, StrictInputMixin
 from customers.models import CODE_LENGTH, Customer
 from groups.models import UserCustomerGroup, UserGroup
 
@@ -28,7 +28,8 @@ class GroupOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GroupInputSerializer(serializers.ModelSerializer):
+class GroupInputSerializer(StrictInputMixin, serializers.ModelSerializer):
+    echoes = GroupOutputSerializer
     # A plain code: in a list POST the parent may be a group created earlier in the same list,
     # so the service, not this field, resolves it.
     parent = serializers.SlugField(max_length=CODE_LENGTH, allow_null=True, required=False)
@@ -65,13 +66,15 @@ def _json_object(value):
     return value
 
 
-class MembershipCreateInputSerializer(serializers.Serializer):
+class MembershipCreateInputSerializer(StrictInputMixin, serializers.Serializer):
+    echoes = MembershipOutputSerializer
     group = serializers.SlugField(max_length=CODE_LENGTH)
     subscribed = serializers.BooleanField(default=True)
     attributes = serializers.JSONField(default=dict, validators=[_json_object])
 
 
-class MembershipUpdateInputSerializer(serializers.Serializer):
+class MembershipUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
+    echoes = MembershipOutputSerializer
     group = serializers.SlugField(max_length=CODE_LENGTH, required=False)
     subscribed = serializers.BooleanField(required=False)
     attributes = serializers.JSONField(required=False, validators=[_json_object])

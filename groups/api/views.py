@@ -167,7 +167,7 @@ class MembershipViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return MembershipCreateInputSerializer
-        if self.action == "partial_update":
+        if self.action in ("update", "partial_update"):
             return MembershipUpdateInputSerializer
         return MembershipOutputSerializer
 
@@ -190,7 +190,8 @@ class MembershipViewSet(
         return self._output(membership, status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[GROUP_CODE], responses=MembershipOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
+    def update(self, request, *args, **kwargs):
+        """The membership as read (its `group` unchanged); fields left out are kept."""
         membership = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -198,6 +199,10 @@ class MembershipViewSet(
             membership=membership, data=serializer.validated_data, if_match=self.if_match
         )
         return self._output(membership)
+
+    @extend_schema(parameters=[GROUP_CODE], responses=MembershipOutputSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
 
     @extend_schema(parameters=[GROUP_CODE])
     def retrieve(self, request, *args, **kwargs):

@@ -3,7 +3,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.rest import CachedFieldsMixin, FastRepresentationMixin, SparseFieldsMixin
+from config.rest import (
+    CachedFieldsMixin,
+    FastRepresentationMixin,
+    SparseFieldsMixin,
+    StrictInputMixin,
+)
 from customers.models import ADDRESS_TEXT_FIELDS, Channel
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem, OrderStatus
 
@@ -15,7 +20,11 @@ def _money(**kwargs):
 
 
 class OrderCustomDataSerializer(
-    FastRepresentationMixin, CachedFieldsMixin, SparseFieldsMixin, serializers.ModelSerializer
+    FastRepresentationMixin,
+    CachedFieldsMixin,
+    SparseFieldsMixin,
+    StrictInputMixin,
+    serializers.ModelSerializer,
 ):
     """Kibo's custom order data record: `order` and `item` (null on the order level) are read."""
 

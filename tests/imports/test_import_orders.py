@@ -137,3 +137,20 @@ def test_unusable_order_file_exits_2(channel, write):
 
     assert code == 2
     assert "must be an array" in err
+
+
+def test_an_order_with_an_unknown_key_is_a_rejected_row_naming_it_and_its_line(channel, write):
+    rows = [
+        {**order("WEB-01", "ann@example.com"), "orderNumber": "WEB-01"},
+        order("WEB-02", "ann@example.com", items=[{"sku": "A", "qty": 2}]),
+        order("WEB-03", "bob@example.com"),
+    ]
+
+    code, out, err = run("import_orders", write("feed.ndjson", ndjson(rows)))
+
+    assert code == 1
+    assert "1 created, 0 updated, 2 rejected" in out
+    assert "line 1, orderNumber: Unknown field 'orderNumber'. Did you mean 'number'?" in err
+    assert "line 2, items.0.qty: Unknown field 'qty'. Did you mean 'quantity'?" in err
+    assert list(Order.objects.values_list("number", flat=True)) == ["WEB-03"]
+    assert not Customer.objects.filter(email="ann@example.com").exists()
