@@ -214,37 +214,47 @@ def _order_save(order: Order) -> Order:
     return order
 
 
-def _items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderItem]:
+def _items_replace(*, order: Order, items: Iterable[dict]) -> tuple[list[OrderItem], bool]:
     """Make the order's items exactly the checked `items`: ones with a known `id` are changed
     in place (keeping their custom data), the others are created, unlisted ones deleted.
-    Return the created items."""
+    Return the created items and whether anything changed."""
     existing = {item.pk: item for item in OrderItem.objects.filter(order=order)}
-    kept, created = [], []
+    kept, changed, created = [], [], []
     for index, data in enumerate(items):
         data = dict(data)
         item_id = data.pop("id", None)
         if item_id is not None and item_id not in existing:
             raise ValidationError({"items": [UNKNOWN_ITEM.format(index=index, item_id=item_id)]})
         item = existing[item_id] if item_id is not None else OrderItem(order=order)
-        for field, value in data.items():
-            setattr(item, field, value)
-        (kept if item_id is not None else created).append(item)
-    OrderItem.objects.filter(order=order).exclude(pk__in=[item.pk for item in kept]).delete()
-    for item in kept:
+        if item_id is None:
+            created.append(item)
+        else:
+            kept.append(item)
+        if _fields_set(item, data) and item_id is not None:
+            changed.append(item)
+    deleted, _ = (
+        OrderItem.objects.filter(order=order).exclude(pk__in=[item.pk for item in kept]).delete()
+    )
+    for item in changed:
         item.save()
-    return OrderItem.objects.bulk_create(created)
+    return OrderItem.objects.bulk_create(created), bool(deleted or changed or created)
 
 
-def _order_apply(order: Order, data: dict) -> None:
+def _fields_set(instance, data: dict) -> bool:
+    """Set the checked values on `instance`; return whether any of them differs."""
+    differs = False
     for field, value in data.items():
-        setattr(order, field, value)
+        if getattr(instance, field) != value:
+            setattr(instance, field, value)
+            differs = True
+    return differs
 
 
 def _order_create(*, channel: Channel, customer: Customer | dict, data: dict, items: list) -> Order:
     customer = _customer_resolve(channel=channel, customer=customer)
     _customers_lock([customer.pk])
     order = Order(channel=channel, customer=customer, currency=channel.currency)
-    _order_apply(order, data)
+    _fields_set(order, data)
     _order_save(order)
     _items_replace(order=order, items=items)
     customer_stats_refresh(customer_ids=[customer.pk])
@@ -265,10 +275,12 @@ def _order_update(
     # The customers first, then the order: every order writer locks in this order.
     _customers_lock([previous_customer_id, order.customer_id])
     version_check(Order, order.pk, if_match)
-    _order_apply(order, data)
-    _order_save(order)
+    changed = _fields_set(order, data) or order.customer_id != previous_customer_id
     if items is not None:
-        _items_replace(order=order, items=items)
+        changed = _items_replace(order=order, items=items)[1] or changed
+    # An order sent back as it was read keeps its version.
+    if changed:
+        _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])
     return order
 
@@ -339,7 +351,7 @@ def order_items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderIte
     """
     cleaned = order_input_clean({"items": list(items)}, instance=order, partial=True)
     versions_bump(Order.objects.filter(pk=order.pk))
-    return _items_replace(order=order, items=cleaned["items"])
+    return _items_replace(order=order, items=cleaned["items"])[0]
 
 
 def _order_row(order: Order) -> dict:
@@ -353,7 +365,7 @@ def order_save(*, order: Order, previous_customer_id: int | None = None) -> Orde
     if order.customer.channel_id != order.channel_id:
         raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
     cleaned = order_input_clean(_order_row(order), instance=order)
-    _order_apply(order, {k: v for k, v in cleaned.items() if k not in ("channel", "customer")})
+    _fields_set(order, {k: v for k, v in cleaned.items() if k not in ("channel", "customer")})
     _customers_lock([previous_customer_id, order.customer_id])
     _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])

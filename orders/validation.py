@@ -47,7 +47,7 @@ NUMBER_TAKEN = "An order with this number already exists in this channel."
 MONEY_FIELDS = ("subtotal", "shipping_total", "tax_total", "discount_total", "total")
 REQUIRED_FIELDS = ("channel", "number", "customer")
 # What the API shows of an order and of an item that no write takes: accepted and ignored.
-ORDER_READ_ONLY_FIELDS = ("id", "custom_data", "created_at", "updated_at")
+ORDER_READ_ONLY_FIELDS = ("id", "custom_data", "created_at", "updated_at", "version")
 ITEM_READ_ONLY_FIELDS = ("custom_data",)
 
 _MONEY = Order._meta.get_field("total")
