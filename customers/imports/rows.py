@@ -67,8 +67,8 @@ INVALID_ID = "A valid integer is required."
 ADDRESS_NOT_OWN = "This customer has no address with this id."
 ADDRESS_LISTED_TWICE = "This address is already in the list."
 NAME_CONFLICT = (
-    "name and first_name/last_name were both changed and disagree: send one of them, "
-    'or a name equal to "first_name last_name".'
+    'name disagrees with first_name/last_name: send one of them, or a name equal to "first_name '
+    'last_name".'
 )
 PASSWORD_MAX_LENGTH = 4096
 
@@ -367,7 +367,7 @@ def _groups_clean(value, context: RowContext) -> list[int]:
     return list(dict.fromkeys(context.groups[code] for code in codes))
 
 
-def names_check(data: dict, known: frozenset, represented, errors: dict, prefix: str) -> None:
+def _names_check(data: dict, known: frozenset, represented, errors: dict, prefix: str) -> None:
     """Record each name of `data` not in `known` (Stripe's rule: nothing is dropped silently),
     with the closest of `represented`."""
     for name in data:
@@ -406,7 +406,7 @@ def address_clean_values(data, errors: dict, prefix: str) -> dict:
     if not isinstance(data, dict):
         errors[prefix.rstrip(".")] = [ROW_NOT_OBJECT]
         return {}
-    names_check(data, ADDRESS_KNOWN_FIELDS, ADDRESS_REPRESENTED_FIELDS, errors, prefix)
+    _names_check(data, ADDRESS_KNOWN_FIELDS, ADDRESS_REPRESENTED_FIELDS, errors, prefix)
     data = _aliases_resolve(data, ADDRESS_ALIASES, errors, prefix)
     values = {}
     for name in ADDRESS_FIELDS:
@@ -615,7 +615,7 @@ def row_clean(
     if not isinstance(data, dict):
         raise RowInvalid({"": [ROW_NOT_OBJECT]})
     errors: dict[str, list[str]] = {}
-    names_check(data, CUSTOMER_KNOWN_FIELDS, REPRESENTED_FIELDS, errors, "")
+    _names_check(data, CUSTOMER_KNOWN_FIELDS, REPRESENTED_FIELDS, errors, "")
     data = _aliases_resolve(data, CUSTOMER_ALIASES, errors, "")
     values: dict = {} if email is None or "email" in data else {"email": email}
     channel_id = None
