@@ -27,6 +27,7 @@ from customers.imports.rows import (
     RowInvalid,
     address_clean_values,
     address_is_default,
+    addresses_listed,
     row_clean,
 )
 from customers.imports.writers import CREATED, UPDATED
@@ -85,6 +86,19 @@ def _target_errors(row: CleanRow, customer: Customer | None) -> dict[str, list[s
     return {"email": [EMAIL_TAKEN]} if others.exists() else {}
 
 
+def _edited(customer: Customer, data, *, partial: bool) -> dict:
+    """What row_clean compares an edit with: the stored e-mail (kept by a partial edit), the
+    names, and the address ids when `addresses` (the whole list) is sent."""
+    listed = isinstance(data, dict) and addresses_listed(data)
+    return {
+        "email": customer.email if partial else None,
+        "names": (customer.first_name, customer.last_name),
+        "address_ids": frozenset(customer.addresses.values_list("pk", flat=True))
+        if listed
+        else None,
+    }
+
+
 def customer_validate(
     *, data, channels: QuerySet[Channel], customer: Customer | None = None, partial: bool = False
 ) -> CleanRow:
@@ -96,7 +110,10 @@ def customer_validate(
     """
     default_channel = customer.channel.code if customer is not None and partial else None
     context = _context(channels=channels, items=[data], default_channel=default_channel)
-    row = row_clean(0, data, context, email=customer.email if partial and customer else None)
+    if customer is None:
+        row = row_clean(0, data, context)
+    else:
+        row = row_clean(0, data, context, **_edited(customer, data, partial=partial))
     errors = _target_errors(row, customer)
     if customer is not None:
         row.pk = customer.pk

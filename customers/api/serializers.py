@@ -177,7 +177,8 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
         required=False,
         max_length=2 * NAME_LENGTH + 1,
         help_text='"first_name last_name" on read. On write (Nuvemshop) a single name is split '
-        "on its first space into first_name and last_name, unless those are sent too.",
+        "on its first space into first_name and last_name. Sent with them, it must agree, or "
+        "be the stored name (an echo: the names win), or they the stored names (name wins).",
     )
     is_active = serializers.BooleanField(read_only=True, help_text="status is active.")
     groups = GroupCodesField(
@@ -188,9 +189,10 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
     addresses = CustomerAddressListSerializer(
         child=CustomerAddressSerializer(),
         required=False,
-        help_text="Addresses to add (a customer's first becomes the default one); on an edit, "
-        "one with the same values as an existing address is not added again. Change or "
-        "delete one address with /customers/{id}/addresses/.",
+        help_text="On PUT and PATCH, the customer's whole address list: an item with an id "
+        "changes that address, one without is added, one left out is deleted ([] deletes "
+        "all; absent or null leaves them). On create and upsert, addresses to add unless one "
+        "with the same values exists. A customer's first address becomes the default one.",
     )
     default_address = serializers.SerializerMethodField()
     billing_address = serializers.SerializerMethodField()

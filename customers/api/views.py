@@ -175,7 +175,9 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
     ),
     update=extend_schema(
         summary="Replace a customer",
-        description="`channel` and `email` are required; the channel cannot change.",
+        description="`channel` and `email` are required; the channel cannot change. A GET "
+        "body may be sent back as it is: read-only fields are ignored, unknown ones are a 400. "
+        "`addresses` is the whole address list.",
         responses={200: CustomerSerializer, **CUSTOMER_ERRORS},
     ),
     partial_update=extend_schema(

@@ -16,9 +16,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.utils.json import strict_constant
 
+from config.unknown_names import unknown_name_message
+from customers.imports.nuvemshop import (
+    ADDRESS_ALIASES,
+    ALIAS_AND_NAME,
+    BILLING_FIELDS,
+    BILLING_STREET,
+    CUSTOMER_ALIASES,
+)
 from customers.models import (
     ADDRESS_FLAG_FIELDS,
     ADDRESS_TEXT_FIELDS,
+    ADDRESS_UNWRITTEN_FIELDS,
     CUSTOMER_EDITABLE_FIELDS,
     CUSTOMER_STATS_COLUMNS,
     Address,
@@ -54,6 +63,13 @@ NOT_A_LIST = 'Expected a list of items but got type "{type}".'
 UNKNOWN_CHANNEL = "Object with code={value} does not exist."
 INVALID_GROUP_CODE = 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'
 ROW_NOT_OBJECT = "Expected a JSON object."
+INVALID_ID = "A valid integer is required."
+ADDRESS_NOT_OWN = "This customer has no address with this id."
+ADDRESS_LISTED_TWICE = "This address is already in the list."
+NAME_CONFLICT = (
+    'name disagrees with first_name/last_name: send one of them, or a name equal to "first_name '
+    'last_name".'
+)
 PASSWORD_MAX_LENGTH = 4096
 
 # The API's writable customer fields, as stored columns, sorted by kind from the model: a new
@@ -84,13 +100,22 @@ OUTPUT_ONLY_FIELDS = (
     "updated_at",
     "version",
 )
-# Read-only or write-only API fields: accepted in a file (an export, an API dump) and ignored.
+# Read-only or write-only API fields: accepted in a file (an export, an API dump) or a body
+# (a GET answer sent back) and ignored. `version` is the concurrency token of the answer.
 IGNORED_FIELDS = frozenset(
-    {"id", "is_active", *OUTPUT_ONLY_FIELDS, "send_email_invite", *EXPANSIONS}
+    {"id", "is_active", *OUTPUT_ONLY_FIELDS, "send_email_invite", *EXPANSIONS, "version"}
 )
 IMPORT_FIELDS = frozenset(
     {"channel", "name", "groups", "addresses", "address", "password", *CUSTOMER_FIELDS}
 )
+# Every name a customer object may carry; any other is refused, naming the closest of
+# REPRESENTED_FIELDS.
+REPRESENTED_FIELDS = IMPORT_FIELDS | IGNORED_FIELDS
+CUSTOMER_KNOWN_FIELDS = REPRESENTED_FIELDS | set(CUSTOMER_ALIASES) | set(BILLING_FIELDS)
+# An address's read-only names (besides the customer it belongs to, which no body names).
+ADDRESS_IGNORED_FIELDS = (ADDRESS_UNWRITTEN_FIELDS - {"customer"}) | {"version"}
+ADDRESS_REPRESENTED_FIELDS = frozenset({*ADDRESS_FIELDS, *ADDRESS_IGNORED_FIELDS})
+ADDRESS_KNOWN_FIELDS = ADDRESS_REPRESENTED_FIELDS | set(ADDRESS_ALIASES)
 
 _MAX_LENGTH = {
     f.name: f.max_length for f in Customer._meta.concrete_fields if getattr(f, "max_length", None)
@@ -132,6 +157,10 @@ class CleanRow:
     addresses: list[dict] = field(default_factory=list)
     # The customer this row changes when it is known by id (an edit may change the e-mail).
     pk: int | None = None
+    # `addresses` is the customer's whole list (PUT/PATCH): items with an "id" change that
+    # address, others are added, unlisted ones removed. Otherwise each is added unless the
+    # customer has one with the same values.
+    addresses_replace: bool = False
     # Send the invitation e-mail once the row is written.
     invite: bool = False
     # (channel_id, email): what the import matches on; read many times per row, made once.
@@ -267,8 +296,9 @@ def _email_clean(value) -> str:
 
 
 def _text_cleaner(name: str):
+    """Text stored as "" when blank: null means "" too (what a read shows for it)."""
     max_length = _MAX_LENGTH.get(name)
-    return lambda value: text_clean(value, max_length)
+    return lambda value: "" if value is None else text_clean(value, max_length)
 
 
 def _nullable_text_cleaner(name: str):
@@ -338,22 +368,53 @@ def _groups_clean(value, context: RowContext) -> list[int]:
     return list(dict.fromkeys(context.groups[code] for code in codes))
 
 
+def _names_check(data: dict, known: frozenset, represented, errors: dict, prefix: str) -> None:
+    """Record each name of `data` not in `known` (Stripe's rule: nothing is dropped silently),
+    with the closest of `represented`."""
+    for name in data:
+        if name not in known:
+            errors[f"{prefix}{name}"] = [unknown_name_message(str(name), represented)]
+
+
+def _aliases_resolve(data: dict, aliases: dict, errors: dict, prefix: str) -> dict:
+    """The object with Nuvemshop's names (customers.imports.nuvemshop) replaced by Patron's."""
+    if not any(alias in data for alias in aliases):
+        return data
+    resolved = dict(data)
+    for alias, name in aliases.items():
+        if alias in resolved:
+            value = resolved.pop(alias)
+            if name in data:
+                errors[prefix + alias] = [ALIAS_AND_NAME.format(alias=alias, name=name)]
+            else:
+                resolved[name] = value
+    return resolved
+
+
+def _address_value_clean(name: str, value):
+    if name in ADDRESS_FLAGS:
+        return boolean_clean(value)
+    if value is None:  # text reads as "" when blank: null means ""
+        return ""
+    if name == "country":
+        return country_normalize(text_clean(value, None))
+    return text_clean(value, _ADDRESS_MAX_LENGTH[name])
+
+
 def address_clean_values(data, errors: dict, prefix: str) -> dict:
-    """Return an address's stored values; record bad fields in `errors` under prefix."""
+    """Return an address's stored values; record bad and unknown fields in `errors` under
+    prefix. Read-only names (id, created_at...) are accepted and ignored."""
     if not isinstance(data, dict):
         errors[prefix.rstrip(".")] = [ROW_NOT_OBJECT]
         return {}
+    _names_check(data, ADDRESS_KNOWN_FIELDS, ADDRESS_REPRESENTED_FIELDS, errors, prefix)
+    data = _aliases_resolve(data, ADDRESS_ALIASES, errors, prefix)
     values = {}
     for name in ADDRESS_FIELDS:
         if name not in data:
             continue
         try:
-            if name in ADDRESS_FLAGS:
-                values[name] = boolean_clean(data[name])
-            elif name == "country":
-                values[name] = country_normalize(text_clean(data[name], None))
-            else:
-                values[name] = text_clean(data[name], _ADDRESS_MAX_LENGTH[name])
+            values[name] = _address_value_clean(name, data[name])
         except ValidationError as error:
             errors[prefix + name] = error.messages
         except ValueError as error:
@@ -366,7 +427,39 @@ def address_is_default(values: dict, *, customer_has_default: bool) -> bool:
     return values.get("is_default", not customer_has_default)
 
 
-def _addresses_clean(data: dict, errors: dict) -> list[dict]:
+def _address_id_clean(value, address_ids: frozenset, seen: set) -> int:
+    """The id of one of the customer's addresses, listed once."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(INVALID_ID)
+    try:
+        pk = int(value)
+    except ValueError:
+        raise ValueError(INVALID_ID) from None
+    if pk not in address_ids:
+        raise ValueError(ADDRESS_NOT_OWN)
+    if pk in seen:
+        raise ValueError(ADDRESS_LISTED_TWICE)
+    seen.add(pk)
+    return pk
+
+
+def _address_list_clean(items: list, errors: dict, address_ids: frozenset | None) -> list[dict]:
+    """Each item's values; with the customer's `address_ids` (the list replaces its
+    addresses) an item's `id` names the address it changes."""
+    addresses, seen = [], set()
+    for index, item in enumerate(items):
+        prefix = f"addresses.{index}."
+        values = address_clean_values(item, errors, prefix)
+        if address_ids is not None and isinstance(item, dict) and item.get("id") is not None:
+            try:
+                values["id"] = _address_id_clean(item["id"], address_ids, seen)
+            except ValueError as error:
+                errors[prefix + "id"] = [str(error)]
+        addresses.append(values)
+    return addresses
+
+
+def _addresses_clean(data: dict, errors: dict, address_ids: frozenset | None) -> list[dict]:
     if data.get("address") is not None:
         return [address_clean_values(data["address"], errors, "address.")]
     addresses = data.get("addresses")
@@ -375,14 +468,57 @@ def _addresses_clean(data: dict, errors: dict) -> list[dict]:
     if not isinstance(addresses, list):
         errors["addresses"] = [NOT_A_LIST.format(type=type(addresses).__name__)]
         return []
-    return [
-        address_clean_values(item, errors, f"addresses.{index}.")
-        for index, item in enumerate(addresses)
-    ]
+    return _address_list_clean(addresses, errors, address_ids)
 
 
-def _name_apply(data: dict, values: dict, errors: dict) -> None:
-    """Nuvemshop's single `name`, split on its first space unless first/last names are sent."""
+def _billing_apply(data: dict, addresses: list[dict], errors: dict) -> None:
+    """Nuvemshop's flat billing_* fields: the listed address with the same values becomes the
+    billing one, or they are added as a billing address. Nulls say nothing."""
+    sent = {
+        BILLING_FIELDS[name]: value
+        for name, value in data.items()
+        if name in BILLING_FIELDS
+        and value is not None
+        and (name != BILLING_STREET or isinstance(value, str))
+    }
+    if not sent:
+        return
+    found: dict[str, list[str]] = {}
+    values = address_clean_values(sent, found, "")
+    errors.update({f"billing_{name}": messages for name, messages in found.items()})
+    if found:
+        return
+    for address in addresses:
+        if all(address.get(name, "") == values.get(name, "") for name in ADDRESS_TEXT_FIELDS):
+            address["is_billing"] = True
+            return
+    addresses.append({**values, "is_billing": True})
+
+
+_NAMES = ("first_name", "last_name")
+
+
+def _names_or_name(name: str, values: dict, stored: tuple[str, str] | None) -> str | None:
+    """Which wins when first_name or last_name come with `name`: "names" (name says the same,
+    or is the stored one, an echo of a read), "name" (the names are the stored ones), None
+    (both changed and disagree, or a create where they disagree)."""
+    # A name part not sent is the stored one, or the one `name` gives.
+    for default in filter(None, (stored, name_split(name))):
+        sent = (values.get("first_name", default[0]), values.get("last_name", default[1]))
+        if name == f"{sent[0]} {sent[1]}".strip():
+            values["first_name"], values["last_name"] = sent
+            return "names"
+    if stored is None:
+        return None
+    if name == f"{stored[0]} {stored[1]}".strip():
+        return "names"
+    names = zip(_NAMES, stored, strict=True)
+    return "name" if all(values.get(part, kept) == kept for part, kept in names) else None
+
+
+def _name_apply(data: dict, values: dict, errors: dict, stored: tuple[str, str] | None) -> None:
+    """Nuvemshop's single `name` ("first last"), split on its first space, next to the
+    first/last names sent (see _names_or_name); `stored`: an edited customer's names."""
     if data.get("name") is None:
         return
     try:
@@ -390,13 +526,20 @@ def _name_apply(data: dict, values: dict, errors: dict) -> None:
     except ValueError as error:
         errors["name"] = [str(error)]
         return
-    if "first_name" not in data and "last_name" not in data:
-        first, last = name_split(name)
-        longest = _MAX_LENGTH["first_name"]
-        if len(first) > longest or len(last) > _MAX_LENGTH["last_name"]:
-            errors["name"] = [TOO_LONG.format(max=longest)]
+    if "first_name" in data or "last_name" in data:
+        if "first_name" in errors or "last_name" in errors:
             return
-        values["first_name"], values["last_name"] = first, last
+        winner = _names_or_name(name, values, stored)
+        if winner is None:
+            errors["name"] = [NAME_CONFLICT]
+        if winner != "name":
+            return
+    first, last = name_split(name)
+    longest = _MAX_LENGTH["first_name"]
+    if len(first) > longest or len(last) > _MAX_LENGTH["last_name"]:
+        errors["name"] = [TOO_LONG.format(max=longest)]
+        return
+    values["first_name"], values["last_name"] = first, last
 
 
 def _password_text(value) -> str:
@@ -453,16 +596,28 @@ def _invite_clean(data: dict, errors: dict) -> bool:
         return False
 
 
-def row_clean(line: int, data, context: RowContext, *, email: str | None = None) -> CleanRow:
+def row_clean(
+    line: int,
+    data,
+    context: RowContext,
+    *,
+    email: str | None = None,
+    names: tuple[str, str] | None = None,
+    address_ids: frozenset[int] | None = None,
+) -> CleanRow:
     """Validate one API customer object; return a CleanRow or raise RowInvalid.
 
     The one check of a customer's fields, addresses, groups and password, whichever entry
-    point the object came through. `email`: the stored e-mail of the customer a partial
-    update changes (then the object need not send one).
+    point the object came through. Unknown names are refused; read-only ones are ignored.
+    For an edit: `email`, the stored e-mail a partial update keeps (then the object need not
+    send one); `names`, the stored (first_name, last_name) `name` is compared with;
+    `address_ids`, the customer's addresses, which a sent `addresses` list replaces.
     """
     if not isinstance(data, dict):
         raise RowInvalid({"": [ROW_NOT_OBJECT]})
     errors: dict[str, list[str]] = {}
+    _names_check(data, CUSTOMER_KNOWN_FIELDS, REPRESENTED_FIELDS, errors, "")
+    data = _aliases_resolve(data, CUSTOMER_ALIASES, errors, "")
     values: dict = {} if email is None or "email" in data else {"email": email}
     channel_id = None
     try:
@@ -472,18 +627,32 @@ def row_clean(line: int, data, context: RowContext, *, email: str | None = None)
     if "email" not in data and email is None:
         errors["email"] = [REQUIRED]
     _values_clean(data, values, errors)
-    _name_apply(data, values, errors)
+    _name_apply(data, values, errors, names)
     groups = _groups_or_none(data, context, errors)
-    addresses = _addresses_clean(data, errors)
+    addresses = _addresses_clean(data, errors, address_ids)
+    _billing_apply(data, addresses, errors)
     invite = _invite_clean(data, errors)
     password = _password_hash(data, errors)
     if errors:
         raise RowInvalid(errors)
     if password is not None:
         values["password"] = password
-    email = values.pop("email")
-    addresses = [address for address in addresses if address]
-    return CleanRow(line, channel_id, email, values, groups, addresses, invite=invite)
+    row = CleanRow(
+        line,
+        channel_id,
+        values.pop("email"),
+        values,
+        groups,
+        [address for address in addresses if address],
+        invite=invite,
+    )
+    row.addresses_replace = address_ids is not None and addresses_listed(data)
+    return row
+
+
+def addresses_listed(data: dict) -> bool:
+    """The object sends an `addresses` list (not the single `address` of a CSV row)."""
+    return data.get("addresses") is not None and data.get("address") is None
 
 
 # Without NaN and Infinity (not JSON; PostgreSQL refuses them), as the API's parser.

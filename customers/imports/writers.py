@@ -336,11 +336,21 @@ def _of_customers(model, customer_ids: list[int], columns: tuple[str, ...]) -> l
 
 
 def _addresses_write(batch: BatchWritten, now) -> set[int]:
-    """Add each row's addresses unless the customer has one with the same values; return the
-    ids of the customers given an address."""
-    with_addresses = [(row, pk, status) for row, pk, status in batch.customers if row.addresses]
+    """Add each row's addresses unless the customer has one with the same values; a row whose
+    list is the customer's whole list (addresses_replace) replaces its addresses. Return the
+    ids of the customers whose addresses changed."""
+    replaced = {
+        pk
+        for row, pk, _ in batch.customers
+        if row.addresses_replace and _address_list_replace(batch, row.addresses, pk, now)
+    }
+    with_addresses = [
+        (row, pk, status)
+        for row, pk, status in batch.customers
+        if row.addresses and not row.addresses_replace
+    ]
     if not with_addresses:
-        return set()
+        return replaced
     updated_ids = [pk for _, pk, status in with_addresses if status != CREATED]
     known: dict[int, set[tuple]] = defaultdict(set)
     defaults: dict[int, int] = {}
@@ -363,8 +373,8 @@ def _addresses_write(batch: BatchWritten, now) -> set[int]:
                 **{flag: False}, updated_at=now, version=version_next()
             )
             batch.addresses_changed += ids
-    batch.addresses_created = _bulk_insert(Address, new)
-    return {address["customer_id"] for address in new}
+    batch.addresses_created += _bulk_insert(Address, new)
+    return replaced | {address["customer_id"] for address in new}
 
 
 _ADDRESS_BLANK = {
@@ -400,6 +410,85 @@ def _addresses_new(with_addresses, known, defaults, billings, now):
             added.append(address)
         new.extend(added)
     return new, unflag
+
+
+_ADDRESS_FLAGS = ("is_default", "is_billing")
+
+
+def _address_list_replace(batch: BatchWritten, items: list[dict], customer_id: int, now) -> bool:
+    """Make the customer's addresses exactly `items` (a PUT's or PATCH's `addresses`): an item
+    with an "id" changes the fields it sends, one without is added, unlisted ones are deleted.
+    Return whether anything changed.
+
+    An edit writes one customer at a time, whose row the caller has locked, so this works
+    address by address. Changed and added ids go to the batch for the history; deletions
+    record theirs through delete()'s signals.
+    """
+    current = {
+        address["id"]: address
+        for address in Address.objects.filter(customer_id=customer_id).values(
+            "id", *ADDRESS_TEXT_FIELDS, *_ADDRESS_FLAGS
+        )
+    }
+    listed = {item["id"] for item in items if "id" in item}
+    unlisted = [pk for pk in current if pk not in listed]
+    if unlisted:
+        Address.objects.filter(pk__in=unlisted).delete()
+    final = [{**current.get(item.get("id"), _ADDRESS_BLANK), **item} for item in items]
+    _address_flags_settle(final, items)
+    changed = _addresses_flags_clear(final, current, now)
+    for address in final:
+        if "id" not in address:
+            continue
+        old = {**current[address["id"]], **dict.fromkeys(changed.get(address["id"], ()), False)}
+        differ = {name: value for name, value in address.items() if old[name] != value}
+        if differ:
+            Address.objects.filter(pk=address["id"]).update(
+                **differ, updated_at=now, version=version_next()
+            )
+            changed.setdefault(address["id"], [])
+    batch.addresses_changed += list(changed)
+    added = [
+        {**address, "customer_id": customer_id, "created_at": now, "updated_at": now}
+        for address in final
+        if "id" not in address
+    ]
+    batch.addresses_created += _bulk_insert(Address, added)
+    return bool(unlisted or changed or added)
+
+
+def _address_flags_settle(final: list[dict], items: list[dict]) -> None:
+    """One default and one billing address: the last item that sets a flag takes it from
+    the others; with no default left, the first item that does not refuse it becomes it."""
+    for flag in _ADDRESS_FLAGS:
+        setting = [index for index, item in enumerate(items) if item.get(flag) is True]
+        if setting:
+            for index, address in enumerate(final):
+                address[flag] = index == setting[-1]
+    if not any(address["is_default"] for address in final):
+        for address, item in zip(final, items, strict=True):
+            if "is_default" not in item:
+                address["is_default"] = True
+                break
+
+
+def _addresses_flags_clear(final, current, now) -> dict[int, list[str]]:
+    """Clear the flags kept addresses lose first: the one-default and one-billing unique
+    indexes are checked per statement. Return {address id: [cleared flags]}."""
+    cleared: dict[int, list[str]] = defaultdict(list)
+    for flag in _ADDRESS_FLAGS:
+        losing = [
+            address["id"]
+            for address in final
+            if "id" in address and current[address["id"]][flag] and not address[flag]
+        ]
+        if losing:
+            Address.objects.filter(pk__in=losing).update(
+                **{flag: False}, updated_at=now, version=version_next()
+            )
+            for pk in losing:
+                cleared[pk].append(flag)
+    return dict(cleared)
 
 
 def _groups_write(batch: BatchWritten, now) -> set[int]:

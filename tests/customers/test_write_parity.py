@@ -34,6 +34,7 @@ from django.test import Client
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
+from config.unknown_names import unknown_name_message
 from customers.imports.rows import (
     BOOLEAN_FIELDS,
     INVALID_BOOLEAN,
@@ -42,10 +43,12 @@ from customers.imports.rows import (
     INVALID_DATETIME,
     INVALID_NUMBER,
     JSON_FIELDS,
+    NAME_CONFLICT,
     NOT_A_LIST,
     NOT_NULL,
     NOT_STRING,
     PASSWORD_MAX_LENGTH,
+    REPRESENTED_FIELDS,
     REQUIRED,
     ROW_NOT_OBJECT,
     TOO_LONG,
@@ -117,6 +120,24 @@ def _no(errors: dict) -> Refused:
     return Refused(errors)
 
 
+NAME_DISAGREES = {"name": [NAME_CONFLICT]}
+FIRST_NAME_MEANT = "Unknown field 'firstName'. Did you mean 'first_name'?"
+# Read-only names of the representation, as a GET answers them: accepted and ignored.
+READ_ONLY_ECHO = {
+    "id": 9999,
+    "is_active": False,
+    "orders_count": 7,
+    "total_spent": "89.00",
+    "last_order_id": 9001,
+    "has_password": True,
+    "default_address": {"city": "Nowhere"},
+    "billing_address": None,
+    "created_at": "2013-01-03T09:11:51-03:00",
+    "updated_at": "2013-03-11T09:14:11-03:00",
+    "version": "3",
+}
+
+
 def case(id, data, outcome, **variants):
     return pytest.param(Case(data, outcome, **variants), id=id)
 
@@ -132,6 +153,10 @@ def ann(id, data: dict, outcome, **variants):
     if isinstance(outcome, Accepted):
         outcome = _ok(email=ANN, **outcome.values)
     return case(id, {"email": ANN, **data}, outcome, **variants)
+
+
+# (orders_count is left out: an order's buyer has one order once written.)
+ECHO_IGNORED = Accepted({"has_password": False, "status": "active", "last_login_at": None})
 
 
 def stores(id, field: str, sent, stored):
@@ -187,7 +212,8 @@ CASES = [
     stores("text-trim", "first_name", "  Ann  ", "Ann"),
     stores("first-name-255-chars", "first_name", "a" * MAX_NAME, "a" * MAX_NAME),
     too_long("first-name-256-chars", "first_name", "a" * (MAX_NAME + 1), MAX_NAME),
-    refused("text-null", "first_name", None, NOT_NULL),
+    stores("text-null", "first_name", None, ""),
+    stores("note-null", "note", None, ""),
     refused("text-boolean", "first_name", True, NOT_STRING),
     refused("text-list", "last_name", ["Lee"], NOT_STRING),
     # choices
@@ -230,7 +256,12 @@ CASES = [
     refused("username-taken", "username", TAKEN_USERNAME, USERNAME_TAKEN),
     # name
     ann("name-split", {"name": "Ann Lee"}, _ok(first_name="Ann", last_name="Lee")),
-    ann("name-with-first-name", {"name": "Ann Lee", "first_name": "Bo"}, _ok(first_name="Bo")),
+    ann("name-with-first-name", {"name": "Ann Lee", "first_name": "Bo"}, _no(NAME_DISAGREES)),
+    ann(
+        "name-with-same-first-name",
+        {"name": "Ann Lee", "first_name": "Ann"},
+        _ok(first_name="Ann", last_name="Lee"),
+    ),
     # groups
     stores("groups", "groups", ["vip", "news"], ["news", "vip"]),
     stores("groups-empty", "groups", [], []),
@@ -298,7 +329,28 @@ CASES = [
     refused("invite-flag-maybe", "send_email_invite", "maybe", INVALID_BOOLEAN),
     # the object
     refused("channel-unknown", "channel", "nope", UNKNOWN_CHANNEL.format(value="nope")),
-    ann("unknown-key-ignored", {"shoe_size": 42}, _ok()),
+    refused("unknown-key", "shoe_size", 42, unknown_name_message("shoe_size", REPRESENTED_FIELDS)),
+    refused("unknown-key-camel-case", "firstName", "Ann", FIRST_NAME_MEANT),
+    bad_address(
+        "address-unknown-key",
+        [{"city": "Rio", "isDefault": True}],
+        "0.isDefault",
+        "Unknown field 'isDefault'. Did you mean 'is_default'?",
+    ),
+    ann("read-only-fields-ignored", READ_ONLY_ECHO, ECHO_IGNORED),
+    stores(
+        "address-read-only-and-null-ignored",
+        "addresses",
+        [{"city": "Rio", "floor": None, "created_at": "2013-01-03T09:11:51-03:00"}],
+        [{"city": "Rio", "floor": ""}],
+    ),
+    ann("nuvemshop-extra", {"extra": {"kids": "2"}}, _ok(extra_field={"kids": "2"})),
+    stores(
+        "nuvemshop-address-default",
+        "addresses",
+        [{"city": "A"}, {"city": "B", "default": True}],
+        [{"city": "A", "is_default": False}, {"city": "B", "is_default": True}],
+    ),
     case(
         "many-errors",
         {
@@ -321,6 +373,7 @@ CASES = [
 ]
 
 _ONE_ADDRESS = "a CSV carries one address (address.* columns)"
+_UNKNOWN_COLUMN = "an unknown column refuses the whole file (exit 2)"
 _NO_NULL = "a blank CSV cell of this column means 'not sent', not null"
 CSV_CANNOT_EXPRESS = {
     "email-null": _NO_NULL,
@@ -336,7 +389,14 @@ CSV_CANNOT_EXPRESS = {
     "two-default-addresses": _ONE_ADDRESS,
     "address-not-object": _ONE_ADDRESS,
     "addresses-not-list": _ONE_ADDRESS,
-    "unknown-key-ignored": "an unknown column refuses the whole file",
+    "unknown-key": _UNKNOWN_COLUMN,
+    "unknown-key-camel-case": _UNKNOWN_COLUMN,
+    "address-unknown-key": _UNKNOWN_COLUMN,
+    "nuvemshop-extra": _UNKNOWN_COLUMN,
+    "nuvemshop-address-default": _ONE_ADDRESS,
+    "read-only-fields-ignored": "a CSV cell cannot hold an object (default_address)",
+    "address-read-only-and-null-ignored": _NO_NULL,
+    "note-null": _NO_NULL,
     "body-string": "a CSV record is always an object",
     "body-number": "a CSV record is always an object",
     "date-joined-null": _NO_NULL,
@@ -373,7 +433,15 @@ ADMIN_CANNOT_EXPRESS = {
     "address-flag-maybe": _CHECKBOX,
     "address-not-object": "an address inline is always a form",
     "addresses-not-list": "the address inlines are always a list",
-    "unknown-key-ignored": _NOT_A_FIELD,
+    "unknown-key": _NOT_A_FIELD,
+    "unknown-key-camel-case": _NOT_A_FIELD,
+    "address-unknown-key": _NOT_A_FIELD,
+    "nuvemshop-extra": _NOT_A_FIELD,
+    "nuvemshop-address-default": _NOT_A_FIELD,
+    "read-only-fields-ignored": _NOT_A_FIELD,
+    "address-read-only-and-null-ignored": "a text box cannot send null",
+    "note-null": "a text box cannot send null",
+    "name-with-same-first-name": _NOT_A_FIELD,
     "body-string": "a form is always an object",
     "body-number": "a form is always an object",
     "name-one-word-too-long": _NOT_A_FIELD,
