@@ -210,6 +210,14 @@ class PagePagination(BasePagination):
             },
         }
 
+    def query_param_names(self, view) -> set[str]:
+        """The query parameters paging reads (config.query_params): the ones it documents.
+
+        `since_id` is the FilterSet's (it filters and orders by id); a list without that
+        filter does not take it.
+        """
+        return {parameter["name"] for parameter in self.get_schema_operation_parameters(view)}
+
     def get_schema_operation_parameters(self, view):
         return [
             {
@@ -256,6 +264,10 @@ class StrictOrderingFilter(OrderingFilter):
             )
             raise exceptions.ValidationError({self.ordering_param: [message]})
         return fields
+
+    def query_param_names(self, view) -> set[str]:
+        """The query parameter ordering reads (config.query_params)."""
+        return {self.ordering_param}
 
 
 def errors_nest(errors: dict[str, list[str]]) -> dict:

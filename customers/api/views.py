@@ -11,6 +11,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.query_params import StrictQueryParamsMixin
 from config.rest import (
     ModelPermissions,
     StrictOrderingFilter,
@@ -60,7 +61,7 @@ from customers.services import (
 UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 
 
-class ChannelViewSet(viewsets.ModelViewSet):
+class ChannelViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     queryset = Channel.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = ChannelSerializer
     permission_classes = [ChannelPermission]
@@ -81,8 +82,11 @@ class ChannelViewSet(viewsets.ModelViewSet):
         )
 
 
+EXPAND_PARAM = "expand"
+# Routes whose answer holds no customer, so `expand` would change nothing.
+UNEXPANDED_ACTIONS = ("upsert", "send_invite", "destroy")
 CUSTOMER_EXPAND_PARAM = OpenApiParameter(
-    "expand",
+    EXPAND_PARAM,
     str,
     description="Comma-separated extras: recent_orders (last 5 orders), recent_addresses "
     "(one-line strings, newest first), phones (distinct numbers of the customer and its "
@@ -187,7 +191,7 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
         },
     ),
 )
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
@@ -206,10 +210,14 @@ class CustomerViewSet(viewsets.ModelViewSet):
             )
         return self._customers
 
+    def known_query_params(self) -> set[str]:
+        known = super().known_query_params()
+        return known if self.action in UNEXPANDED_ACTIONS else known | {EXPAND_PARAM}
+
     @property
     def expand(self) -> set[str]:
         if not hasattr(self, "_expand"):
-            self._expand = expand_parse(self.request.query_params.get("expand"))
+            self._expand = expand_parse(self.request.query_params.get(EXPAND_PARAM))
         return self._expand
 
     def get_serializer_context(self):
@@ -361,7 +369,7 @@ ADDRESS_ID_PARAM = OpenApiParameter(
         parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
     ),
 )
-class CustomerAddressViewSet(viewsets.ModelViewSet):
+class CustomerAddressViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """A customer's addresses; setting is_default or is_billing moves that flag here."""
 
     queryset = Address.objects.none()  # for the schema; requests use get_queryset()

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
 
+from config.query_params import StrictQueryParamsMixin
 from customers.models import Customer
 from customers.selectors import customer_list
 from groups.api.filters import GroupFilterSet, GroupMemberFilterSet
@@ -35,7 +36,7 @@ EMPTY_LIST = "Send at least one group."
 CODE_PATTERN = "[-a-zA-Z0-9_]+"
 
 
-class GroupViewSet(viewsets.ModelViewSet):
+class GroupViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """Customer groups, by code. POST takes one group or a list of them (all or nothing)."""
 
     queryset = UserGroup.objects.none()  # for the schema; requests use get_queryset()
@@ -113,7 +114,7 @@ class GroupViewSet(viewsets.ModelViewSet):
         group_delete(group=instance)
 
 
-class GroupMemberListView(generics.ListAPIView):
+class GroupMemberListView(StrictQueryParamsMixin, generics.ListAPIView):
     """The customers in a group (direct members), with their opt-in flag for it."""
 
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
@@ -136,6 +137,7 @@ GROUP_CODE = OpenApiParameter("group_code", str, OpenApiParameter.PATH)
 
 @extend_schema(parameters=[CUSTOMER_ID])
 class MembershipViewSet(
+    StrictQueryParamsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,

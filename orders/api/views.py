@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 
+from config.query_params import StrictQueryParamsMixin
 from config.rest import errors_nest
 from customers.selectors import channel_list, customer_list
 from orders.api.filters import OrderFilterSet
@@ -35,7 +36,7 @@ CUSTOMER_OBJECT_FORBIDDEN = (
 
 
 @extend_schema_view(create=_WRITE_SCHEMA, update=_WRITE_SCHEMA, partial_update=_WRITE_SCHEMA)
-class OrderViewSet(viewsets.ModelViewSet):
+class OrderViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     queryset = Order.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = OrderFilterSet
     ordering_fields = ["id", "number", "placed_at", "total", "status", "created_at", "updated_at"]
@@ -110,7 +111,7 @@ def _custom_data_schema(*parameters):
 
 
 @_custom_data_schema(_ORDER_ID)
-class OrderCustomDataViewSet(viewsets.ModelViewSet):
+class OrderCustomDataViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """Kibo's Custom Order Data API: name/value records on an order."""
 
     queryset = OrderCustomData.objects.none()  # for the schema; requests use get_queryset()
