@@ -3,8 +3,12 @@
 A number past 64 bits cannot be bound on SQLite (OverflowError) nor compared with a bigint in
 every lookup, and a date at the end of the calendar overflows when shifted to UTC or to the end
 of its day: both are answered 400 naming the parameter instead of a 500.
+
+Also what a FilterSet tells the strict query parameters (config.query_params) it reads, and
+Omnitron's `pk` filters as aliases of `id`.
 """
 
+import copy
 import datetime
 from decimal import Decimal
 
@@ -50,6 +54,46 @@ def _utc(value):
     return value
 
 
+# A FilterSet's family of parameters with any key, such as customers' `attributes__<key>`.
+KEY_PLACEHOLDER = "<key>"
+PK_ALIAS_HELP = "Alias of `{name}` (Omnitron's `pk`)."
+
+
+def filterset_param_names(filterset_class) -> set[str]:
+    """The parameters a FilterSet reads: its filters, each generated lookup included, and its
+    `keyed_params` families ("attributes__<key>": any non-empty key)."""
+    return {*filterset_class.base_filters, *getattr(filterset_class, "keyed_params", ())}
+
+
+def param_name_known(name: str, known: set[str]) -> bool:
+    """Tell whether `name` is one of the known names or of a "<prefix><key>" family among them."""
+    if name in known:
+        return True
+    for pattern in known:
+        if pattern.endswith(KEY_PLACEHOLDER):
+            prefix = pattern.removesuffix(KEY_PLACEHOLDER)
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return True
+    return False
+
+
+class PkAliasMixin:
+    """Every `id` filter of the FilterSet (id, id__gt, id__in, ...) also answers as `pk...`.
+
+    Omnitron's clients filter by `pk` (`?pk__gt=498`); the aliases are copies of the id
+    filters, so they take the same values and give the same answers. Subclasses inherit them.
+    """
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        for name in [name for name in filters if name == "id" or name.startswith("id__")]:
+            alias = copy.deepcopy(filters[name])
+            alias.extra["help_text"] = PK_ALIAS_HELP.format(name=name)
+            filters["pk" + name.removeprefix("id")] = alias
+        return filters
+
+
 class FilterBackend(DjangoFilterBackend):
     """DjangoFilterBackend that also refuses out-of-range numbers and dates (400).
 
@@ -69,3 +113,8 @@ class FilterBackend(DjangoFilterBackend):
         for name, value in cleaned.items():
             cleaned[name] = _utc(value)
         return filterset.qs
+
+    def query_param_names(self, view) -> set[str]:
+        """The query parameters the view's FilterSet reads (config.query_params)."""
+        filterset_class = self.get_filterset_class(view, getattr(view, "queryset", None))
+        return set() if filterset_class is None else filterset_param_names(filterset_class)

@@ -3,5 +3,6 @@ like it (customers.selectors.group_member_counts). Plain values: this module imp
 """
 
 # On PostgreSQL rows are counted exactly up to this many; a larger total is the planner's
-# estimate (never below the rows seen).
-EXACT_COUNT_LIMIT = 1_000
+# estimate (flagged `count_is_estimate`), or an exact count when the estimate is below the
+# rows counted (statistics older than the data).
+EXACT_COUNT_LIMIT = 10_000

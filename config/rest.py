@@ -95,7 +95,8 @@ def _positive_int(raw, message):
 class PagePagination(BasePagination):
     """`page` + `per_page` pagination; `since_id` requests page by keyset and skip the total.
 
-    Responses carry `X-Total-Count` (when counted) and an RFC 8288 `Link` header.
+    Responses carry `X-Total-Count` (when counted), `X-Total-Count-Estimate: true` (when that
+    total is an estimate, also `count_is_estimate` in the body) and an RFC 8288 `Link` header.
     """
 
     page_size = 50
@@ -103,7 +104,7 @@ class PagePagination(BasePagination):
     cursor_param = "since_id"
     # On PostgreSQL an exact count reads every matching row (28 ms for a million): rows are
     # counted up to `exact_count_limit`, and a larger total is the planner's estimate (never
-    # below the rows seen). A last page's total is always exact.
+    # below the rows counted or seen). A last page's total is always exact.
     exact_count_limit = EXACT_COUNT_LIMIT
     # From this offset on, the page's ids are found first (an index-only scan) and only those
     # rows are read, instead of reading and discarding every row before the page.
@@ -114,6 +115,7 @@ class PagePagination(BasePagination):
         params = request.query_params
         self.per_page = self._per_page(params.get("per_page"))
         self.keyset = self.cursor_param in params
+        self.estimated = False
         if self.keyset:
             rows = list(queryset[: self.per_page + 1])
             self.has_next = len(rows) > self.per_page
@@ -137,6 +139,8 @@ class PagePagination(BasePagination):
         if not rows and self.page > 1:
             raise exceptions.NotFound(PAGE_OUT_OF_RANGE)
         seen = offset + len(rows)
+        # The last page knows the exact total: the rows before it and its own.
+        self.estimated = self.has_next
         self.count = max(self.count, seen + 1) if self.has_next else seen
         self.last_page = max(self.page, -(-self.count // self.per_page))
         return rows
@@ -148,7 +152,11 @@ class PagePagination(BasePagination):
         return list(queryset.filter(pk__in=ids))
 
     def _count(self, queryset) -> tuple[int, bool]:
-        """Return (total, exact): exact up to exact_count_limit, else an estimate if one exists."""
+        """Return (total, exact): exact up to exact_count_limit, else the planner's estimate.
+
+        An estimate below the rows already counted means statistics older than the data (a
+        table filled since its last ANALYZE): the total is then counted exactly.
+        """
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count(), True
         limit = self.exact_count_limit
@@ -156,9 +164,9 @@ class PagePagination(BasePagination):
         if counted <= limit:
             return counted, True
         estimate = planner_estimate(queryset)
-        if estimate is None:
+        if estimate is None or estimate < counted:
             return queryset.count(), True
-        return max(estimate, counted), False
+        return estimate, False
 
     def _per_page(self, raw):
         if raw is None:
@@ -195,24 +203,50 @@ class PagePagination(BasePagination):
     def get_paginated_response(self, data):
         links = self._links(data)
         body = OrderedDict(
-            count=self.count, next=links.get("next"), previous=links.get("prev"), results=data
+            count=self.count,
+            count_is_estimate=self.estimated,
+            next=links.get("next"),
+            previous=links.get("prev"),
+            results=data,
         )
         headers = {"Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
         if self.count is not None:
             headers["X-Total-Count"] = str(self.count)
+        if self.estimated:
+            headers["X-Total-Count-Estimate"] = "true"
         return Response(body, headers=headers)
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["count", "results"],
+            "required": ["count", "count_is_estimate", "results"],
             "properties": {
-                "count": {"type": "integer", "nullable": True, "example": 123},
+                "count": {
+                    "type": "integer",
+                    "nullable": True,
+                    "example": 123,
+                    "description": f"Matching rows: exact up to {self.exact_count_limit:,}, "
+                    "above that on PostgreSQL possibly the planner's estimate (see "
+                    "count_is_estimate); null when paging with since_id.",
+                },
+                "count_is_estimate": {
+                    "type": "boolean",
+                    "description": "true when `count` is an estimate (also the header "
+                    "X-Total-Count-Estimate: true).",
+                },
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "results": schema,
             },
         }
+
+    def query_param_names(self, view) -> set[str]:
+        """The query parameters paging reads (config.query_params): the ones it documents.
+
+        `since_id` is the FilterSet's (it filters and orders by id); a list without that
+        filter does not take it.
+        """
+        return {parameter["name"] for parameter in self.get_schema_operation_parameters(view)}
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -260,6 +294,10 @@ class StrictOrderingFilter(OrderingFilter):
             )
             raise exceptions.ValidationError({self.ordering_param: [message]})
         return fields
+
+    def query_param_names(self, view) -> set[str]:
+        """The query parameter ordering reads (config.query_params)."""
+        return {self.ordering_param}
 
 
 def errors_nest(errors: dict[str, list[str]]) -> dict:

@@ -31,7 +31,15 @@ def closest_name(name: str, known: Iterable[str]) -> str | None:
         return folded[found[0]]
     # A known name inside the unknown one: `customerID` → `id`, `created_date__gte` → ….
     found = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    # A platform's prefixed name: `customerID` → `id`, `customerPhone` → `phone`.
+    endings = [
+        candidate
+        for key, candidate in folded.items()
+        if len(key) > 1 and _folded(name).endswith(key)
+    ]
+    return max(endings, key=len) if endings else None
 
 
 def unknown_name_message(name: str, known: Iterable[str], *, parameter: bool = False) -> str:

@@ -15,7 +15,8 @@ from typing import IO
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from customers.filters import JSON_FILTER_FIELDS, CustomerFilterSet
+from config.filtering import filterset_param_names, param_name_known
+from customers.filters import CustomerFilterSet
 from customers.imports.readers import ADDRESS_COLUMNS
 from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS
 from customers.models import Address, Customer
@@ -46,10 +47,11 @@ def customer_export_queryset(filters: list[str]) -> QuerySet[Customer]:
         if not sep or not name:
             raise ExportFilterInvalid({"filter": [FILTER_SYNTAX.format(text=text)]})
         data.appendlist(name.strip(), value)
-    filterset = CustomerFilterSet(data=data, queryset=Customer.objects.all())
+    known = filterset_param_names(CustomerFilterSet)
     for name in data:
-        if name not in filterset.filters and name.partition("__")[0] not in JSON_FILTER_FIELDS:
+        if not param_name_known(name, known):
             raise ExportFilterInvalid({name: [UNKNOWN_FILTER.format(name=name)]})
+    filterset = CustomerFilterSet(data=data, queryset=Customer.objects.all())
     if not filterset.is_valid():
         raise ExportFilterInvalid({k: list(v) for k, v in filterset.errors.items()})
     return filterset.qs.order_by("id")

@@ -18,6 +18,7 @@ from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from rest_framework import exceptions
 
+from config.filtering import KEY_PLACEHOLDER, PkAliasMixin
 from customers.models import Customer
 from customers.search import search_narrowed, search_word_q
 from groups.selectors import customer_filter_group
@@ -134,7 +135,9 @@ class GivenFiltersMixin:
         super().__init__(data, *args, **kwargs)
 
 
-class CustomerFilterSet(GivenFiltersMixin, filters.FilterSet):
+class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
+    # `attributes__<key>=text` for any key (see _filter_json_keys).
+    keyed_params = tuple(f"{field}__{KEY_PLACEHOLDER}" for field in JSON_FILTER_FIELDS)
     id__in = NumberInFilter(field_name="id", lookup_expr="in", help_text="Comma-separated ids.")
     email = filters.CharFilter(method="filter_email", help_text="Exact e-mail (any case).")
     email__startswith = filters.CharFilter(

@@ -16,6 +16,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.statistics import statistics_refresh
 from customers.imports import ImportCounts, RowError
 from customers.imports.readers import (
     EMPTY_FILE,
@@ -26,6 +27,7 @@ from customers.imports.readers import (
     ndjson_rows_read,
 )
 from customers.imports.rows import json_loads
+from customers.models import Address, Customer
 from orders.models import Order, OrderItem
 from orders.services import order_write
 
@@ -95,7 +97,8 @@ def orders_import(
     """Create or update orders by (channel, number) from (line, object, parse_errors) rows.
 
     Bad rows are skipped and reported (to `on_error`, else in result.errors); each good row
-    commits on its own. A dry run runs everything in one transaction and rolls it back.
+    commits on its own. A dry run runs everything in one transaction and rolls it back. Many
+    rows written refresh the planner's statistics of the tables (config.statistics).
     """
     started, result = time.monotonic(), OrderImportResult()
     if dry_run:
@@ -104,6 +107,9 @@ def orders_import(
             transaction.set_rollback(True)
     else:
         _rows_import(result, rows, on_error, on_row)
+        statistics_refresh(
+            models=(Order, OrderItem, Customer, Address), rows=result.created + result.updated
+        )
     result.seconds = time.monotonic() - started
     return result
 

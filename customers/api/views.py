@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
+from config.query_params import StrictQueryParamsMixin
 from config.rest import (
     ModelPermissions,
     StrictOrderingFilter,
@@ -63,7 +64,9 @@ from idempotency.api import IdempotentWritesMixin
 UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
 
 
-class ChannelViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
+class ChannelViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+):
     queryset = Channel.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = ChannelSerializer
     permission_classes = [ChannelPermission]
@@ -87,8 +90,11 @@ class ChannelViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelView
         channel_delete(channel=instance, if_match=self.if_match)
 
 
+EXPAND_PARAM = "expand"
+# Routes whose answer holds no customer, so `expand` would change nothing.
+UNEXPANDED_ACTIONS = ("upsert", "send_invite", "destroy")
 CUSTOMER_EXPAND_PARAM = OpenApiParameter(
-    "expand",
+    EXPAND_PARAM,
     str,
     description="Comma-separated extras: recent_orders (last 5 orders), recent_addresses "
     "(one-line strings, newest first), phones (distinct numbers of the customer and its "
@@ -195,7 +201,9 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
         },
     ),
 )
-class CustomerViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
+class CustomerViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
@@ -216,10 +224,14 @@ class CustomerViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelVie
             )
         return self._customers
 
+    def known_query_params(self) -> set[str]:
+        known = super().known_query_params()
+        return known if self.action in UNEXPANDED_ACTIONS else known | {EXPAND_PARAM}
+
     @property
     def expand(self) -> set[str]:
         if not hasattr(self, "_expand"):
-            self._expand = expand_parse(self.request.query_params.get("expand"))
+            self._expand = expand_parse(self.request.query_params.get(EXPAND_PARAM))
         return self._expand
 
     def get_serializer_context(self):
@@ -375,7 +387,9 @@ ADDRESS_ID_PARAM = OpenApiParameter(
         parameters=[CUSTOMER_ID_PARAM, ADDRESS_ID_PARAM],
     ),
 )
-class CustomerAddressViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
+class CustomerAddressViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+):
     """A customer's addresses; setting is_default or is_billing moves that flag here."""
 
     queryset = Address.objects.none()  # for the schema; requests use get_queryset()

@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 
 from config.history import history_user_id
+from config.statistics import statistics_refresh
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
 from customers.imports.history import IMPORT_REASON
 from customers.imports.postgresql import TableStatistics
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
 from customers.imports.writers import CREATED, UPDATED
-from customers.models import Channel
+from customers.models import Address, Channel, Customer
 from customers.validation import USERNAME_TAKEN
-from groups.models import UserGroup
+from groups.models import UserCustomerGroup, UserGroup
 
 BATCH_SIZE = 5000
 # A batch that lost a race (another writer created one of its customers, a deadlock) is
@@ -144,6 +145,13 @@ class _Importer:
         self.flush()
         if self.writer is not None:
             self.writer.close()
+        if not self.dry_run:
+            # Full statistics for the API's totals and filters, not only the lookup columns
+            # TableStatistics refreshes while the batches are written.
+            statistics_refresh(
+                models=(Customer, Address, UserCustomerGroup),
+                rows=self.result.created + self.result.updated,
+            )
         return self.result
 
     def abandon(self) -> None:

@@ -1,5 +1,6 @@
 import django_filters
 
+from config.filtering import PkAliasMixin
 from customers.models import Customer
 from groups.models import UserGroup
 
@@ -19,7 +20,7 @@ class GroupFilterSet(django_filters.FilterSet):
         }
 
 
-class GroupMemberFilterSet(django_filters.FilterSet):
+class GroupMemberFilterSet(PkAliasMixin, django_filters.FilterSet):
     """Filters of a group's member list.
 
     To be replaced by a subclass of the customer list's CustomerFilterSet (keeping `subscribed`).

@@ -5,6 +5,7 @@ from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
+from config.query_params import StrictQueryParamsMixin
 from customers.models import Customer
 from customers.selectors import customer_list
 from groups.api.filters import GroupFilterSet, GroupMemberFilterSet
@@ -37,7 +38,9 @@ EMPTY_LIST = "Send at least one group."
 CODE_PATTERN = "[-a-zA-Z0-9_]+"
 
 
-class GroupViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
+class GroupViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+):
     """Customer groups, by code. POST takes one group or a list of them (all or nothing)."""
 
     queryset = UserGroup.objects.none()  # for the schema; requests use get_queryset()
@@ -115,7 +118,7 @@ class GroupViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSe
         group_delete(group=instance, if_match=self.if_match)
 
 
-class GroupMemberListView(generics.ListAPIView):
+class GroupMemberListView(StrictQueryParamsMixin, generics.ListAPIView):
     """The customers in a group (direct members), with their opt-in flag for it."""
 
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
@@ -140,6 +143,7 @@ GROUP_CODE = OpenApiParameter("group_code", str, OpenApiParameter.PATH)
 class MembershipViewSet(
     IdempotentWritesMixin,
     ConditionalMixin,
+    StrictQueryParamsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,

@@ -1,5 +1,6 @@
 import django_filters
 
+from config.filtering import PkAliasMixin
 from customers.filters import DayFilter, GivenFiltersMixin
 from orders.models import Order, OrderStatus
 
@@ -12,7 +13,8 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     pass
 
 
-class OrderFilterSet(GivenFiltersMixin, django_filters.FilterSet):
+class OrderFilterSet(GivenFiltersMixin, PkAliasMixin, django_filters.FilterSet):
+    id__in = NumberInFilter(field_name="id", lookup_expr="in", help_text="Comma-separated ids.")
     channel = django_filters.CharFilter(field_name="channel__code")
     channel__in = CharInFilter(field_name="channel__code", lookup_expr="in")
     customer = django_filters.NumberFilter(field_name="customer_id")
@@ -27,6 +29,7 @@ class OrderFilterSet(GivenFiltersMixin, django_filters.FilterSet):
     class Meta:
         model = Order
         fields = {
+            "id": ["exact", "gt", "gte", "lt", "lte"],
             "number": ["exact"],
             "placed_at": ["exact", "gt", "gte", "lt", "lte", "date"],
             "total": ["gt", "gte", "lt", "lte"],

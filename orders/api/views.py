@@ -7,6 +7,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
+from config.query_params import StrictQueryParamsMixin
 from config.rest import errors_nest
 from customers.selectors import channel_list, customer_list
 from idempotency.api import IdempotentWritesMixin
@@ -37,7 +38,9 @@ CUSTOMER_OBJECT_FORBIDDEN = (
 
 
 @extend_schema_view(create=_WRITE_SCHEMA, update=_WRITE_SCHEMA, partial_update=_WRITE_SCHEMA)
-class OrderViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
+class OrderViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+):
     queryset = Order.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = OrderFilterSet
     ordering_fields = ["id", "number", "placed_at", "total", "status", "created_at", "updated_at"]
@@ -114,7 +117,9 @@ def _custom_data_schema(*parameters):
 
 
 @_custom_data_schema(_ORDER_ID)
-class OrderCustomDataViewSet(IdempotentWritesMixin, ConditionalMixin, viewsets.ModelViewSet):
+class OrderCustomDataViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+):
     """Kibo's Custom Order Data API: name/value records on an order."""
 
     queryset = OrderCustomData.objects.none()  # for the schema; requests use get_queryset()

@@ -14,6 +14,8 @@ CUSTOMER_NAMES += ["is_default"]
         ("created_date__gte", "created_at__gte"),
         ("phone_number", "phone"),
         ("default", "is_default"),
+        ("customerID", "id"),
+        ("customerPhone", "phone"),
         ("zzzz", None),
     ],
 )

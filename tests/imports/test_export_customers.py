@@ -109,6 +109,9 @@ def test_export_filters_like_the_api(customers, tmp_path):
     ("filters", "message"),
     [
         pytest.param(["nope=1"], UNKNOWN_FILTER.format(name="nope"), id="unknown"),
+        pytest.param(
+            ["attributes__=1"], UNKNOWN_FILTER.format(name="attributes__"), id="json-without-key"
+        ),
         pytest.param(["id__gt=abc"], "Enter a number.", id="wrong-type"),
         pytest.param(["status"], "Write filters as field__lookup=value", id="syntax"),
     ],

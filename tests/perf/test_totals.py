@@ -1,0 +1,190 @@
+"""Honest totals: `count` is exact up to 10,000 matching rows; above that it may be the
+planner's estimate, flagged as one, and within 2x of the truth right after a bulk import."""
+
+import itertools
+
+import pytest
+from django.db import connection
+
+from config import statistics
+from config.pagination import EXACT_COUNT_LIMIT
+from customers.imports import customers_import
+from customers.models import Customer
+from orders.imports import orders_import
+from tests.customers.factories import ChannelFactory, CustomerFactory
+
+URL = "/api/v1/customers/"
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="estimates and ANALYZE are PostgreSQL's"
+)
+
+
+def reltuples(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+def analyze(table: str = "customers_customer") -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+
+
+BATCHES = itertools.count()
+
+
+def customers_insert(count: int) -> None:
+    """`count` more customers in one INSERT … SELECT (copies of one, each its own e-mail)."""
+    batch = next(BATCHES)
+    template = CustomerFactory(email=f"template{batch}@example.com")
+    columns = [f.column for f in Customer._meta.concrete_fields if not f.primary_key]
+    email = f"'b{batch}-' || n || '@example.com'"
+    chosen = ", ".join(email if column == "email" else column for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO customers_customer ({', '.join(columns)}) SELECT {chosen} "
+            "FROM customers_customer, generate_series(1, %s) AS n WHERE id = %s",
+            [count - 1, template.pk],
+        )
+
+
+def total(response) -> tuple[int, bool, str | None]:
+    assert response.status_code == 200, response.content
+    assert response["X-Total-Count"] == str(response.data["count"])
+    return (
+        response.data["count"],
+        response.data["count_is_estimate"],
+        response.get("X-Total-Count-Estimate"),
+    )
+
+
+@pytest.mark.django_db
+def test_every_paginated_body_says_whether_its_count_is_an_estimate(api_client):
+    CustomerFactory.create_batch(3)
+
+    paged = api_client.get(URL, {"per_page": 2})
+    synced = api_client.get(URL, {"since_id": 0})
+
+    assert total(paged) == (3, False, None)
+    assert (synced.data["count"], synced.data["count_is_estimate"]) == (None, False)
+    assert "X-Total-Count-Estimate" not in synced
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_into_a_fresh_table_leaves_an_estimate_within_2x(api_client):
+    # given: an empty customer table (analyzed empty), then 12,000 customers imported
+    analyze()
+    ChannelFactory(code="web")
+    rows = ((n, {"channel": "web", "email": f"c{n}@example.com"}, {}) for n in range(12_000))
+    result = customers_import(rows)
+    assert result.created == 12_000
+
+    # when
+    count, estimated, header = total(api_client.get(URL, {"per_page": 10}))
+
+    # then
+    assert 6_000 <= count <= 24_000
+    assert (estimated, header) == (True, "true")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_counts_are_exact_up_to_the_limit_and_flagged_above_it(api_client):
+    # given: exactly the limit, with statistics
+    ChannelFactory(code="web")
+    customers_insert(EXACT_COUNT_LIMIT)
+    analyze()
+
+    # when / then
+    assert total(api_client.get(URL)) == (EXACT_COUNT_LIMIT, False, None)
+    customers_insert(1)
+    analyze()
+    count, estimated, header = total(api_client.get(URL))
+    assert count >= EXACT_COUNT_LIMIT + 1
+    assert (estimated, header) == (True, "true")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_an_estimate_below_the_rows_counted_gives_way_to_an_exact_count(api_client):
+    # given: statistics taken at 100 rows, then 12,000 rows
+    ChannelFactory(code="web")
+    customers_insert(100)
+    analyze()
+    customers_insert(11_900)
+
+    # when / then: the stale 100 is not answered, nor the 10,001 rows counted
+    assert total(api_client.get(URL, {"per_page": 10})) == (12_000, False, None)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_last_page_of_an_estimated_list_is_exact(api_client):
+    ChannelFactory(code="web")
+    customers_insert(EXACT_COUNT_LIMIT + 50)
+    analyze()
+
+    response = api_client.get(URL, {"per_page": 200, "page": 51})
+
+    assert total(response) == (EXACT_COUNT_LIMIT + 50, False, None)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_full_upsert_list_into_a_small_table_refreshes_its_statistics(api_client):
+    analyze()  # empty
+    ChannelFactory(code="web")
+    items = [{"channel": "web", "email": f"u{n}@example.com"} for n in range(1_000)]
+
+    response = api_client.post("/api/v1/customers/upsert/", items, format="json")
+
+    assert response.status_code == 200
+    assert reltuples("customers_customer") == 1_000
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_order_import_refreshes_the_statistics_of_what_it_wrote(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: a threshold of 2 rows, so that three orders are "many"
+    monkeypatch.setattr(statistics, "ANALYZE_MIN_ROWS", 2)
+    analyze("orders_order")  # empty
+    ChannelFactory(code="web")
+    feed = [
+        (n, {"channel": "web", "number": f"N{n}", "customer": {"email": f"o{n}@example.com"}}, {})
+        for n in range(3)
+    ]
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = orders_import(feed)
+
+    # then
+    assert (result.created, result.rejected) == (3, 0)
+    assert reltuples("orders_order") == 3
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_statistics_refresh_skips_writes_under_a_tenth_of_the_table(
+    django_capture_on_commit_callbacks,
+):
+    # given: 20,000 analyzed rows, then 1,500 more (under a tenth)
+    ChannelFactory(code="web")
+    customers_insert(20_000)
+    analyze()
+
+    # when
+    customers_insert(1_500)
+    with django_capture_on_commit_callbacks(execute=True):
+        statistics.statistics_refresh(models=[Customer], rows=1_500)
+    skipped = reltuples("customers_customer")
+    customers_insert(1_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        statistics.statistics_refresh(models=[Customer], rows=2_500)
+
+    # then
+    assert skipped == 20_000
+    assert reltuples("customers_customer") == 22_500
