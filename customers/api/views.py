@@ -110,15 +110,6 @@ ORDERING_PARAM_HELP = "Comma-separated fields, `-` for descending: " + ", ".join
         "total_spent",
     )
 )
-JSON_KEY_PARAMS = [
-    OpenApiParameter(
-        f"{field}__<key>",
-        str,
-        description=f"Customers whose `{field}` has the key with this value (compared as text, "
-        f'e.g. `{field}__size=2` matches 2 and "2"). Any key may be used.',
-    )
-    for field in ("attributes", "extra_field")
-]
 CUSTOMER_ERRORS = {400: OpenApiResponse(description="Invalid input, naming the fields.")}
 INVALID_CREDENTIALS = "Invalid credentials."
 INVITE_QUEUED = "The invitation e-mail is on its way."
@@ -156,7 +147,7 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
 @extend_schema_view(
     list=extend_schema(
         summary="List customers",
-        parameters=[CUSTOMER_EXPAND_PARAM, CUSTOMER_FIELDS_PARAM, *JSON_KEY_PARAMS],
+        parameters=[CUSTOMER_EXPAND_PARAM, CUSTOMER_FIELDS_PARAM],
     ),
     retrieve=extend_schema(
         summary="Get a customer", parameters=[CUSTOMER_EXPAND_PARAM, CUSTOMER_FIELDS_PARAM]
