@@ -110,7 +110,6 @@ ORDERING_PARAM_HELP = "Comma-separated fields, `-` for descending: " + ", ".join
         "total_spent",
     )
 )
-CUSTOMER_ERRORS = {400: OpenApiResponse(description="Invalid input, naming the fields.")}
 INVALID_CREDENTIALS = "Invalid credentials."
 INVITE_QUEUED = "The invitation e-mail is on its way."
 
@@ -156,25 +155,23 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
         summary="Create a customer",
         description="Nested `addresses`, `groups`, a `password` and `send_email_invite` may be "
         "sent along. Nuvemshop's single `name` is accepted and split into first/last name.",
-        responses={201: CustomerSerializer, **CUSTOMER_ERRORS},
+        responses={201: CustomerSerializer},
     ),
     update=extend_schema(
         summary="Replace a customer",
         description="`channel` and `email` are required; the channel cannot change.",
-        responses={200: CustomerSerializer, **CUSTOMER_ERRORS},
+        responses={200: CustomerSerializer},
     ),
     partial_update=extend_schema(
         summary="Change some fields of a customer",
         description="Only the fields sent change; the channel cannot change.",
-        responses={200: CustomerSerializer, **CUSTOMER_ERRORS},
+        responses={200: CustomerSerializer},
     ),
     destroy=extend_schema(
         summary="Delete a customer",
         responses={
             204: OpenApiResponse(description="Deleted, with its addresses and memberships."),
-            409: OpenApiResponse(
-                CustomerDetailMessageSerializer, description="The customer has orders."
-            ),
+            409: OpenApiResponse(description="The customer has orders."),
         },
     ),
 )
@@ -255,7 +252,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
             resource_type_field_name=None,
             many=False,
         ),
-        responses={200: CustomerUpsertOutputSerializer, **CUSTOMER_ERRORS},
+        responses={200: CustomerUpsertOutputSerializer},
     )
     @action(detail=False, methods=["post"])
     def upsert(self, request):
@@ -285,7 +282,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
         responses={
             200: CustomerSerializer,
             400: OpenApiResponse(description="channel, email or password missing."),
-            401: OpenApiResponse(CustomerDetailMessageSerializer, description="Not signed in."),
+            401: OpenApiResponse(description="Not signed in."),
         },
     )
     @action(
