@@ -260,10 +260,13 @@ class StrictOrderingFilter(OrderingFilter):
 
 def errors_nest(errors: dict[str, list[str]]) -> dict:
     """Dotted error keys as DRF nests them: "addresses.1.city" → {"addresses": [{}, {"city":
-    [...]}]}; the row-wide "" key → "non_field_errors"."""
+    [...]}]}; the row-wide "" key and a list item's own messages ("addresses.1", e.g. an item
+    that is not an object) → "non_field_errors", so every list entry is an object."""
     nested: dict = {}
     for key, messages in errors.items():
-        parts = key.split(".") if key else [api_settings.NON_FIELD_ERRORS_KEY]
+        parts = key.split(".") if key else []
+        if not parts or parts[-1].isdigit():
+            parts.append(api_settings.NON_FIELD_ERRORS_KEY)
         node = nested
         for part in parts[:-1]:
             node = node.setdefault(part, {})

@@ -3,6 +3,7 @@
 import pytest
 from jsonschema import Draft202012Validator
 
+from customers.imports.rows import ROW_NOT_OBJECT
 from customers.validation import INVALID_COUNTRY, INVALID_EMAIL
 from tests.customers.factories import ChannelFactory
 
@@ -80,9 +81,9 @@ def test_validation_error_component_refuses_other_shapes(schema, body):
 
 
 def test_real_nested_400s_match_the_component(schema, api_client):
-    # given: one refused address of two, and a refused item of a bulk upsert
+    # given: refused addresses (one not even an object), and a refused item of a bulk upsert
     ChannelFactory(code="web")
-    addresses = [{"city": "Rio", "country": "BR"}, {"city": "Oz", "country": "XX"}]
+    addresses = ["", {"city": "Rio", "country": "BR"}, {"city": "Oz", "country": "XX"}]
     items = [{"channel": "web", "email": "a@example.com"}, {"channel": "web", "email": "x"}]
 
     # when
@@ -99,7 +100,11 @@ def test_real_nested_400s_match_the_component(schema, api_client):
     for response in bodies:
         assert response.status_code == 400
         assert list(validator.iter_errors(response.json())) == [], response.json()
-    assert bodies[0].json()["addresses"][1] == {"country": [INVALID_COUNTRY]}
+    assert bodies[0].json()["addresses"] == [
+        {"non_field_errors": [ROW_NOT_OBJECT]},
+        {},
+        {"country": [INVALID_COUNTRY]},
+    ]
     assert bodies[1].json()["items"] == {"1": {"email": [INVALID_EMAIL]}}
 
 
