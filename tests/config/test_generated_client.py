@@ -27,7 +27,7 @@ PACKAGE = "patron_generated_client"
 
 
 @pytest.fixture(scope="module")
-def generated(live_server, tmp_path_factory):
+def generated(live_server, tmp_path_factory, django_db_blocker):
     """The generated package's modules, imported from a temporary folder; forgotten afterwards."""
     folder = tmp_path_factory.mktemp("client")
     config = Config.from_sources(
@@ -39,7 +39,9 @@ def generated(live_server, tmp_path_factory):
         overwrite=True,
         output_path=folder / PACKAGE,
     )
-    errors = openapi_python_client.generate(config=config)
+    # The server closes stale connections on each request: database access must be allowed.
+    with django_db_blocker.unblock():
+        errors = openapi_python_client.generate(config=config)
     assert not errors, [f"{error.header}: {error.detail}" for error in errors]
     sys.path.insert(0, str(folder))
     yield lambda name: importlib.import_module(f"{PACKAGE}.{name}")
