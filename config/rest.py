@@ -302,14 +302,17 @@ class StrictOrderingFilter(OrderingFilter):
 
 def errors_nest(errors: dict[str, list[str]]) -> dict:
     """Dotted error keys as DRF nests them: "addresses.1.city" → {"addresses": [{}, {"city":
-    [...]}]}; the row-wide "" key → "non_field_errors".
+    [...]}]}; the row-wide "" key and a list item's own messages ("addresses.1", e.g. an item
+    that is not an object) → "non_field_errors", so every list entry is an object.
 
     Messages for an object that has field errors too (an item refused whole, an unknown
-    field whose name holds a dot) go under that object's "non_field_errors"."""
+    field whose name holds a dot) go under that object's "non_field_errors" as well."""
     whole = api_settings.NON_FIELD_ERRORS_KEY
     nested: dict = {}
     for key, messages in errors.items():
-        parts = key.split(".") if key else [whole]
+        parts = key.split(".") if key else []
+        if not parts or parts[-1].isdigit():
+            parts.append(whole)
         node = nested
         for part in parts[:-1]:
             child = node.get(part)

@@ -1,50 +1,116 @@
-"""The OpenAPI generator: drf-spectacular's, plus the error answers every operation may give
-and the conditional requests (ETag, If-Match, If-None-Match) of every versioned object."""
+"""The OpenAPI generator: drf-spectacular's, plus the error answers and headers every operation
+may give, as named components so that generated clients get typed errors instead of `None`, and
+the conditional requests (If-Match, If-None-Match) of every versioned object.
+"""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 
 from config.etags import ConditionalMixin
 
-_DETAIL = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "required": ["detail"],
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+# Error bodies. A 400 names each field with its messages; nested input nests its errors the
+# same way: {"addresses": [{}, {"city": [...]}]} for a list, {"items": {"3": {...}}} for the
+# items of a bulk body, {"customer": {"email": [...]}} for an object.
+ERROR_SCHEMAS = {
+    "ErrorDetail": {
+        "type": "object",
+        "description": "Any error that is not about single fields.",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": 'Refused input: {"field": ["message", ...]} for each field at fault, '
+        "nested for nested input; `non_field_errors` for the object as a whole, `detail` for a "
+        "body that could not be read.",
+        "properties": {
+            "detail": {"anyOf": [{"type": "string"}, _MESSAGES]},
+            "non_field_errors": _MESSAGES,
+        },
+        "additionalProperties": {"$ref": "#/components/schemas/FieldError"},
+    },
+    "FieldError": {
+        "description": "A field's messages, or the errors of a nested object or list (a list "
+        "has one entry per item, {} for an item without errors).",
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/NestedErrors"}]
+                },
+            },
+            {"$ref": "#/components/schemas/NestedErrors"},
+        ],
+    },
+    "NestedErrors": {
+        "type": "object",
+        "description": "The errors of a nested object, or of list items by index.",
+        "additionalProperties": {"$ref": "#/components/schemas/FieldError"},
+    },
 }
-# Field errors: {"field": ["message", ...]}, nested for lists ({"items": {"3": {...}}}).
-_FIELD_ERRORS = {
-    "type": "object",
-    "additionalProperties": True,
-    "description": '{"field": ["message", ...]}, or {"detail": "..."} for a body or '
-    "parameter that is not one field.",
+_INTEGER = {"type": "integer", "minimum": 0}
+RESPONSE_HEADERS = {
+    "Link": {
+        "description": 'RFC 8288 links to the other pages: rel="first", "prev", "next", "last" '
+        '(a since_id list: "first" and "next").',
+        "schema": {"type": "string"},
+    },
+    "X-Total-Count": {
+        "description": "The list's `count` (absent when paging with since_id).",
+        "schema": _INTEGER,
+    },
+    "X-Total-Count-Estimate": {
+        "description": "`true` when the count is an estimate (`count_is_estimate`).",
+        "schema": {"type": "boolean"},
+    },
+    "ETag": {
+        "description": 'The object\'s version as a strong entity tag, e.g. `"3"` (its `version` '
+        "field in quotes): send it back in If-Match or If-None-Match.",
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before the next request.",
+        "schema": _INTEGER,
+    },
+    "RateLimit-Limit": {
+        "description": "Requests allowed in the throttle's window (API_THROTTLE_RATE).",
+        "schema": _INTEGER,
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current window.",
+        "schema": _INTEGER,
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until a request is allowed again (until the window's oldest "
+        "request expires).",
+        "schema": _INTEGER,
+    },
 }
-_ALWAYS = {
-    "400": ("Invalid parameters or body, naming the fields.", _FIELD_ERRORS),
-    "401": ("No or invalid credentials.", _DETAIL),
-    "403": ("The user lacks the model permission this needs.", _DETAIL),
-    "404": ("Not found, or outside the channels the user may see.", _DETAIL),
-    "406": ("The Accept header asks for a format the API does not serve.", _DETAIL),
-    "429": ("Throttled: retry after the Retry-After header's seconds.", _DETAIL),
+_RATE_LIMIT = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
+
+_ERRORS = {
+    "400": ("Invalid parameters or body, naming the fields.", "ValidationError"),
+    "401": ("No or invalid credentials.", "ErrorDetail"),
+    "403": ("The user lacks the model permission this needs.", "ErrorDetail"),
+    "404": ("Not found, or outside the channels the user may see.", "ErrorDetail"),
+    "406": ("The Accept header asks for a format the API does not serve.", "ErrorDetail"),
+    "409": ("The change conflicts with existing or concurrent data.", "ErrorDetail"),
+    "412": ("If-Match names a version that is no longer current; nothing changed.", "ErrorDetail"),
+    "413": ("Request body too large.", "ErrorDetail"),
+    "415": ("Send the body as application/json.", "ErrorDetail"),
+    "422": ("The Idempotency-Key was used with another body.", "ErrorDetail"),
+    "429": ("Throttled: retry after the Retry-After header's seconds.", "ErrorDetail"),
 }
-_KEY_REUSED = (
-    "The Idempotency-Key was first used for another route or body.",
-    _DETAIL,
-)
-_WRITES = {
-    "409": ("The change conflicts with existing or concurrent data.", _DETAIL),
-    "413": ("Request body too large.", _DETAIL),
-    "415": ("Send the body as application/json.", _DETAIL),
+_ALWAYS = ("400", "401", "403", "404", "406", "429")
+_BY_METHOD = {
+    "POST": ("409", "413", "415"),
+    "PUT": ("409", "413", "415"),
+    "PATCH": ("409", "413", "415"),
+    "DELETE": ("409",),
 }
 
-
-_ETAG = OpenApiParameter(
-    "ETag",
-    str,
-    OpenApiParameter.HEADER,
-    response=[200, 201, 304],
-    description='The object\'s version as a strong entity tag, e.g. `"3"` (the `version` '
-    "field in quotes). Send it back in If-Match to write only over that version.",
-)
 _IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -59,24 +125,26 @@ _IF_NONE_MATCH = OpenApiParameter(
     description="Answer 304 without a body when the object is still at one of these "
     'versions (`"3"`, or `*` for any).',
 )
+# The conditional headers each action of a versioned view (config.etags) reads.
 _CONDITIONAL = {
-    "retrieve": [_ETAG, _IF_NONE_MATCH],
-    "create": [_ETAG],
-    "update": [_ETAG, _IF_MATCH],
-    "partial_update": [_ETAG, _IF_MATCH],
+    "retrieve": [_IF_NONE_MATCH],
+    "update": [_IF_MATCH],
+    "partial_update": [_IF_MATCH],
     "destroy": [_IF_MATCH],
 }
+# The actions whose answer is one versioned object, with its ETag.
+_ONE_OBJECT = frozenset({"retrieve", "create", "update", "partial_update"})
 _NOT_MODIFIED = "Not modified: the object is still at the version If-None-Match names."
-_PRECONDITION_FAILED = (
-    "The object is no longer at a version If-Match names: nothing changed; read it again.",
-    _DETAIL,
-)
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Documents 400/401/403/404/406/429 everywhere and 409/413/415 on writes; the ETag,
-    If-Match and If-None-Match headers, 304 and 412 on the detail routes of versioned objects
-    (config.etags); the Idempotency-Key header (with its 422) where the view honours it."""
+    """Documents the error answers of every operation, and the headers of its answers.
+
+    400/401/403/404/406/429 everywhere; 409, 413 and 415 on writes; If-Match with its 412 and
+    If-None-Match with its 304 on the detail routes of versioned objects (config.etags); the
+    Idempotency-Key header with its 422 where the view honours it. An error answer declared
+    by a view without a body gets its component too, keeping the view's description.
+    """
 
     def _conditional(self) -> list[OpenApiParameter]:
         if not isinstance(self.view, ConditionalMixin):
@@ -99,27 +167,60 @@ class AutoSchema(SpectacularAutoSchema):
             *([key] if key else []),
         ]
 
+    def _error_codes(self) -> list[str]:
+        codes = [*_ALWAYS, *_BY_METHOD.get(self.method, ())]
+        if _IF_MATCH in self._conditional():
+            codes.append("412")
+        if self._idempotency_key():
+            codes.append("422")
+        return codes
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        conditional = self._conditional()
-        if _IF_NONE_MATCH in conditional:
-            headers = self._get_response_headers_for_code("304", direction)
-            responses.setdefault("304", {"description": _NOT_MODIFIED, "headers": headers})
-        errors = dict(_ALWAYS)
-        if _IF_MATCH in conditional:
-            errors["412"] = _PRECONDITION_FAILED
-        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            errors.update(_WRITES)
-        if self._idempotency_key():
-            errors["422"] = _KEY_REUSED
-        for code, (description, schema) in errors.items():
-            responses.setdefault(
-                code,
-                {"content": {"application/json": {"schema": schema}}, "description": description},
-            )
+        if _IF_NONE_MATCH in self._conditional():
+            responses.setdefault("304", {"description": _NOT_MODIFIED})
+        for code in self._error_codes():
+            description, name = _ERRORS[code]
+            response = responses.setdefault(code, {"description": description})
+            response.setdefault("content", {"application/json": {"schema": self._schema(name)}})
+        for code, response in responses.items():
+            headers = self._headers_for(code, response)
+            if headers:
+                response["headers"] = {**response.get("headers", {}), **headers}
         return responses
+
+    def _headers_for(self, code: str, response: dict) -> dict:
+        if code == "429":
+            names = ["Retry-After", *_RATE_LIMIT]
+        elif not code.startswith("2") and code != "304":
+            return {}
+        elif self._is_list_view() and self._get_paginator():
+            names = ["Link", "X-Total-Count", "X-Total-Count-Estimate", *_RATE_LIMIT]
+        elif code == "304" or self._answers_one_versioned_object():
+            names = ["ETag", *_RATE_LIMIT]
+        else:
+            names = _RATE_LIMIT
+        return {name: self._component(name, ResolvedComponent.HEADER) for name in names}
+
+    def _answers_one_versioned_object(self) -> bool:
+        action = getattr(self.view, "action", None)
+        return isinstance(self.view, ConditionalMixin) and action in _ONE_OBJECT
+
+    def _schema(self, name: str) -> dict:
+        ref = self._component(name, ResolvedComponent.SCHEMA)
+        # FieldError and NestedErrors are reached through ValidationError's references.
+        if name == "ValidationError":
+            for nested in ("FieldError", "NestedErrors"):
+                self._component(nested, ResolvedComponent.SCHEMA)
+        return ref
+
+    def _component(self, name: str, kind: str) -> dict:
+        definitions = ERROR_SCHEMAS if kind == ResolvedComponent.SCHEMA else RESPONSE_HEADERS
+        component = ResolvedComponent(name, kind, schema=definitions[name], object=name)
+        self.registry.register_on_missing(component)
+        return component.ref
 
 
 def responses_optional_properties(result, generator, request, public):
@@ -127,9 +228,9 @@ def responses_optional_properties(result, generator, request, public):
 
     Every representation accepts a sparse fieldset, and customers' expansions appear only
     when asked for, so no property is guaranteed in an answer. Request components (named
-    *Request, COMPONENT_SPLIT_REQUEST) keep their required lists.
+    *Request, COMPONENT_SPLIT_REQUEST) and error bodies keep their required lists.
     """
     for name, component in result.get("components", {}).get("schemas", {}).items():
-        if not name.endswith("Request"):
+        if not name.endswith("Request") and name not in ERROR_SCHEMAS:
             component.pop("required", None)
     return result

@@ -18,12 +18,19 @@ from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from rest_framework import exceptions
 
-from config.filtering import KEY_PLACEHOLDER, PkAliasMixin
+from config.filtering import INT64_MAX, KEY_PLACEHOLDER, PkAliasMixin
 from customers.models import Customer
 from customers.search import search_narrowed, search_word_q
 from groups.selectors import customer_filter_group
 
+# JSON fields filtered by key, in two forms: `attributes={"tier": "gold"}` (a declared filter
+# taking a JSON object) and the shorthand `attributes__tier=gold`, one parameter per key, whose
+# names are `<field>__<key>` for any key (see json_key_filter_field).
 JSON_FILTER_FIELDS = ("attributes", "extra_field")
+JSON_OBJECT_INVALID = (
+    'Give a JSON object of keys and values (strings, numbers, true, false or null), e.g. {"tier": '
+    '"gold"}.'
+)
 SINCE_ID_ORDERING = "since_id pages by id: leave ordering out or use ordering=id."
 COMPARISONS = ["exact", "gt", "gte", "lt", "lte"]
 MOMENTS = [*COMPARISONS, "date"]
@@ -72,6 +79,49 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class JsonKeysField(forms.CharField):
+    """A JSON object of keys and scalar values, each value as the text the key must hold."""
+
+    default_error_messages = {"invalid": JSON_OBJECT_INVALID}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            parsed = json.loads(value, parse_constant=_refuse)
+        except (ValueError, RecursionError):
+            parsed = None
+        if not isinstance(parsed, dict) or not all(map(_plain, parsed.values())):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        texts = {
+            key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in parsed.items()
+        }
+        if any("\x00" in text for item in texts.items() for text in item):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return texts
+
+
+def _refuse(constant: str):
+    raise ValueError(constant)  # NaN and Infinity are not JSON
+
+
+def _plain(value) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+class JsonKeysFilter(filters.CharFilter):
+    """`attributes={"tier": "gold"}`: every key's JSON value, as text, equals the given text."""
+
+    field_class = JsonKeysField
+
+    def filter(self, qs, value):
+        for key, text in (value or {}).items():
+            qs = _json_key_filter(qs, self.field_name, key, text)
+        return qs
 
 
 class DayFilter(filters.DateFilter):
@@ -178,6 +228,14 @@ class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
     )
     last_name = SearchedFieldFilter()
     last_name__istartswith = SearchedFieldFilter(field_name="last_name", lookup_expr="istartswith")
+    attributes = JsonKeysFilter(
+        help_text='A JSON object, e.g. `{"tier": "gold", "size": 2}`: customers whose '
+        '`attributes` hold each key with that value, compared as text (2 matches 2 and "2"). '
+        "One key may also be given as `attributes__<key>=<value>`, e.g. `attributes__tier=gold`."
+    )
+    extra_field = JsonKeysFilter(
+        help_text="Like `attributes`, for `extra_field`; `extra_field__<key>=<value>` too."
+    )
     q = filters.CharFilter(
         method="filter_q",
         help_text="Case-insensitive search in names, e-mail, identification and phone; "
@@ -245,14 +303,23 @@ class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
     def _filter_json_keys(self, queryset: QuerySet) -> QuerySet:
         """`attributes__<key>=text`: the key's JSON value, as text, equals the given text."""
         for param, value in self.data.items():
-            field, _, key = param.partition("__")
-            if field not in JSON_FILTER_FIELDS or not key:
-                continue
-            alias = f"_json_{field}_{len(queryset.query.annotations)}"
-            queryset = queryset.alias(**{alias: KeyTransform(key, field)}).filter(
-                _json_as_text_match(alias, value)
-            )
+            field = json_key_filter_field(param)
+            if field is not None:
+                queryset = _json_key_filter(queryset, field, param.partition("__")[2], value)
         return queryset
+
+
+def json_key_filter_field(param: str) -> str | None:
+    """The JSON field a `<field>__<key>` query parameter filters by key, or None."""
+    field, _, key = param.partition("__")
+    return field if field in JSON_FILTER_FIELDS and key else None
+
+
+def _json_key_filter(queryset: QuerySet, field: str, key: str, text: str) -> QuerySet:
+    alias = f"_json_{field}_{len(queryset.query.annotations)}"
+    return queryset.alias(**{alias: KeyTransform(key, field)}).filter(
+        _json_as_text_match(alias, text)
+    )
 
 
 def _json_as_text_match(alias: str, text: str) -> Q:
@@ -260,11 +327,12 @@ def _json_as_text_match(alias: str, text: str) -> Q:
     match = Q(**{alias: text})
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return match
     if (
         parsed is None
-        or isinstance(parsed, bool | int)
+        or isinstance(parsed, bool)
+        or (isinstance(parsed, int) and -INT64_MAX - 1 <= parsed <= INT64_MAX)
         or (isinstance(parsed, float) and math.isfinite(parsed))
     ):
         return match | Q(**{alias: parsed})

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from customers.filters import JSON_OBJECT_INVALID
 from customers.models import Customer
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
 
@@ -84,6 +85,14 @@ def test_lookups(api_client, people):
         "extra_field__source=ads": "ann",
         "extra_field__source=nope": "",
         "attributes__missing=x": "",
+        'attributes={"size": "M"}': "ann",
+        'attributes={"children": 2}': "ann bob",
+        'attributes={"children": "2", "size": "L"}': "bob",
+        'attributes={"vip": true}': "ann",
+        'attributes={"size": "M"}&attributes__children=2': "ann",
+        'extra_field={"source": "ads"}': "ann",
+        "attributes={}": "ann bob cid",
+        "attributes__children=99999999999999999999999": "",
     }
     for query, found in cases.items():
         expected = sorted(people[name].pk for name in found.split())
@@ -156,6 +165,24 @@ def test_since_id_with_other_ordering_is_400(api_client, people):
 def test_wrong_typed_values_are_400(api_client, people, query):
     response = api_client.get(f"{URL}?{query}")
     assert response.status_code == 400, (query, response.data)
+
+
+JSON_KEYS_REFUSED = {
+    "not-json": "tier=gold",
+    "list": '["gold"]',
+    "nested-value": '{"tier": {"name": "gold"}}',
+    "nan": '{"size": NaN}',
+    "nul": '{"tier": "\\u0000"}',
+    "deep": "[" * 100_000,
+}
+
+
+@pytest.mark.parametrize("value", JSON_KEYS_REFUSED.values(), ids=JSON_KEYS_REFUSED.keys())
+def test_json_key_filter_refuses_what_is_not_an_object_of_values(api_client, people, value):
+    response = api_client.get(URL, {"attributes": value})
+
+    assert response.status_code == 400
+    assert response.json() == {"attributes": [JSON_OBJECT_INVALID]}
 
 
 def test_ordering(api_client, people):

@@ -161,11 +161,13 @@ CASES = [
 
 
 def _flat(errors, prefix: str = "") -> dict[str, list[str]]:
-    """The API's DRF-nested errors by dotted path, as the import reports them."""
+    """The API's DRF-nested errors by dotted path, as the import reports them (an object's
+    non_field_errors under the object's own path)."""
     if isinstance(errors, dict):
         flat = {}
         for key, value in errors.items():
-            flat.update(_flat(value, f"{prefix}.{key}" if prefix else key))
+            path = prefix if key == "non_field_errors" else f"{prefix}.{key}" if prefix else key
+            flat.update(_flat(value, path))
         return flat
     if all(isinstance(error, str) for error in errors):
         return {prefix: [str(error) for error in errors]}

@@ -71,6 +71,38 @@ def test_each_api_user_has_its_own_count(api_client, superuser, user_rate):
     assert other.get("/api/v1/customers/").status_code == 200
 
 
+def _budget(response) -> tuple[str, str]:
+    return response["RateLimit-Limit"], response["RateLimit-Remaining"]
+
+
+def test_answers_carry_the_rate_limit_budget(api_client, user_rate):
+    responses = [api_client.get("/api/v1/customers/") for _ in range(4)]
+
+    assert [_budget(response) for response in responses] == [
+        ("3", "2"),
+        ("3", "1"),
+        ("3", "0"),
+        ("3", "0"),
+    ]
+    assert all(1 <= int(response["RateLimit-Reset"]) <= 60 for response in responses)
+    assert responses[-1]["RateLimit-Reset"] == responses[-1]["Retry-After"]
+
+
+def test_sign_in_reports_its_own_budget_only_when_it_refuses(api_client, customer, auth_rate):
+    allowed = [_sign_in(api_client) for _ in range(3)]
+    refused = _sign_in(api_client)
+
+    # allowed attempts show the caller's API budget, not how often the e-mail was tried
+    assert [_budget(response) for response in allowed] == [
+        ("6000", "5999"),
+        ("6000", "5998"),
+        ("6000", "5997"),
+    ]
+    _assert_throttled(refused)
+    assert _budget(refused) == ("3", "0")
+    assert refused["RateLimit-Reset"] == refused["Retry-After"]
+
+
 def _api_view_classes():
     """The DRF view class behind every /api/v1/ route (the schema views included)."""
 
