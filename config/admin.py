@@ -121,3 +121,19 @@ class PeriodChangeList(ChangeList):
         periods = queryset._chain()
         periods.__class__ = _PeriodsQuerySet
         return periods
+
+
+class ServiceDeletesMixin:
+    """Admin deletes, of one object or by the "delete selected" action, through the app's
+    delete service one object at a time, so that its rules run (the next default address,
+    statistics, versions, history) as they do for the API."""
+
+    def object_delete(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.object_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.object_delete(obj)

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator, PeriodChangeList
+from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
 from customers import admin_actions
 from customers.admin_views import customer_import_view
 from customers.imports.rows import RowInvalid, json_text_parse
@@ -412,7 +412,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(SimpleHistoryAdmin):
+class AddressAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
     form = AddressInlineForm
     fields = ["customer", *ADDRESS_FIELDS]
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]
@@ -441,9 +441,5 @@ class AddressAdmin(SimpleHistoryAdmin):
             form.instance = address_create(customer=obj.customer, data=_address_data(obj))
             obj.pk = form.instance.pk
 
-    def delete_model(self, request, obj):
+    def object_delete(self, obj):
         address_delete(address=obj)
-
-    def delete_queryset(self, request, queryset):
-        for address in queryset:
-            address_delete(address=address)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator
+from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
 from groups.services import (
@@ -45,7 +45,7 @@ class UserGroupChangeList(ChangeList):
 
 
 @admin.register(UserGroup)
-class UserGroupAdmin(admin.ModelAdmin):
+class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
     form = UserGroupForm
     list_display = ["code", "title", "visibility", "parent", "path", "member_count"]
     list_filter = ["visibility", ("parent", admin.RelatedOnlyFieldListFilter)]
@@ -88,16 +88,12 @@ class UserGroupAdmin(admin.ModelAdmin):
             protected = []
         return deleted, counts, perms_needed, protected
 
-    def delete_model(self, request, obj):
+    def object_delete(self, obj):
         group_delete(group=obj)
-
-    def delete_queryset(self, request, queryset):
-        for group in queryset:
-            group_delete(group=group)
 
 
 @admin.register(UserCustomerGroup)
-class UserCustomerGroupAdmin(SimpleHistoryAdmin):
+class UserCustomerGroupAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
     list_display = ["id", "customer", "group", "subscribed", "created_at"]
     list_filter = ["subscribed"]
     list_select_related = ["customer", "group"]
@@ -121,12 +117,8 @@ class UserCustomerGroupAdmin(SimpleHistoryAdmin):
             )
             obj.pk = form.instance.pk
 
-    def delete_model(self, request, obj):
+    def object_delete(self, obj):
         membership_delete(membership=obj)
-
-    def delete_queryset(self, request, queryset):
-        for membership in queryset:
-            membership_delete(membership=membership)
 
 
 class MembershipInline(admin.TabularInline):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator, PeriodChangeList
+from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOM_DATA_NAME_TAKEN,
@@ -234,7 +234,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderCustomData)
-class OrderCustomDataAdmin(SimpleHistoryAdmin):
+class OrderCustomDataAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
     list_display = ["name", "value", "order", "item", "updated_at"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -255,9 +255,5 @@ class OrderCustomDataAdmin(SimpleHistoryAdmin):
                 order=obj.order, item=obj.item, name=obj.name, value=obj.value
             ).pk
 
-    def delete_model(self, request, obj):
+    def object_delete(self, obj):
         order_custom_data_delete(record=obj)
-
-    def delete_queryset(self, request, queryset):
-        for record in queryset:
-            order_custom_data_delete(record=record)

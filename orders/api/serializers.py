@@ -9,7 +9,7 @@ from config.rest import (
     SparseFieldsMixin,
     StrictInputMixin,
 )
-from customers.models import ADDRESS_TEXT_FIELDS, Channel
+from customers.models import ADDRESS_TEXT_FIELDS, Address, Channel
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem, OrderStatus
 
 ADDRESS_FIELDS = ADDRESS_TEXT_FIELDS
@@ -43,20 +43,16 @@ class OrderCustomDataSerializer(
 class OrderAddressSnapshotSerializer(serializers.Serializer):
     """The address of an order as it was when the order was placed."""
 
-    first_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    last_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    company = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    number = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    floor = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    address2 = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    address3 = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    locality = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    city = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    province = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    zipcode = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    # The text fields of a customer's address (ADDRESS_TEXT_FIELDS), each optional.
+    def get_fields(self):
+        return {
+            name: serializers.CharField(
+                required=False,
+                allow_blank=True,
+                max_length=Address._meta.get_field(name).max_length,
+            )
+            for name in ADDRESS_TEXT_FIELDS
+        }
 
 
 class OrderItemInputSerializer(serializers.Serializer):

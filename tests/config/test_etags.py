@@ -38,15 +38,14 @@ def _channel():
     )
 
 
+def _top_level(instance, collection: str, change: dict, other: dict) -> Resource:
+    """A resource at /api/v1/<collection>/<id>/."""
+    url = f"{API}/{collection}/"
+    return Resource(f"{url}{instance.pk}/", url, change, other, instance)
+
+
 def _customer():
-    customer = CustomerFactory()
-    return Resource(
-        f"{API}/customers/{customer.pk}/",
-        f"{API}/customers/",
-        {"first_name": "Zoe"},
-        {"first_name": "Yan"},
-        customer,
-    )
+    return _top_level(CustomerFactory(), "customers", {"first_name": "Zoe"}, {"first_name": "Yan"})
 
 
 def _address():
@@ -73,14 +72,7 @@ def _membership():
 
 
 def _order():
-    order = OrderFactory()
-    return Resource(
-        f"{API}/orders/{order.pk}/",
-        f"{API}/orders/",
-        {"status": "fulfilled"},
-        {"status": "cancelled"},
-        order,
-    )
+    return _top_level(OrderFactory(), "orders", {"status": "fulfilled"}, {"status": "cancelled"})
 
 
 def _order_custom_data():

@@ -4,6 +4,7 @@ body written for Nuvemshop or read from Patron can be sent as it is."""
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,72 +15,14 @@ from tests.imports.helpers import run
 
 pytestmark = pytest.mark.django_db
 
+BODIES = Path(__file__).parent / "bodies"
 URL = "/api/v1/customers/"
 UPSERT_URL = "/api/v1/customers/upsert/"
 FIRST_NAME_MEANT = "Unknown field 'firstName'. Did you mean 'first_name'?"
 IS_DEFAULT_MEANT = "Unknown field 'isDefault'. Did you mean 'is_default'?"
 
 # Nuvemshop's "PUT /customers/#{id}" example (seeds/002), verbatim.
-NUVEMSHOP_PUT = json.loads(
-    """{
-  "created_at": "2013-01-03T09:11:51-03:00",
-  "email": "john.doe+modified@example.com",
-  "id": 101,
-  "identification": "28776255670",
-  "last_order_id": 9001,
-  "name": "John Doe",
-  "note": null,
-  "phone": "911",
-  "total_spent": "89.00",
-  "total_spent_currency": "USD",
-  "billing_address": "Evergreen Terrace",
-  "billing_city": "Springfield",
-  "billing_country": "US",
-  "billing_floor": null,
-  "billing_locality": null,
-  "billing_number": "742",
-  "billing_phone": "555-123-0413",
-  "billing_province": "Oregon",
-  "billing_zipcode": "97475",
-  "extra": {
-    "number_of_children": "2",
-    "gender": "male"
-  },
-  "updated_at": "2013-03-11T09:14:11-03:00",
-  "default_address": {
-    "address": "Evergreen Terrace",
-    "city": "Springfield",
-    "country": "US",
-    "created_at": "2013-01-03T09:11:51-03:00",
-    "default": true,
-    "floor": null,
-    "id": 1234,
-    "locality": null,
-    "number": "742",
-    "phone": "555-123-0413",
-    "province": "Oregon",
-    "updated_at": "2013-03-10T11:13:01-03:00",
-    "zipcode": "97475"
-  },
-  "addresses": [
-    {
-      "address": "Evergreen Terrace",
-      "city": "Springfield",
-      "country": "US",
-      "created_at": "2013-01-03T09:11:51-03:00",
-      "default": true,
-      "floor": null,
-      "id": 1234,
-      "locality": null,
-      "number": "742",
-      "phone": "555-123-0413",
-      "province": "Oregon",
-      "updated_at": "2013-03-10T11:13:01-03:00",
-      "zipcode": "97475"
-    }
-  ]
-}"""
-)
+NUVEMSHOP_PUT = json.loads((BODIES / "nuvemshop_customer_put.json").read_text())
 
 
 def _snapshot() -> tuple:

@@ -51,16 +51,6 @@ def _body(channel, customer, /, **changes):
     }
 
 
-@pytest.fixture
-def channel():
-    return ChannelFactory(code="web", currency="USD")
-
-
-@pytest.fixture
-def customer(channel):
-    return CustomerFactory(channel=channel, email="buyer@example.com")
-
-
 def test_anonymous_calls_get_401(anon_client):
     assert anon_client.get(URL).status_code == 401
 

@@ -21,16 +21,6 @@ URL = "/api/v1/orders/"
 ADDRESS = {name: f"{name} 1" for name in ADDRESS_TEXT_FIELDS} | {"country": "US"}
 
 
-@pytest.fixture
-def channel():
-    return ChannelFactory(code="web", currency="USD")
-
-
-@pytest.fixture
-def customer(channel):
-    return CustomerFactory(channel=channel, email="buyer@example.com")
-
-
 def _body(customer, **changes) -> dict:
     return {
         "channel": "web",
