@@ -92,15 +92,15 @@ def database_prepare(url: str) -> None:
         )
         conn.execute(
             "INSERT INTO customers_channel (code, name, currency, is_active, created_at, "
-            "updated_at) VALUES (%s, 'Bench', 'BRL', true, now(), now()) "
+            "updated_at, version) VALUES (%s, 'Bench', 'BRL', true, now(), now(), 1) "
             "ON CONFLICT (code) DO NOTHING",
             [CHANNEL],
         )
         for code in GROUPS:
             conn.execute(
                 "INSERT INTO groups_usergroup (code, title, description, visibility, "
-                "subscribe_text, created_at, updated_at) VALUES (%s, %s, '', 'private', '', "
-                "now(), now()) ON CONFLICT (code) DO NOTHING",
+                "subscribe_text, created_at, updated_at, version) VALUES (%s, %s, '', "
+                "'private', '', now(), now(), 1) ON CONFLICT (code) DO NOTHING",
                 [code, code.title()],
             )
         conn.execute("VACUUM ANALYZE customers_customer")
