@@ -53,11 +53,15 @@ def unknown_name_message(name: str, known: Iterable[str], *, parameter: bool = F
 VERSION_FIELD = "version"
 
 
-def unknown_fields(data: Mapping, known: Collection[str]) -> dict[str, list[str]]:
+def unknown_fields(
+    data: Mapping, known: Collection[str], *, suggestions: Collection[str] | None = None
+) -> dict[str, list[str]]:
     """{name: [message]} for each key of a body object that is neither in `known` nor
-    `version`; empty when every key is known."""
+    `version`; empty when every key is known. The closest name is suggested from
+    `suggestions` (default: `known`), e.g. Patron's names only where other aliases are known."""
+    suggestions = known if suggestions is None else suggestions
     return {
-        name: [unknown_name_message(str(name), known)]
+        name: [unknown_name_message(str(name), suggestions)]
         for name in data
         if name not in known and name != VERSION_FIELD
     }

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.utils.json import strict_constant
 
-from config.unknown_names import unknown_name_message
+from config.unknown_names import unknown_fields
 from customers.imports.nuvemshop import (
     ADDRESS_ALIASES,
     ALIAS_AND_NAME,
@@ -371,9 +371,8 @@ def _groups_clean(value, context: RowContext) -> list[int]:
 def _names_check(data: dict, known: frozenset, represented, errors: dict, prefix: str) -> None:
     """Record each name of `data` not in `known` (Stripe's rule: nothing is dropped silently),
     with the closest of `represented`."""
-    for name in data:
-        if name not in known:
-            errors[f"{prefix}{name}"] = [unknown_name_message(str(name), represented)]
+    for name, messages in unknown_fields(data, known, suggestions=represented).items():
+        errors[f"{prefix}{name}"] = messages
 
 
 def _aliases_resolve(data: dict, aliases: dict, errors: dict, prefix: str) -> dict:
