@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
+    path("compat/", include("compat.urls")),
 ]
 
 handler400 = "config.views.bad_request"

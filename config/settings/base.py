@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "groups",
     "orders",
     "idempotency",
+    "events",
+    "jobs",
+    "compat",
 ]
 
 MIDDLEWARE = [

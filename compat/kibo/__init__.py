@@ -1,0 +1,1 @@
+"""The Kibo OMS (Shopatron) dialect."""

@@ -1,0 +1,1 @@
+"""The Nuvemshop / Tiendanube dialect."""

@@ -1,0 +1,1 @@
+"""The Akinon Omnitron dialect."""

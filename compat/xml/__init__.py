@@ -1,0 +1,1 @@
+"""The XML commerce API dialect (Customer, UserCustomerGroups, UserGroups)."""

@@ -1,0 +1,1 @@
+"""Events: the transactional outbox and the change feed read from it."""

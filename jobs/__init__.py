@@ -1,0 +1,1 @@
+"""Background jobs: admin imports, exports and mass invitations run on the task engine."""
