@@ -1,5 +1,6 @@
 # Patron developer commands. Every target installs what it needs first.
-PYTHON ?= python3.11
+# The first of the supported Pythons (3.11-3.13) found on PATH; override with PYTHON=...
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
@@ -16,8 +17,10 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	touch $(STAMP)
 
-lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+# One lock for every supported Python (--universal adds markers where versions differ).
+lock: install
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
 migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
