@@ -72,9 +72,17 @@ class ChannelIdsFilter(filters.ModelMultipleChoiceFilter):
     field_class = ChannelIdsField
 
 
+VISIBLE_CHANNELS_ATTR = "_omnitron_visible_channels"
+
+
 def _visible_channels(request):
-    """The channels the user may filter by (none without a request: the schema)."""
-    return channel_list(user=request.user) if request is not None else Channel.objects.none()
+    """The channels the user may filter by (none without a request: the schema); built once
+    per request, as django-filter asks for them more than once."""
+    if request is None:
+        return Channel.objects.none()
+    if not hasattr(request, VISIBLE_CHANNELS_ATTR):
+        setattr(request, VISIBLE_CHANNELS_ATTR, channel_list(user=request.user))
+    return getattr(request, VISIBLE_CHANNELS_ATTR)
 
 
 def _help_text(patron: str) -> str | None:
