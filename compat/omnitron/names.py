@@ -67,6 +67,7 @@ OMNITRON_NAMES = {patron: omnitron for omnitron, patron in PATRON_NAMES.items()}
 
 # DRF's PrimaryKeyRelatedField messages, which Omnitron answers for a bad `channel`.
 CHANNEL_DOES_NOT_EXIST = 'Invalid pk "{pk_value}" - object does not exist.'
+CHANNEL_NULL = "This field may not be null."
 CHANNEL_INCORRECT_TYPE = "Incorrect type. Expected pk value, received {data_type}."
 NOT_A_DICT = "Invalid data. Expected a dictionary, but got {datatype}."
 NON_FIELD_ERRORS = "non_field_errors"
@@ -82,6 +83,8 @@ class OmnitronInvalid(Exception):
 
 def _channel_code(value, *, user) -> str:
     """The code of the channel an Omnitron channel id names, among those the user sees."""
+    if value is None:
+        raise ValueError(CHANNEL_NULL)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(CHANNEL_INCORRECT_TYPE.format(data_type=type(value).__name__))
     text = str(value).strip()

@@ -94,6 +94,7 @@ def test_create_requires_channel_and_email(client, body, missing):
         ("channel", 987654, 'Invalid pk "987654" - object does not exist.'),
         ("channel", "web", 'Invalid pk "web" - object does not exist.'),
         ("channel", True, "Incorrect type. Expected pk value, received bool."),
+        ("channel", None, "This field may not be null."),
         ("channel", 10**30, f'Invalid pk "{10**30}" - object does not exist.'),
         ("is_active", "maybe", "Must be a valid boolean."),
         ("email", "not-an-email", "Enter a valid email address."),
@@ -309,3 +310,10 @@ def test_model_permissions_apply(db, body):
 
     assert client.get(BASE).status_code == 403
     assert client.post(BASE, body, format="json").status_code == 403
+
+
+def test_options_describes_the_route(client):
+    response = client.options(BASE)
+
+    assert response.status_code == 200
+    assert response.data["name"]
