@@ -58,7 +58,9 @@ class ChannelIdsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value:
             text = str(pk).strip()
-            if not (text.isascii() and text.isdigit() and int(text) <= INT64_MAX):
+            if not (
+                text.isascii() and text.isdigit() and len(text) < 20 and int(text) <= INT64_MAX
+            ):
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

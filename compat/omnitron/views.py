@@ -80,7 +80,7 @@ class OmnitronCustomerViewSet(ConditionalMixin, StrictQueryParamsMixin, viewsets
 
     def get_object(self):
         pk = str(self.kwargs["pk"])
-        if not (pk.isascii() and pk.isdigit() and int(pk) <= INT64_MAX):
+        if not (pk.isascii() and pk.isdigit() and len(pk) < 20 and int(pk) <= INT64_MAX):
             raise Http404
         customer = self.get_queryset().filter(pk=int(pk)).first()
         if customer is None:

@@ -177,7 +177,7 @@ def test_retrieve_answers_the_customer_with_its_etag(client, web):
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("pk", ["987654", "abc", "9" * 30, "-1"])
+@pytest.mark.parametrize("pk", ["987654", "abc", "9" * 30, "9" * 5000, "-1"], ids=str.__len__)
 def test_unknown_customer_is_a_404(client, pk):
     response = client.get(detail_url(pk))
 

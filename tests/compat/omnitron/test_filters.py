@@ -137,6 +137,7 @@ def test_channel_scoped_user_lists_only_its_channel(web_client, ids):
         ("modified_date__date", "2024-13-01"),
         ("channel", "web"),
         ("channel", "99999999999999999999999"),
+        ("channel", "9" * 5000),
         ("id__gt", "99999999999999999999999"),
         ("pk", "one"),
         ("is_active", "maybe"),
