@@ -317,3 +317,15 @@ def test_options_describes_the_route(client):
 
     assert response.status_code == 200
     assert response.data["name"]
+
+
+def test_an_email_taken_in_the_channel_is_a_400_naming_email(client, body, web):
+    CustomerFactory(channel=web, email="ayse@example.com")
+
+    response = client.post(BASE, body, format="json")
+
+    assert response.status_code == 400
+    assert response.data == {
+        "email": ["A customer with this e-mail already exists in this channel."]
+    }
+    assert Customer.objects.count() == 1
