@@ -24,6 +24,7 @@ from config.rest import FastJSONRenderer, ModelPermissions
 from config.versions import etag
 from customers.models import Customer
 from customers.selectors import customer_list
+from idempotency.api import IdempotentWritesMixin
 
 TAG = "Omnitron dialect"
 # drf-spectacular names a `pk` path variable `id`; this types it.
@@ -60,7 +61,9 @@ PK_PARAM = OpenApiParameter(
     ),
 )
 @extend_schema(tags=[TAG])
-class OmnitronCustomerViewSet(ConditionalMixin, StrictQueryParamsMixin, viewsets.GenericViewSet):
+class OmnitronCustomerViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.GenericViewSet
+):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = OmnitronCustomerSerializer
     permission_classes = [ModelPermissions]

@@ -329,3 +329,13 @@ def test_an_email_taken_in_the_channel_is_a_400_naming_email(client, body, web):
         "email": ["A customer with this e-mail already exists in this channel."]
     }
     assert Customer.objects.count() == 1
+
+
+def test_idempotency_key_replays_the_first_create(client, body):
+    first = client.post(BASE, body, format="json", HTTP_IDEMPOTENCY_KEY="omnitron-1")
+    again = client.post(BASE, body, format="json", HTTP_IDEMPOTENCY_KEY="omnitron-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert Customer.objects.count() == 1
