@@ -108,10 +108,12 @@ class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     filterset_class = NuvemshopCustomerFilterSet
     lookup_url_kwarg = "id"
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        # A channel the user may not see is as unknown as one that does not exist.
-        self.channel = get_object_or_404(channel_list(user=request.user), code=kwargs["channel"])
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        # A channel the user may not see is as unknown as one that does not exist; checked
+        # before the query parameters, as a route that does not exist would be.
+        channels = channel_list(user=request.user)
+        self.channel = get_object_or_404(channels, code=self.kwargs["channel"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
