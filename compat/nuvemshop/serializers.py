@@ -126,6 +126,14 @@ class NuvemshopCustomerSerializer(serializers.Serializer):
         help_text="Hashed; never returned.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `fields=`: the others are not computed (nor their addresses queried).
+        wanted = self.context.get("fields")
+        if wanted is not None:
+            for name in set(self.fields) - wanted:
+                self.fields.pop(name)
+
     def get_fields(self):
         fields = super().get_fields()
         billing = {name: NuvemshopBillingField(part) for name, part in BILLING_FIELDS.items()}
