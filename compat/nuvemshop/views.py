@@ -123,10 +123,10 @@ class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         return self._customers
 
     def get_object(self):
-        pk = int(self.kwargs[self.lookup_url_kwarg])
-        if pk > INT64_MAX:
+        raw = self.kwargs[self.lookup_url_kwarg]
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > INT64_MAX:
             raise exceptions.NotFound()
-        return get_object_or_404(self.get_queryset(), pk=pk)
+        return get_object_or_404(self.get_queryset(), pk=int(raw))
 
     def get_serializer_context(self):
         fields = fields_parse(self.request) if self.request.method == "GET" else None

@@ -175,3 +175,19 @@ def test_delete_is_not_offered(api_client, customer):
 
     assert response.status_code == 405
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/compat/nuvemshop/v1/no such store/customers",
+        f"{BASE}/customers/abc",
+        f"{BASE}/customers/-1",
+    ],
+    ids=["channel-not-a-code", "id-not-a-number", "negative-id"],
+)
+def test_unusable_path_is_a_json_404(api_client, store, path):
+    response = api_client.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
