@@ -108,8 +108,9 @@ class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         super().check_permissions(request)
         # A channel the user may not see is as unknown as one that does not exist; checked
         # before the query parameters, as a route that does not exist would be.
-        channels = channel_list(user=request.user)
-        self.channel = get_object_or_404(channels, code=self.kwargs["channel"])
+        self.channel = channel_list(user=request.user).filter(code=self.kwargs["channel"]).first()
+        if self.channel is None:
+            raise exceptions.NotFound()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
