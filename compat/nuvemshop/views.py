@@ -5,7 +5,6 @@ Patron's customer selectors and services.
 API's (customers.selectors, customers.services); this module translates names and shapes.
 """
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -22,14 +21,17 @@ from compat.nuvemshop.mapping import (
 )
 from compat.nuvemshop.pagination import NuvemshopPagination
 from compat.nuvemshop.serializers import NuvemshopCustomerSerializer
+from config.etags import ConditionalMixin
 from config.filtering import INT64_MAX, FilterBackend
 from config.query_params import StrictQueryParamsMixin
 from config.rest import ModelPermissions, errors_nest, requested_fields
 from config.unknown_names import unknown_name_message
+from config.versions import etag
 from customers.imports.rows import RowInvalid
 from customers.models import Customer
 from customers.selectors import channel_list, customer_list_for_api
 from customers.services import customer_create, customer_update
+from idempotency.api import IdempotentWritesMixin
 
 TAG = "Nuvemshop dialect"
 # The Nuvemshop fields read from the customer's addresses: without them, none are queried.
@@ -90,7 +92,12 @@ def fields_parse(request) -> set[str] | None:
         responses={200: NuvemshopCustomerSerializer},
     ),
 )
-class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
+class NuvemshopCustomerViewSet(
+    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.GenericViewSet
+):
+    """Patron's ETag / If-Match / If-None-Match and Idempotency-Key work here as natively
+    (Nuvemshop's clients need not send them)."""
+
     authentication_classes = [
         TokenAuthentication,
         NuvemshopBearerAuthentication,
@@ -127,7 +134,10 @@ class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         raw = self.kwargs[self.lookup_url_kwarg]
         if not (raw.isascii() and raw.isdigit()) or int(raw) > INT64_MAX:
             raise exceptions.NotFound()
-        return get_object_or_404(self.get_queryset(), pk=int(raw))
+        customer = self.get_queryset().filter(pk=int(raw)).first()
+        if customer is None:
+            raise exceptions.NotFound()
+        return customer
 
     def get_serializer_context(self):
         fields = fields_parse(self.request) if self.request.method == "GET" else None
@@ -140,7 +150,7 @@ class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         fields_parse(request)
-        return Response(self.get_serializer(self.get_object()).data)
+        return super().retrieve(request, *args, **kwargs)  # ETag, If-None-Match
 
     def create(self, request, *args, **kwargs):
         data = self._patron_object(request.data)
@@ -148,19 +158,27 @@ class NuvemshopCustomerViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             customer = customer_create(data=data, user=request.user)
         except RowInvalid as error:
             raise exceptions.ValidationError(errors_translate(error.errors)) from error
-        body = self.get_serializer(self.get_queryset().get(pk=customer.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self._answer(customer, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         customer = self.get_object()
         data = self._patron_object(request.data)
         try:
             customer = customer_update(
-                customer=customer, data=data, user=request.user, partial=True
+                customer=customer,
+                data=data,
+                user=request.user,
+                partial=True,
+                if_match=self.if_match,
             )
         except RowInvalid as error:
             raise exceptions.ValidationError(errors_translate(error.errors)) from error
-        return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data)
+        return self._answer(customer, status.HTTP_200_OK)
+
+    def _answer(self, customer: Customer, code: int) -> Response:
+        customer = self.get_queryset().get(pk=customer.pk)
+        body = self.get_serializer(customer).data
+        return Response(body, status=code, headers={"ETag": etag(customer.version)})
 
     def _patron_object(self, data):
         """The body as the customers' validator takes it; a 400 for names Nuvemshop lacks."""
