@@ -92,12 +92,12 @@ def fields_parse(request) -> set[str] | None:
         responses={200: NuvemshopCustomerSerializer},
     ),
 )
+# Patron's ETag / If-Match / If-None-Match and Idempotency-Key work here as natively
+# (Nuvemshop's clients need not send them). No class docstring: drf-spectacular would print it
+# as the description of the operations that have none.
 class NuvemshopCustomerViewSet(
     IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.GenericViewSet
 ):
-    """Patron's ETag / If-Match / If-None-Match and Idempotency-Key work here as natively
-    (Nuvemshop's clients need not send them)."""
-
     authentication_classes = [
         TokenAuthentication,
         NuvemshopBearerAuthentication,

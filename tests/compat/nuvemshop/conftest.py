@@ -32,7 +32,12 @@ _SEED_ADDRESS_PARTS = (
 
 def seed(name: str):
     """A seed example, parsed: request or response body."""
-    return json.loads((SEEDS / f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads(seed_bytes(name))
+
+
+def seed_bytes(name: str) -> bytes:
+    """A seed example as printed in the seed document (a request body is sent as these)."""
+    return (SEEDS / f"{name}.json").read_bytes()
 
 
 def _moment(text: str) -> datetime.datetime:

@@ -14,14 +14,18 @@ seed contradicts itself or Patron's rules (each such place says so):
   shape, and the values the request sent.
 """
 
-import json
-
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core import mail
 
 from customers.models import Customer
-from tests.compat.nuvemshop.conftest import BASE, assert_like_seed, seed, seed_customer_store
+from tests.compat.nuvemshop.conftest import (
+    BASE,
+    assert_like_seed,
+    seed,
+    seed_bytes,
+    seed_customer_store,
+)
 from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +80,7 @@ def test_get_customer(client, listed):
 
 
 def test_post_customers(client, store, django_capture_on_commit_callbacks):
-    body = (json.dumps(seed("post_request"))).encode()
+    body = seed_bytes("post_request")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"{BASE}/customers", body, content_type="application/json")
@@ -104,7 +108,7 @@ def to_modify(store):
 
 
 def test_put_customer(client, to_modify):
-    body = (json.dumps(seed("put_request"))).encode()
+    body = seed_bytes("put_request")
 
     response = client.put(f"{BASE}/customers/5123", body, content_type="application/json")
 
