@@ -45,13 +45,14 @@ class _CustomDataBlockMixin(serializers.Serializer):
     """`customData` is only there when the customer has custom data (Patron's `attributes`)."""
 
     customData = serializers.SerializerMethodField(
-        help_text="The customer's attributes as name/value pairs; absent when it has none."
+        help_text="The customer's attributes as name/value pairs, by name; absent when it has none."
     )
 
     @extend_schema_field(KiboCustomDataEntrySerializer(many=True))
     def get_customData(self, customer):
         attributes = customer.attributes or {}
-        return [{"name": name, "value": value} for name, value in attributes.items()]
+        # By name: jsonb keeps no key order, so both databases answer alike.
+        return [{"name": name, "value": value} for name, value in sorted(attributes.items())]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -1,11 +1,12 @@
 """URL routes of the kibo dialect: Kibo's paths after /compat/kibo/{channel}/, each with or
-without its trailing slash."""
+without its trailing slash; any other path under /compat/kibo/ is a JSON 404."""
 
 from django.urls import re_path
 
 from compat.kibo import views
 
-_CHANNEL = r"^(?P<channel>[-\w]+)/api/v2/"
+# Any channel text reaches the views, which answer an unknown one with a JSON 404.
+_CHANNEL = r"^(?P<channel>[^/]+)/api/v2/"
 _ORDER = _CHANNEL + r"order/(?P<orderID>[0-9]+)/"
 _ITEM = _ORDER + r"item/(?P<itemID>[0-9]+)/"
 
@@ -26,4 +27,5 @@ urlpatterns = [
         _ITEM + r"customData/(?P<orderCustomDataID>[0-9]+)/?$",
         views.KiboOrderItemCustomDataDetailView.as_view(),
     ),
+    re_path(r"", views.not_found),
 ]

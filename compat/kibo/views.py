@@ -5,7 +5,9 @@ is a 404, as are customers and orders of another channel.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
@@ -38,6 +40,7 @@ from orders.services import (
 )
 
 TAG = "Kibo dialect"
+NOT_FOUND = "Not found."
 ID_NOT_THE_PATHS = "Must be the {name} of the path ({value}) or left out."
 # Patron's field names in service errors → Kibo's.
 KIBO_NAMES = {
@@ -63,6 +66,12 @@ _CUSTOMER_ID = _id_param("customerID", "The customer's id.")
 _ORDER_ID = _id_param("orderID", "The order's id.")
 _ITEM_ID = _id_param("itemID", "The id of one of the order's items.")
 _RECORD_ID = _id_param("orderCustomDataID", "The custom data record's id.")
+
+
+@csrf_exempt  # writes nothing; a CSRF check would answer Django's HTML 403 instead
+def not_found(request, *args, **kwargs):
+    """A path under /compat/kibo/ that is no Kibo route (e.g. a non-numeric id): JSON 404."""
+    return JsonResponse({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
 
 
 class KiboView(StrictQueryParamsMixin, generics.GenericAPIView):

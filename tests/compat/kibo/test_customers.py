@@ -52,11 +52,11 @@ def test_custom_data_block_only_when_the_customer_has_attributes(token_client, c
 
     assert "customData" not in token_client.get(_detail(channel, plain)).json()
     assert token_client.get(_detail(channel, tagged)).json()["customData"] == [
-        {"name": "tier", "value": "gold"},
         {"name": "size", "value": 2},
+        {"name": "tier", "value": "gold"},
     ]
     [row] = token_client.get(_search(channel), {"customerID": tagged.pk}).json()["collection"]
-    assert row["customData"] == [{"name": "tier", "value": "gold"}, {"name": "size", "value": 2}]
+    assert row["customData"] == [{"name": "size", "value": 2}, {"name": "tier", "value": "gold"}]
 
 
 def test_a_customer_of_another_channel_is_404(token_client, channel):
@@ -210,3 +210,53 @@ def test_search_costs_the_same_queries_for_2_and_40_customers(
     with django_assert_num_queries(6):
         assert len(api_client.get(_search(channel)).json()["collection"]) == 40
     assert Customer.objects.count() == 40
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "customer/abc",
+        "customer/-1",
+        "customer/99999999999999999999999",
+        "order/x/customData",
+        "order/99999999999999999999999/customData/1",
+        "nothing/here",
+    ],
+)
+def test_paths_that_are_no_record_are_json_404(token_client, channel, path):
+    response = token_client.get(f"/compat/kibo/{channel.code}/api/v2/{path}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": response.json()["detail"]}
+
+
+def test_a_channel_code_of_any_text_is_json_404(token_client):
+    response = token_client.get("/compat/kibo/status is active./api/v2/customer/1")
+
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_write_to_no_route_with_a_session_is_json_404_not_a_csrf_page(api_user, channel):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(api_user)
+    response = client.post(f"/compat/kibo/{channel.code}/api/v2/order/x/customData", {})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_session_writes_need_the_csrf_token(api_user, channel):
+    from django.test import Client
+
+    order = OrderFactory(customer=CustomerFactory(channel=channel))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(api_user)
+    url = f"/compat/kibo/{channel.code}/api/v2/order/{order.pk}/customData"
+
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "a", "value": "b"}, content_type="application/json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
