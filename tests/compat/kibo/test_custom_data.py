@@ -297,3 +297,17 @@ def test_the_list_costs_the_same_queries_for_1_and_30_records(
         _create(target, name=f"key-{index}")
     with django_assert_num_queries(queries):
         assert len(token_client.get(target["url"]).json()["collection"]) == 30
+
+
+@pytest.mark.parametrize("body", [[BODY], "text", 5], ids=["list", "string", "number"])
+def test_a_body_that_is_no_object_is_400(token_client, target, body):
+    response = token_client.post(target["url"], body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]
+    assert not OrderCustomData.objects.exists()
+
+
+def test_only_json_is_served(token_client, target):
+    response = token_client.get(target["url"], HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
