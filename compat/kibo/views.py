@@ -177,14 +177,15 @@ class _CustomDataMixin:
             KiboOrderItemCustomDataSerializer if self.item_level else KiboOrderCustomDataSerializer
         )
 
+    def get_serializer_class(self):
+        # The body's shape, which OPTIONS describes too.
+        if self.item_level:
+            return KiboOrderItemCustomDataInputSerializer
+        return KiboOrderCustomDataInputSerializer
+
     def checked_input(self, record: OrderCustomData | None = None) -> dict:
         """The body's values in Patron's names; ids sent in it must be the path's."""
-        input_class = (
-            KiboOrderItemCustomDataInputSerializer
-            if self.item_level
-            else KiboOrderCustomDataInputSerializer
-        )
-        serializer = input_class(data=self.request.data)
+        serializer = self.get_serializer_class()(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         path_ids = {"orderID": self.order().pk}
@@ -265,6 +266,10 @@ class KiboOrderCustomDataDetailView(_CustomDataMixin, KiboView):
     def record(self) -> OrderCustomData:
         records = order_custom_data_list(order=self.order(), item=self.item())
         return get_object_or_404(records, pk=self.kwargs["orderCustomDataID"])
+
+    def get_object(self) -> OrderCustomData:
+        # What OPTIONS checks before describing PUT.
+        return self.record()
 
     def get(self, request, *args, **kwargs):
         return Response(self.output_class()(self.record()).data)

@@ -311,3 +311,15 @@ def test_a_body_that_is_no_object_is_400(token_client, target, body):
 def test_only_json_is_served(token_client, target):
     response = token_client.get(target["url"], HTTP_ACCEPT="text/html")
     assert response.status_code == 406
+
+
+def test_options_describes_the_body(token_client, target):
+    record = _create(target)
+    response = token_client.options(target["url"])
+    detail = token_client.options(f"{target['url']}/{record.pk}")
+    missing = token_client.options(f"{target['url']}/{record.pk + 1}")
+
+    assert response.status_code == detail.status_code == missing.status_code == 200
+    assert set(response.json()["actions"]["POST"]) >= {"name", "value", "manufacturerID"}
+    assert set(detail.json()["actions"]["PUT"]) >= {"name", "value", "catalogID"}
+    assert "actions" not in missing.json()
