@@ -27,8 +27,10 @@ from compat.kibo.serializers import (
     KiboOrderItemCustomDataInputSerializer,
     KiboOrderItemCustomDataSerializer,
 )
+from config.etags import ConditionalMixin
 from config.query_params import StrictQueryParamsMixin
 from config.rest import FastJSONRenderer
+from config.versions import entity_tags_parse, etag
 from customers.models import Channel, Customer
 from customers.selectors import channel_list, customer_list
 from orders.models import Order, OrderCustomData, OrderItem
@@ -260,8 +262,18 @@ class KiboOrderCustomDataListView(_CustomDataMixin, KiboView):
 
 
 @_custom_data_schema(item_level=False, detail=True)
-class KiboOrderCustomDataDetailView(_CustomDataMixin, KiboView):
+class KiboOrderCustomDataDetailView(ConditionalMixin, _CustomDataMixin, KiboView):
+    """One record, with Patron's conditional requests: its ETag, If-None-Match on GET (304),
+    If-Match on PUT and DELETE (412 when stale)."""
+
     queryset = OrderCustomData.objects.none()
+    # The native action each method is, for config.etags and config.schema.
+    _ACTIONS = {"GET": "retrieve", "HEAD": "retrieve", "PUT": "update", "DELETE": "destroy"}
+
+    @property
+    def action(self) -> str | None:
+        request = getattr(self, "request", None)
+        return self._ACTIONS.get(request.method) if request is not None else None
 
     def record(self) -> OrderCustomData:
         records = order_custom_data_list(order=self.order(), item=self.item())
@@ -271,20 +283,31 @@ class KiboOrderCustomDataDetailView(_CustomDataMixin, KiboView):
         # What OPTIONS checks before describing PUT.
         return self.record()
 
+    def _answer(self, record: OrderCustomData, **kwargs) -> Response:
+        return Response(
+            self.output_class()(record).data, headers={"ETag": etag(record.version)}, **kwargs
+        )
+
     def get(self, request, *args, **kwargs):
-        return Response(self.output_class()(self.record()).data)
+        record = self.record()
+        if_none_match = entity_tags_parse(request.headers.get("If-None-Match"))
+        if if_none_match is not None and if_none_match.match(record.version):
+            return Response(
+                status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(record.version)}
+            )
+        return self._answer(record)
 
     def put(self, request, *args, **kwargs):
         record = self.record()
         data = self.checked_input(record)
         try:
-            record = order_custom_data_update(record=record, data=data)
+            record = order_custom_data_update(record=record, data=data, if_match=self.if_match)
         except DjangoValidationError as error:
             raise _kibo_errors(error) from None
-        return Response(self.output_class()(record).data)
+        return self._answer(record)
 
     def delete(self, request, *args, **kwargs):
-        order_custom_data_delete(record=self.record())
+        order_custom_data_delete(record=self.record(), if_match=self.if_match)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -323,3 +323,18 @@ def test_options_describes_the_body(token_client, target):
     assert set(response.json()["actions"]["POST"]) >= {"name", "value", "manufacturerID"}
     assert set(detail.json()["actions"]["PUT"]) >= {"name", "value", "catalogID"}
     assert "actions" not in missing.json()
+
+
+def test_conditional_requests_as_on_the_native_routes(token_client, target):
+    record = _create(target)
+    url = f"{target['url']}/{record.pk}"
+
+    read = token_client.get(url)
+    assert read["ETag"] == '"1"'
+    assert token_client.get(url, HTTP_IF_NONE_MATCH='"1"').status_code == 304
+    stale = token_client.put(url, {**BODY, "value": "x"}, format="json", HTTP_IF_MATCH='"9"')
+    assert stale.status_code == 412
+    fresh = token_client.put(url, {**BODY, "value": "x"}, format="json", HTTP_IF_MATCH='"1"')
+    assert (fresh.status_code, fresh["ETag"]) == (200, '"2"')
+    assert token_client.delete(url, HTTP_IF_MATCH='"1"').status_code == 412
+    assert token_client.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
