@@ -33,6 +33,7 @@ from config.rest import FastJSONRenderer
 from config.versions import entity_tags_parse, etag
 from customers.models import Channel, Customer
 from customers.selectors import channel_list, customer_list
+from idempotency.api import IdempotentWritesMixin
 from orders.models import Order, OrderCustomData, OrderItem
 from orders.selectors import order_custom_data_list, order_list
 from orders.services import (
@@ -245,7 +246,7 @@ def _custom_data_schema(*, item_level: bool, detail: bool):
 
 
 @_custom_data_schema(item_level=False, detail=False)
-class KiboOrderCustomDataListView(_CustomDataMixin, KiboView):
+class KiboOrderCustomDataListView(IdempotentWritesMixin, _CustomDataMixin, KiboView):
     queryset = OrderCustomData.objects.none()
 
     def get(self, request, *args, **kwargs):

@@ -338,3 +338,16 @@ def test_conditional_requests_as_on_the_native_routes(token_client, target):
     assert (fresh.status_code, fresh["ETag"]) == (200, '"2"')
     assert token_client.delete(url, HTTP_IF_MATCH='"1"').status_code == 412
     assert token_client.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
+
+
+def test_a_post_retried_with_its_idempotency_key_writes_once(token_client, target):
+    first = token_client.post(target["url"], BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = token_client.post(target["url"], BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = token_client.post(
+        target["url"], {**BODY, "value": "other"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert OrderCustomData.objects.count() == 1
