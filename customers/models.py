@@ -288,9 +288,19 @@ class Address(VersionedModel):
         return self.one_line()
 
     def one_line(self) -> str:
-        street = " ".join(part for part in (self.address, self.number) if part)
-        parts = (street, self.address2, self.locality, self.city, self.province, self.country)
-        return ", ".join(part for part in parts if part)
+        return address_one_line({name: getattr(self, name) for name in ONE_LINE_FIELDS})
+
+
+# The parts of an address's one-line form, in its order ("street number" first).
+ONE_LINE_FIELDS = ("address", "number", "address2", "locality", "city", "province", "country")
+
+
+def address_one_line(values) -> str:
+    """Return "street number, address2, locality, city, province, country" of an address
+    (a mapping: an Address's fields, or an order's address snapshot); empty parts left out."""
+    street = " ".join(part for part in (values.get("address"), values.get("number")) if part)
+    parts = [street, *(values.get(name) for name in ONE_LINE_FIELDS[2:])]
+    return ", ".join(part for part in parts if part)
 
 
 # What no customer object, import or staff form writes: the keys (id, and the channel and

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from config import pagination
-from customers.models import Address, Channel, Customer
+from customers.models import Address, Channel, Customer, address_one_line
 from groups.models import UserCustomerGroup
 from orders.models import Order
 
@@ -113,12 +113,54 @@ def _membership_estimates() -> dict[int, int]:
     return {value: round(freq * total) for value, freq in zip(values, frequencies, strict=True)}
 
 
-def _recent_orders_prefetch() -> Prefetch:
+RECENT_ORDER_COLUMNS = ("id", "customer_id", "number", "placed_at", "total", "status")
+ORDER_ADDRESS_COLUMNS = ("shipping_address", "billing_address")
+RECENT_ORDERS_ATTR = "recent_orders"
+
+
+def _recent_orders(*, with_addresses: bool) -> QuerySet[Order]:
+    columns = RECENT_ORDER_COLUMNS + (ORDER_ADDRESS_COLUMNS if with_addresses else ())
+    return Order.objects.only(*columns).order_by("-placed_at", "-id")
+
+
+def _recent_orders_prefetch(*, with_addresses: bool = False) -> Prefetch:
     # A sliced prefetch is one window-function query for the whole page.
-    recent = Order.objects.only(
-        "id", "customer_id", "number", "placed_at", "total", "status"
-    ).order_by("-placed_at", "-id")[:RECENT_ORDERS]
-    return Prefetch("orders", queryset=recent, to_attr="recent_orders")
+    recent = _recent_orders(with_addresses=with_addresses)[:RECENT_ORDERS]
+    return Prefetch("orders", queryset=recent, to_attr=RECENT_ORDERS_ATTR)
+
+
+def customer_recent_orders(customer: Customer) -> list[Order]:
+    """Return the customer's last RECENT_ORDERS orders, newest first: the page's prefetched
+    list (customer_list_for_api's recent_orders or recent_addresses), or one query."""
+    prefetched = getattr(customer, RECENT_ORDERS_ATTR, None)
+    if prefetched is not None:
+        return prefetched
+    return list(_recent_orders(with_addresses=True).filter(customer=customer)[:RECENT_ORDERS])
+
+
+def customer_recent_addresses(customer: Customer) -> list[str]:
+    """Return up to RECENT_ADDRESSES one-line addresses, newest first and distinct: the
+    customer's own addresses (by creation) and the shipping and billing addresses of its
+    recent orders (by placement), so addresses that came with marketplace orders count too."""
+    dated = [
+        ((address.created_at, address.pk), address.one_line())
+        for address in customer_addresses(customer)
+    ]
+    for order in customer_recent_orders(customer):
+        for snapshot in (order.shipping_address, order.billing_address):
+            if isinstance(snapshot, dict):
+                dated.append(((order.placed_at, order.pk), address_one_line(snapshot)))
+    # Stable: an order's shipping address stays before its billing address.
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    lines = dict.fromkeys(line for _, line in dated if line)
+    return list(lines)[:RECENT_ADDRESSES]
+
+
+def customer_phones(customer: Customer) -> list[str]:
+    """Return the customer's distinct phone numbers: its own, then its addresses'."""
+    numbers = [customer.phone, customer.phone_secondary]
+    numbers += [address.phone for address in customer_addresses(customer)]
+    return list(dict.fromkeys(number for number in numbers if number))
 
 
 def customer_addresses(customer: Customer) -> list:
@@ -150,8 +192,9 @@ def customer_list_for_api(
         customers = customers.prefetch_related(
             _memberships_prefetch(expanded="memberships" in expand)
         )
-    if "recent_orders" in expand:
-        customers = customers.prefetch_related(_recent_orders_prefetch())
+    if expand & {"recent_orders", "recent_addresses"}:
+        recent = _recent_orders_prefetch(with_addresses="recent_addresses" in expand)
+        customers = customers.prefetch_related(recent)
     return customers
 
 

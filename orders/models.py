@@ -103,6 +103,9 @@ class OrderCustomData(VersionedModel):
     )
     name = models.CharField(max_length=100)
     value = models.CharField(max_length=1000)
+    # Kibo's manufacturerID and catalogID: numbers of the seller's catalogue, stored as sent.
+    manufacturer_number = models.PositiveIntegerField(null=True, blank=True)
+    catalog_number = models.PositiveIntegerField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["version"])
 
@@ -122,6 +125,9 @@ class OrderCustomData(VersionedModel):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="customdata_name_not_empty"),
             models.CheckConstraint(condition=~Q(value=""), name="customdata_value_not_empty"),
+            models.CheckConstraint(
+                condition=Q(manufacturer_number__gte=1), name="customdata_manufacturer_positive"
+            ),
         ]
 
     def __str__(self):

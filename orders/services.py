@@ -59,6 +59,11 @@ CUSTOM_DATA_NAME_TAKEN = "Custom data with this name already exists here."
 CUSTOM_DATA_NAME_IMMUTABLE = "The name of a custom data record cannot change."
 CUSTOM_DATA_ITEM_IMMUTABLE = "The item of a custom data record cannot change."
 CUSTOM_DATA_ITEM_OF_OTHER_ORDER = "This item belongs to another order."
+CUSTOM_DATA_NUMBER_RANGE = "Ensure this value is a whole number from {low} to {high}."
+# The lowest value of each catalogue number (Kibo: manufacturerID from 1, catalogID from 0);
+# the highest is what the column holds on every database.
+CUSTOM_DATA_NUMBERS = {"manufacturer_number": 1, "catalog_number": 0}
+INT32_MAX = 2_147_483_647
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -403,6 +408,12 @@ def _custom_data_field_errors(record: OrderCustomData) -> dict[str, list[str]]:
         errors["name"] = [CUSTOM_DATA_NAME_LENGTH]
     if not 1 <= len(record.value or "") <= 1000:
         errors["value"] = [CUSTOM_DATA_VALUE_LENGTH]
+    for field, low in CUSTOM_DATA_NUMBERS.items():
+        number = getattr(record, field)
+        if number is not None and not (
+            isinstance(number, int) and not isinstance(number, bool) and low <= number <= INT32_MAX
+        ):
+            errors[field] = [CUSTOM_DATA_NUMBER_RANGE.format(low=low, high=INT32_MAX)]
     return errors
 
 
@@ -446,10 +457,23 @@ def _custom_data_save(record: OrderCustomData) -> OrderCustomData:
 
 @transaction.atomic
 def order_custom_data_create(
-    *, order: Order, name: str, value: str, item: OrderItem | None = None
+    *,
+    order: Order,
+    name: str,
+    value: str,
+    item: OrderItem | None = None,
+    manufacturer_number: int | None = None,
+    catalog_number: int | None = None,
 ) -> OrderCustomData:
     """Add a name/value record to an order, or to one of its items."""
-    record = OrderCustomData(order=order, item=item, name=name, value=value)
+    record = OrderCustomData(
+        order=order,
+        item=item,
+        name=name,
+        value=value,
+        manufacturer_number=manufacturer_number,
+        catalog_number=catalog_number,
+    )
     order_custom_data_check(record=record)
     _custom_data_touch(record)
     return _custom_data_save(record)
@@ -459,13 +483,13 @@ def order_custom_data_create(
 def order_custom_data_update(
     *, record: OrderCustomData, data: dict, if_match: EntityTags | None = None
 ) -> OrderCustomData:
-    """Change a record's value; its name (and item) may be sent but must stay the same.
-    With `if_match`, only from a version it names (else PreconditionFailed)."""
+    """Change a record's value (and catalogue numbers); its name (and item) may be sent but
+    must stay the same. With `if_match`, only from a version it names (else PreconditionFailed)."""
     _custom_data_touch(record, if_match)
     previous = OrderCustomData(
         pk=record.pk, order_id=record.order_id, item_id=record.item_id, name=record.name
     )
-    for field in ("name", "item", "value"):
+    for field in ("name", "item", "value", *CUSTOM_DATA_NUMBERS):
         if field in data:
             setattr(record, field, data[field])
     order_custom_data_check(record=record, previous=previous)

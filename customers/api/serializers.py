@@ -25,9 +25,11 @@ from customers.models import (
 )
 from customers.selectors import (
     EXPANSIONS,
-    RECENT_ADDRESSES,
     customer_addresses,
     customer_memberships,
+    customer_phones,
+    customer_recent_addresses,
+    customer_recent_orders,
     group_member_counts,
 )
 from customers.validation import (
@@ -289,21 +291,15 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
 
     @extend_schema_field(CustomerRecentOrderSerializer(many=True))
     def get_recent_orders(self, customer):
-        return self._recent_orders_serializer.to_representation(customer.recent_orders)
+        return self._recent_orders_serializer.to_representation(customer_recent_orders(customer))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_recent_addresses(self, customer):
-        newest = sorted(
-            customer_addresses(customer), key=lambda a: (a.created_at, a.pk), reverse=True
-        )
-        lines = (address.one_line() for address in newest)
-        return [line for line in lines if line][:RECENT_ADDRESSES]
+        return customer_recent_addresses(customer)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_phones(self, customer):
-        numbers = [customer.phone, customer.phone_secondary]
-        numbers += [address.phone for address in customer_addresses(customer)]
-        return list(dict.fromkeys(number for number in numbers if number))
+        return customer_phones(customer)
 
     @extend_schema_field(CustomerMembershipExpandedSerializer(many=True))
     def get_memberships(self, customer):

@@ -97,7 +97,8 @@ CUSTOMER_EXPAND_PARAM = OpenApiParameter(
     EXPAND_PARAM,
     str,
     description="Comma-separated extras: recent_orders (last 5 orders), recent_addresses "
-    "(one-line strings, newest first), phones (distinct numbers of the customer and its "
+    "(one-line strings, newest first and distinct: the customer's addresses and the shipping "
+    "and billing addresses of its recent orders), phones (distinct numbers of the customer and its "
     "addresses), memberships (each with the full group). Unknown names → 400.",
 )
 CUSTOMER_FIELDS_PARAM = OpenApiParameter(

@@ -1,0 +1,25 @@
+"""Kibo's own header form: `Authorization: Bearer <token>` with a Patron API token."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import TokenAuthentication
+
+
+class BearerTokenAuthentication(TokenAuthentication):
+    """Patron's token, sent the way Kibo OMS clients send their OAuth access token."""
+
+    keyword = "Bearer"
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents BearerTokenAuthentication as its own security scheme."""
+
+    target_class = BearerTokenAuthentication
+    name = "kiboBearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A Patron API token, as Kibo clients send theirs: "
+            "`Authorization: Bearer <token>`.",
+        }
