@@ -42,6 +42,6 @@ class ResultSetXMLRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if isinstance(data, dict) and set(data) == {ROOT}:
+        if isinstance(data, dict) and set(data) == {ROOT} and isinstance(data[ROOT], dict):
             return document_render(data[ROOT])
         return errors_render(data)

@@ -8,9 +8,15 @@ with or without a trailing slash; the schema lists the form without.
 
 import re
 
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
-from compat.xml.views import SPECS, CustomerDetailView, CustomerListView, UserGroupListView
+from compat.xml.views import (
+    SPECS,
+    CustomerDetailView,
+    CustomerListView,
+    NotFoundView,
+    UserGroupListView,
+)
 
 
 class SpecConverter:
@@ -40,4 +46,5 @@ urlpatterns = [
     *_routes(f"{_PREFIX}UserGroups", UserGroupListView, "xml-usergroups"),
     *_routes(f"{_PREFIX}<xml_spec:spec>", CustomerListView, "xml-customers"),
     *_routes(f"{_PREFIX}<xml_spec:spec>/<str:username>", CustomerDetailView, "xml-customer"),
+    re_path(r"^.*$", NotFoundView.as_view(), name="xml-not-found"),
 ]

@@ -8,6 +8,7 @@ the native services; answers are `<ResultSet>` documents, or JSON when asked for
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from compat.xml.customers import GROUP_NODE, GROUPS_NODE, customer_node, group_node
@@ -46,6 +47,14 @@ PAGE_PARAMETERS = [
 WRITTEN = OpenApiResponse(XmlCustomerResultSetSerializer, description="The nodes as stored.")
 
 
+class XmlMetadata(SimpleMetadata):
+    """OPTIONS answers the name, description and formats; node shapes are in the schema
+    (DRF's `actions` introspect a serializer, which these views do not use)."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class XmlDialectView(StrictQueryParamsMixin, generics.GenericAPIView):
     """What every route of the dialect shares: formats, permissions, the channel of the URL,
     strict query parameters (no sparse fieldsets here) and node errors as 400."""
@@ -55,6 +64,7 @@ class XmlDialectView(StrictQueryParamsMixin, generics.GenericAPIView):
     permission_classes = [ModelPermissions]
     pagination_class = None
     filter_backends = []
+    metadata_class = XmlMetadata
     schema = XmlDialectSchema()
     lists = False
 
@@ -90,6 +100,18 @@ SPECS = {
     "Customer+UserCustomerGroups": (GROUPS_NODE,),
     "Customer+(UserCustomerGroups+UserGroups)": (GROUPS_NODE, GROUP_NODE),
 }
+
+
+class NotFoundView(XmlDialectView):
+    """Any other path under the dialect: 404 in the dialect's formats, for every method
+    (not Django's HTML page), whoever asks."""
+
+    permission_classes = []
+    schema = None
+    NOT_FOUND = "No such resource in this API: see the OpenAPI schema's XML dialect routes."
+
+    def initial(self, request, *args, **kwargs):
+        raise exceptions.NotFound(self.NOT_FOUND)
 
 
 class CustomerViewBase(XmlDialectView):
