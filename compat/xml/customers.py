@@ -60,6 +60,10 @@ ERROR_NAMES = {
     "extra_field": CUSTOM_DATA[0],
     "password": "password",
 }
+GROUPS_ELSEWHERE = (
+    "UserCustomerGroup nodes are written through Customer+UserCustomerGroups (or "
+    "Customer+(UserCustomerGroups+UserGroups)), not Customer."
+)
 MEMBERSHIP_USERNAME = "A membership's username must be its customer's ({username})."
 
 
@@ -155,6 +159,9 @@ class CustomerInput:
         self.memberships: dict[str, dict] = {}
         self.address_blocks: dict[int, dict] = {}
         lists = (GROUPS_NODE,) if GROUPS_NODE in embed else ()
+        if GROUPS_NODE in node and not lists:
+            self._error(GROUPS_NODE, [GROUPS_ELSEWHERE])
+            node = {name: value for name, value in node.items() if name != GROUPS_NODE}
         self.values = node_values(
             node, fields=WRITE_FIELDS, lists=lists, path=path, errors=self.errors
         )

@@ -111,6 +111,10 @@ class NotFoundView(XmlDialectView):
     NOT_FOUND = "No such resource in this API: see the OpenAPI schema's XML dialect routes."
 
     def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
         raise exceptions.NotFound(self.NOT_FOUND)
 
 

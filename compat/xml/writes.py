@@ -8,7 +8,7 @@ fields its node sends; a new one needs what a native create needs (an e-mail).
 from django.db import transaction
 
 from compat.xml.customers import CUSTOM_DATA, CustomerInput
-from compat.xml.nodes import NodesInvalid, text_value
+from compat.xml.nodes import ONE_VALUE, NodesInvalid, text_value
 from customers.imports.rows import REQUIRED, RowInvalid
 from customers.models import Channel, Customer
 from customers.selectors import customer_list, customer_memberships
@@ -26,7 +26,9 @@ def customer_by_username(*, user, channel: Channel, username: str) -> Customer |
 def _node_username(node: dict, path: str, errors: dict) -> str | None:
     value = node.get("username")
     if isinstance(value, list):
-        value = value[0] if len(value) == 1 else None
+        if len(value) != 1:
+            raise NodesInvalid({f"{path}.username": [ONE_VALUE]})
+        value = value[0]
     return text_value(value, path=f"{path}.username", errors=errors) if value is not None else None
 
 
