@@ -30,7 +30,7 @@ from config.parsers import JSONParser
 from config.query_params import FIELDS_PARAM, StrictQueryParamsMixin
 from config.rest import FastJSONRenderer, ModelPermissions, PagePagination
 from customers.models import Customer
-from customers.selectors import channel_list, customer_list, customer_list_for_api
+from customers.selectors import channel_list, customer_list_for_api
 from customers.services import UPSERT_MAX_ITEMS, customer_delete
 from groups.models import UserGroup
 from groups.selectors import group_list
@@ -126,7 +126,9 @@ class CustomerViewBase(XmlDialectView):
         return SPECS[self.kwargs["spec"]]
 
     def get_queryset(self):
-        return customer_list(user=self.request.user)
+        # For the model permission only: reads go through customer_list_for_api, writes
+        # through the services, both scoped to the user's channels.
+        return Customer.objects.none()
 
     def customers(self):
         embedded = GROUPS_NODE in self.embed
@@ -201,17 +203,18 @@ class UserGroupListView(XmlDialectView):
     lists = True
 
     def get_queryset(self):
-        return group_list(user=self.request.user)
+        # For the model permission only (groups belong to no channel).
+        return UserGroup.objects.none()
 
     def get(self, request, *args, **kwargs):
-        rows, headers = self.page(UserGroup.objects.select_related("parent").order_by("code"))
+        rows, headers = self.page(group_list().order_by("code"))
         return Response({"ResultSet": {GROUP_NODE: [group_node(g) for g in rows]}}, headers=headers)
 
     def post(self, request, *args, **kwargs):
         nodes = resultset_nodes(request.data, name=GROUP_NODE, max_nodes=UPSERT_MAX_ITEMS)
         written = user_groups_write(nodes=nodes)
         ids = [group.pk for group, _ in written]
-        stored = UserGroup.objects.select_related("parent").in_bulk(ids)
+        stored = group_list().in_bulk(ids)
         body = {"ResultSet": {GROUP_NODE: [group_node(stored[pk]) for pk in ids]}}
         return Response(body)
 
