@@ -303,3 +303,23 @@ def test_a_frozen_customer_sent_back_inactive_stays_frozen(client, send, channel
     active = client.get("/api/v1/customers/?username=f").json()["results"][0]["status"]
 
     assert (frozen, active) == ("frozen", "active")
+
+
+def test_memberships_sent_replace_the_customers_groups(send, client, channel, vip):
+    UserGroupFactory(code="dealer")
+    groups = "".join(
+        f"<UserCustomerGroup><group_code>{code}</group_code></UserCustomerGroup>"
+        for code in ("vip", "dealer")
+    )
+    send("post", url("web", "Customer+UserCustomerGroups"), _xml({**FULL_NODE}, groups))
+
+    response = send(
+        "put",
+        url("web", "Customer+UserCustomerGroups/jane"),
+        _xml({}, "<UserCustomerGroup><group_code>dealer</group_code></UserCustomerGroup>"),
+    )
+    untouched = send("put", url("web", "Customer+UserCustomerGroups/jane"), _xml({"b_fname": "J"}))
+
+    assert response.status_code == untouched.status_code == 200
+    native = client.get("/api/v1/customers/?username=jane").json()["results"][0]
+    assert native["groups"] == ["dealer"]
