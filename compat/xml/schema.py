@@ -4,6 +4,7 @@ The serializers here only describe bodies for the schema (the views translate no
 compat.xml.customers and compat.xml.groups); their names are unique project-wide.
 """
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from compat.xml.customers import CUSTOM_DATA
@@ -100,9 +101,34 @@ class XmlUserGroupResultSetSerializer(serializers.Serializer):
     ResultSet = XmlUserGroupNodesSerializer()
 
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='Write only if the customer is still at one of these versions (its ETag, `"3"`; '
+    "`*` for any), else 412 and nothing changes.",
+)
+# Customer versions guard the writes of one customer.
+_CONDITIONAL_METHODS = ("PUT", "DELETE")
+
+
 class XmlDialectSchema(AutoSchema):
     """The project's schema generator, with every JSON answer also documented as XML (the
-    dialect answers XML unless JSON is asked for)."""
+    dialect answers XML unless JSON is asked for) and If-Match on a customer's PUT and DELETE.
+
+    Request bodies are documented as JSON only, the form generated clients can send; XML
+    bodies (`application/xml`, `text/xml`) are the same document (README)."""
+
+    def map_parsers(self):
+        return ["application/json"]
+
+    def get_override_parameters(self):
+        conditional = [IF_MATCH] if self.method in _CONDITIONAL_METHODS else []
+        return [*super().get_override_parameters(), *conditional]
+
+    def _error_codes(self) -> list[str]:
+        codes = super()._error_codes()
+        return [*codes, "412"] if self.method in _CONDITIONAL_METHODS else codes
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

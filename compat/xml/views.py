@@ -29,11 +29,13 @@ from compat.xml.writes import customer_by_username, customers_write
 from config.parsers import JSONParser
 from config.query_params import FIELDS_PARAM, StrictQueryParamsMixin
 from config.rest import FastJSONRenderer, ModelPermissions, PagePagination
+from config.versions import EntityTags, entity_tags_parse, etag
 from customers.models import Customer
 from customers.selectors import channel_list, customer_list_for_api
 from customers.services import UPSERT_MAX_ITEMS, customer_delete
 from groups.models import UserGroup
 from groups.selectors import group_list
+from idempotency.api import IdempotentWritesMixin
 
 PAGE_PARAMS = ("page", "per_page")
 PAGE_HEADERS = ("Link", "X-Total-Count", "X-Total-Count-Estimate")
@@ -55,7 +57,7 @@ class XmlMetadata(SimpleMetadata):
         return {}
 
 
-class XmlDialectView(StrictQueryParamsMixin, generics.GenericAPIView):
+class XmlDialectView(IdempotentWritesMixin, StrictQueryParamsMixin, generics.GenericAPIView):
     """What every route of the dialect shares: formats, permissions, the channel of the URL,
     strict query parameters (no sparse fieldsets here) and node errors as 400."""
 
@@ -176,9 +178,14 @@ class CustomerDetailView(CustomerViewBase):
             raise Http404(CUSTOMER_NOT_FOUND)
         return customer
 
+    @property
+    def if_match(self) -> EntityTags | None:
+        return entity_tags_parse(self.request.headers.get("If-Match"))
+
     def get(self, request, *args, **kwargs):
         customer = self.customers().filter(pk=self.customer().pk).first()
-        return Response({"ResultSet": {"Customer": [customer_node(customer, embed=self.embed)]}})
+        body = {"ResultSet": {"Customer": [customer_node(customer, embed=self.embed)]}}
+        return Response(body, headers={"ETag": etag(customer.version)})
 
     def put(self, request, *args, **kwargs):
         customer = self.customer()
@@ -189,11 +196,16 @@ class CustomerDetailView(CustomerViewBase):
             user=request.user,
             embed=self.embed,
             customer=customer,
+            if_match=self.if_match,
         )
-        return self.written([customer])
+        response = self.written([customer])
+        response["ETag"] = etag(
+            Customer.objects.values_list("version", flat=True).get(pk=customer.pk)
+        )
+        return response
 
     def delete(self, request, *args, **kwargs):
-        customer_delete(customer=self.customer())
+        customer_delete(customer=self.customer(), if_match=self.if_match)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from compat.xml.customers import CUSTOM_DATA, CustomerInput
 from compat.xml.nodes import ONE_VALUE, NodesInvalid, text_value
+from config.versions import EntityTags
 from customers.imports.rows import REQUIRED, RowInvalid
 from customers.models import Channel, Customer
 from customers.selectors import customer_list, customer_memberships
@@ -34,14 +35,22 @@ def _node_username(node: dict, path: str, errors: dict) -> str | None:
 
 @transaction.atomic
 def customers_write(
-    *, nodes: list[dict], channel: Channel, user, embed: tuple, customer: Customer | None = None
+    *,
+    nodes: list[dict],
+    channel: Channel,
+    user,
+    embed: tuple,
+    customer: Customer | None = None,
+    if_match: EntityTags | None = None,
 ) -> list[tuple[Customer, bool]]:
     """Write each node; return (customer, created) per node. `customer`: the one a PUT's
-    URL names (its node may change only it). Raises NodesInvalid, writing nothing."""
+    URL names (its node may change only it), written only at a version `if_match` names
+    (else PreconditionFailed). Raises NodesInvalid, writing nothing."""
     written, errors = [], {}
+    target = {"customer": customer, "if_match": if_match}
     for index, node in enumerate(nodes):
         try:
-            written.append(_node_write(node, f"Customer.{index}", channel, user, embed, customer))
+            written.append(_node_write(node, f"Customer.{index}", channel, user, embed, target))
         except NodesInvalid as invalid:
             errors.update(invalid.errors)
     if errors:
@@ -64,8 +73,8 @@ def _target(node: dict, path: str, channel, user, customer) -> Customer | None:
     return customer or customer_by_username(user=user, channel=channel, username=username)
 
 
-def _node_write(node: dict, path: str, channel, user, embed, customer) -> tuple[Customer, bool]:
-    stored = _target(node, path, channel, user, customer)
+def _node_write(node: dict, path: str, channel, user, embed, target) -> tuple[Customer, bool]:
+    stored = _target(node, path, channel, user, target["customer"])
     read = CustomerInput(node, customer=stored, path=path, embed=embed)
     if read.errors:
         raise NodesInvalid(read.errors)
@@ -77,7 +86,7 @@ def _node_write(node: dict, path: str, channel, user, embed, customer) -> tuple[
             customer=stored,
             partial=stored is not None,
         )
-        written = customer_write(row=row, user_id=user.pk)
+        written = customer_write(row=row, user_id=user.pk, if_match=target["if_match"])
     except RowInvalid as invalid:
         raise NodesInvalid(read.errors_named(invalid.errors)) from None
     _memberships_apply(written, read.memberships)

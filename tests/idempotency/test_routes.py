@@ -58,7 +58,8 @@ def test_the_schema_documents_the_header_and_its_422_on_post_and_patch(operation
 
     documented = {key for key, op in writes.items() if _has_key_header(op)}
     assert documented == set(writes) - EXEMPT
-    assert len(documented) == 19
+    # The native API's own writes; the dialects' (/compat/) are covered by the line above.
+    assert len({key for key in documented if key[1].startswith("/api/v1/")}) == 19
     assert all("422" in writes[key]["responses"] for key in documented)
     for key in EXEMPT | set(others):
         operation = operations[key]
