@@ -10,6 +10,7 @@ defusedxml refuses what makes XML dangerous to parse: a DTD, entity declarations
 so nothing is expanded and nothing is fetched; each is a 400 like malformed XML.
 """
 
+import re
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 from defusedxml import DefusedXmlException
@@ -23,6 +24,10 @@ NOT_RESULT_SET = "The document's root element must be <ResultSet>, not <{name}>.
 TOO_DEEP = "XML nested too deeply: at most {max} levels."
 ATTRIBUTES = "Attributes are not accepted: send <{name}> as a child element."
 MIXED_CONTENT = "Text beside child elements is not accepted in <{name}>."
+# Characters XML 1.0 cannot carry (control characters other than tab and newlines): a stored
+# value holding one (written through the JSON API) is answered with U+FFFD in their place, so
+# the document stays well-formed. JSON answers carry the value as it is.
+NOT_XML_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class DocumentInvalid(ValueError):
@@ -82,7 +87,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML_CHARACTERS.sub("\ufffd", str(value))
 
 
 def errors_render(errors: dict) -> bytes:

@@ -13,6 +13,7 @@ from tests.compat.xml.conftest import XML, url
 from tests.conftest import api_client_for, patron_user_create
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
+from tests.orders.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -396,8 +397,6 @@ def test_session_auth_works_as_the_native_api(channel, client):
 
 
 def test_delete_answers_204_and_409_when_the_customer_has_orders(client, channel):
-    from tests.orders.factories import OrderFactory
-
     CustomerFactory(channel=channel, username="a", email="a@example.com")
     buyer = CustomerFactory(channel=channel, username="b", email="b@example.com")
     OrderFactory(channel=channel, customer=buyer)

@@ -6,9 +6,11 @@ import threading
 import pytest
 from django.test import override_settings
 
+from compat.xml.resultset import document_parse
 from customers.models import Customer
 from groups.models import UserGroup
 from tests.compat.xml.conftest import url
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +164,14 @@ def test_documents_the_dialect_does_not_read_are_400(send, channel, body, fragme
 
     assert response.status_code == 400
     assert fragment.encode() in response.content
+
+
+def test_a_stored_control_character_still_answers_well_formed_xml(client, channel):
+    CustomerFactory(channel=channel, username="c", email="c@example.com", first_name="A\x01B")
+
+    xml = client.get(url("web", "Customer/c"))
+    json_ = client.get(url("web", "Customer/c"), HTTP_ACCEPT="application/json")
+
+    (node,) = document_parse(xml.content)["ResultSet"]["Customer"]
+    assert node["b_fname"] == ["A\ufffdB"]
+    assert json_.json()["ResultSet"]["Customer"][0]["b_fname"] == "A\x01B"
