@@ -70,17 +70,23 @@ def _read_limited(stream, limit: int | None) -> bytes:
     return body
 
 
+def body_read(stream, parser_context) -> bytes:
+    """Return a request body of at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes, else raise
+    RequestTooLarge (413): a declared Content-Length over the limit is refused unread."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    request = parser_context.get("request")
+    declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+    if limit is not None and str(declared or "").isdigit() and int(declared) > limit:
+        raise RequestTooLarge(TOO_LARGE.format(limit=limit))
+    return _read_limited(stream, limit)
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with a body size limit (413) and json_check (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = parser_context.get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if limit is not None and str(declared or "").isdigit() and int(declared) > limit:
-            raise RequestTooLarge(TOO_LARGE.format(limit=limit))
-        body = _read_limited(stream, limit)
+        body = body_read(stream, parser_context)
         try:
             text = codecs.decode(body, parsers.get_encoding(parser_context))
             data = json.loads(text, parse_constant=strict_constant if self.strict else None)

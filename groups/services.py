@@ -164,3 +164,28 @@ def membership_delete(*, membership: UserCustomerGroup, if_match: EntityTags | N
     PreconditionFailed)."""
     _membership_customer_touch(membership, if_match)
     membership.delete()
+
+
+@transaction.atomic
+def groups_upsert(*, items: list[dict]) -> list[tuple[UserGroup, bool]]:
+    """Create or update groups by `code`, in order, all or nothing; return (group, created)
+    for each item. An existing group changes only the fields its item sends; a parent may
+    name a group written earlier in the same list.
+
+    Raises ItemsValidationError with the errors of every invalid item, writing nothing.
+    """
+    written, errors = [], {}
+    for index, data in enumerate(items):
+        try:
+            with transaction.atomic():
+                group = UserGroup.objects.filter(code=data.get("code")).first()
+                if group is None:
+                    written.append((group_create(data=data), True))
+                else:
+                    written.append((group_update(group=group, data=data), False))
+        except ValidationError as error:
+            errors[str(index)] = error.message_dict
+    if errors:
+        transaction.set_rollback(True)
+        raise ItemsValidationError(errors)
+    return written
