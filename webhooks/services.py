@@ -167,6 +167,7 @@ def deliveries_enqueue(*, events: Iterable[Mapping]) -> list[Delivery]:
             event_type=event["type"],
             payload=_event_body(event),
             next_attempt_at=now,
+            created_at=now,
         )
         for event in events
         for subscription, codes in subscriptions
@@ -176,13 +177,16 @@ def deliveries_enqueue(*, events: Iterable[Mapping]) -> list[Delivery]:
     if not rows:
         return []
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    # The rows inserted now (an event delivered before keeps its older row and is skipped):
+    # bulk_create cannot return ids when it ignores conflicts.
     created = list(
         Delivery.objects.filter(
             event_id__in={row.event_id for row in rows},
             subscription__in={row.subscription_id for row in rows},
-            status=Delivery.Status.PENDING,
-            attempts=0,
-        ).select_related("subscription")
+            created_at=now,
+        )
+        .select_related("subscription")
+        .order_by("pk")
     )
     transaction.on_commit(lambda: [delivery_schedule(delivery) for delivery in created])
     return created
