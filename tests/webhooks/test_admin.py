@@ -108,3 +108,24 @@ def test_the_redeliver_action_makes_a_new_attempt(admin_client, receiver):
     assert delivery.status == "succeeded"
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert shown == ["1 deliveries sent again: 1 succeeded."]
+
+
+def test_changing_goes_through_the_service_checks(admin_client):
+    subscription = subscription_for(PUBLIC_URL)
+    change = f"{SUBSCRIPTIONS}{subscription.pk}/change/"
+    form = {
+        "url": PUBLIC_URL,
+        "description": "new",
+        "event_types": '["order.*"]',
+        "is_active": "on",
+    }
+    # a bad pattern is a form error on its field
+    response = admin_client.post(change, {**form, "event_types": '["order"]'})
+    assert list(response.context["adminform"].form.errors) == ["event_types"]
+    # a good change is saved, with a new version, and keeps the secret
+    secret = subscription.secret
+    response = admin_client.post(change, form)
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert (subscription.description, subscription.event_types) == ("new", ["order.*"])
+    assert (subscription.version, subscription.secret) == (2, secret)

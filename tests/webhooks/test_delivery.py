@@ -16,9 +16,10 @@ from django_tasks import default_task_backend
 from standardwebhooks import Webhook
 
 from tests.webhooks.conftest import Answer, event, subscription_for
+from webhooks.attempts import delivery_claim
 from webhooks.models import Delivery, DeliveryAttempt
 from webhooks.retries import BASE_DELAYS, JITTER, retry_delay
-from webhooks.services import deliveries_enqueue, delivery_attempt
+from webhooks.services import deliveries_due_attempt, deliveries_enqueue, delivery_attempt
 from webhooks.tasks import delivery_attempt_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_allowed")]
@@ -171,13 +172,25 @@ def test_a_claimed_delivery_is_not_attempted_twice(receiver):
 
 
 def test_a_worker_lost_mid_attempt_leaves_the_delivery_due_again(receiver):
-    """The claim is a lease: when it runs out with no outcome written, the delivery is due."""
+    """A claim is a lease: while it lasts nobody else sends the delivery; when it runs out
+    with no outcome written (the worker died), deliver_webhooks sends it."""
+    # given: a worker claimed the delivery and died before writing an outcome
     subscription_for(receiver.url)
     [delivery] = deliveries_enqueue(events=[event()])
+    claimed = delivery_claim(delivery_id=delivery.pk)
+    assert claimed is not None
+    # when: its task is retried, or cron runs, during the lease
+    assert delivery_attempt_task.call(delivery.pk) == "skipped"
+    assert deliveries_due_attempt() == {}
+    # then: nothing was sent twice; once the lease is over it is delivered
+    assert receiver.requests == []
+    claimed.refresh_from_db()
+    lease_end = claimed.next_attempt_at
+    assert lease_end > timezone.now() + datetime.timedelta(seconds=60)
     Delivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    assert delivery_attempt_task.call(delivery.pk) == "succeeded"
+    assert deliveries_due_attempt() == {"succeeded": 1}
     assert len(receiver.requests) == 1
 
 
