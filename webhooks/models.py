@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -65,7 +66,7 @@ class Delivery(models.Model):
     event_id = models.UUIDField()
     event_type = models.CharField(max_length=EVENT_TYPE_MAX_LENGTH)
     # The JSON body sent, fixed when the delivery is made: retries send the same event.
-    payload = models.JSONField()
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Every write of the webhooks app: subscriptions, the fan-out of events into deliveries,
 attempts (webhooks.attempts) and redeliveries."""
 
+import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,8 @@ NO_EVENT_TYPES = "Name at least one event type ('*' for every event)."
 BAD_EVENT = "Event {index}: needs an 'id' (UUID) and a 'type'."
 PING_TYPE = "webhook.ping"
 EDITABLE = ("url", "description", "event_types", "is_active")
+
+logger = logging.getLogger(__name__)
 
 
 def url_validate(url: str) -> str:
@@ -188,8 +191,18 @@ def deliveries_enqueue(*, events: Iterable[Mapping]) -> list[Delivery]:
         .select_related("subscription")
         .order_by("pk")
     )
-    transaction.on_commit(lambda: [delivery_schedule(delivery) for delivery in created])
+    transaction.on_commit(lambda: _deliveries_schedule(created))
     return created
+
+
+def _deliveries_schedule(deliveries: list[Delivery]) -> None:
+    """Enqueue each first attempt. A task backend that fails (a broker down) must not fail the
+    write that emitted the events: the deliveries stay due and deliver_webhooks sends them."""
+    for delivery in deliveries:
+        try:
+            delivery_schedule(delivery)
+        except Exception:
+            logger.exception("Webhook delivery %s not enqueued; it stays due.", delivery.pk)
 
 
 def _event_checked(index: int, event: Mapping) -> dict:

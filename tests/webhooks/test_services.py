@@ -2,15 +2,18 @@
 deliver_webhooks."""
 
 import datetime
+import decimal
 import io
 import uuid
 
+import django_tasks.signals  # noqa: F401  (resets the task backends when TASKS is overridden)
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks.backends.dummy import DummyBackend
 
 from tests.customers.factories import ChannelFactory
 from tests.webhooks.conftest import Answer, event, subscription_for
@@ -212,3 +215,31 @@ def test_deliver_webhooks_attempts_what_is_due(receiver):
     out = io.StringIO()
     call_command("deliver_webhooks", stdout=out)
     assert out.getvalue() == "0 due deliveries attempted\n"
+
+
+class BrokerDownBackend(DummyBackend):
+    """A task backend whose broker cannot be reached."""
+
+    def enqueue(self, task, args, kwargs):
+        raise ConnectionError("broker unreachable")
+
+
+@override_settings(TASKS={"default": {"BACKEND": f"{__name__}.BrokerDownBackend"}})
+def test_a_task_backend_failure_leaves_the_deliveries_due(django_capture_on_commit_callbacks):
+    subscription_for(PUBLIC_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        [delivery] = deliveries_enqueue(events=[event(), event()])[:1]
+    delivery.refresh_from_db()
+    assert delivery.status == "pending"
+    assert delivery.next_attempt_at <= timezone.now()
+    assert Delivery.objects.filter(status="pending").count() == 2
+
+
+def test_event_payloads_may_hold_dates_and_decimals():
+    subscription_for(PUBLIC_URL)
+    occurred = timezone.now()
+    sent = event(occurred_at=occurred, payload={"total": decimal.Decimal("9.90"), "at": occurred})
+    [delivery] = deliveries_enqueue(events=[sent])
+    delivery.refresh_from_db()
+    assert delivery.payload["timestamp"] == occurred.isoformat()
+    assert delivery.payload["data"]["total"] == "9.90"
