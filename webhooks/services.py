@@ -113,18 +113,25 @@ def subscription_update(
         changes["url"] = url_validate(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = event_types_validate(changes["event_types"])
-    if changes.get("is_active") and not subscription.is_active:
-        changes.update(disabled_at=None, disabled_reason="", failing_since=None)
     with transaction.atomic():
         version_check(Subscription, subscription.pk, if_match)
+        if changes.get("is_active") and not _stored_active(subscription):
+            changes.update(disabled_at=None, disabled_reason="", failing_since=None)
         for name, value in changes.items():
             setattr(subscription, name, value)
         subscription.version = version_next()
-        subscription.save()
+        # Only the fields changed: the failure clock is the workers' to write meanwhile.
+        subscription.save(update_fields=[*changes, "version", "updated_at"])
         if "channels" in data:
             subscription.channels.set(list(data["channels"] or default_channels or []))
     subscription.refresh_from_db()
     return subscription
+
+
+def _stored_active(subscription: Subscription) -> bool:
+    """The stored is_active (an admin form has already set the instance's own)."""
+    rows = Subscription.objects.filter(pk=subscription.pk)
+    return bool(rows.values_list("is_active", flat=True).first())
 
 
 def subscription_delete(*, subscription: Subscription, if_match: EntityTags | None = None) -> None:

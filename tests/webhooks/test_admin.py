@@ -129,3 +129,20 @@ def test_changing_goes_through_the_service_checks(admin_client):
     subscription.refresh_from_db()
     assert (subscription.description, subscription.event_types) == ("new", ["order.*"])
     assert (subscription.version, subscription.secret) == (2, secret)
+
+
+def test_enabling_in_the_admin_restarts_the_failure_clock(admin_client):
+    subscription = subscription_for(PUBLIC_URL)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        is_active=False,
+        disabled_at=timezone.now(),
+        disabled_reason="x",
+        failing_since=timezone.now(),
+    )
+    form = {"url": PUBLIC_URL, "event_types": '["*"]', "is_active": "on"}
+    response = admin_client.post(f"{SUBSCRIPTIONS}{subscription.pk}/change/", form)
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.is_active
+    assert (subscription.disabled_at, subscription.disabled_reason) == (None, "")
+    assert subscription.failing_since is None
