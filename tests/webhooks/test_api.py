@@ -305,3 +305,17 @@ def test_unknown_query_parameters_are_refused(hooks_client):
 def test_the_patron_permissions_alone_do_not_reach_webhooks(db):
     user = patron_user_create("plain")
     assert api_client_for(user).get(URL).status_code == 403
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=True)
+def test_a_redelivery_retried_with_its_idempotency_key_is_not_sent_twice(hooks_client, receiver):
+    subscription = subscription_for(receiver.url)
+    [delivery] = deliveries_enqueue(events=[event()])
+    url = f"{URL}{subscription.pk}/deliveries/{delivery.pk}/redeliver/"
+    first = hooks_client.post(url, HTTP_IDEMPOTENCY_KEY="redeliver-1")
+    again = hooks_client.post(url, HTTP_IDEMPOTENCY_KEY="redeliver-1")
+    assert first.status_code == again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(receiver.requests) == 1
+    assert DeliveryAttempt.objects.count() == 1

@@ -73,9 +73,6 @@ class WebhookViewSet(
     signed per Standard Webhooks with the subscription's secret (shown once, on creation)."""
 
     queryset = Subscription.objects.none()  # for the schema; requests use get_queryset()
-    # A ping sends an HTTP request (up to the webhook timeouts): not inside the transaction an
-    # Idempotency-Key holds open.
-    idempotency_exempt_actions = frozenset({"ping"})
     ordering_fields = ["id", "url", "created_at", "updated_at"]
     ordering = ["id"]
 
@@ -183,6 +180,7 @@ DELIVERY_ID = OpenApiParameter("delivery_id", int, OpenApiParameter.PATH)
 
 @extend_schema(tags=[TAG], parameters=[SUBSCRIPTION_ID])
 class WebhookDeliveryViewSet(
+    IdempotentWritesMixin,
     ChannelScopeMixin,
     StrictQueryParamsMixin,
     mixins.ListModelMixin,
