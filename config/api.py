@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
 from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
+from webhooks.api.views import WebhookDeliveryViewSet, WebhookViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -25,6 +26,12 @@ router.register(
     basename="order-item-custom-data",
 )
 router.register("groups", GroupViewSet, basename="group")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register(
+    r"webhooks/(?P<subscription_id>[0-9]+)/deliveries",
+    WebhookDeliveryViewSet,
+    basename="webhook-delivery",
+)
 
 memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
 membership = MembershipViewSet.as_view(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "events",
     "jobs",
     "compat",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +118,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patron <no-reply@loc
 # Base of the set-password link sent in invitations (the storefront's page).
 PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default="http://127.0.0.1:8000/set-password/")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
+# Webhooks (README "Webhooks"): deliveries go to public addresses only unless this is on (a
+# receiver on this machine or the private network); every attempt is bounded by the two timeouts;
+# a failing delivery is retried for WEBHOOK_RETRY_SPAN seconds, and a subscription failing for
+# WEBHOOK_DISABLE_AFTER seconds is disabled (staff get an e-mail).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_SPAN = env.int("WEBHOOK_RETRY_SPAN", default=3 * 24 * 3600)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=3 * 24 * 3600)
 
 # History is read per object (by its id); an index on history_date would slow every write.
 SIMPLE_HISTORY_DATE_INDEX = False

@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+URL_MAX_LENGTH = 2000
+EVENT_TYPE_MAX_LENGTH = 100
+SECRET_MAX_LENGTH = 100
+# How much of a secret reads show: the `whsec_` prefix and a few characters, enough to tell two
+# secrets apart and never enough to sign with.
+SECRET_HINT_LENGTH = 10
+EXCERPT_MAX_BYTES = 1024
+
+
+class Subscription(models.Model):
+    """An integrator's endpoint: the events it wants (by type and channel) are POSTed to `url`,
+    signed with `secret` (Standard Webhooks)."""
+
+    url = models.CharField(max_length=URL_MAX_LENGTH)
+    description = models.CharField(max_length=200, blank=True)
+    # Patterns: an exact type (`customer.updated`), a family (`customer.*`) or everything (`*`).
+    event_types = models.JSONField(default=list)
+    # None: every channel (an unrestricted creator's subscription; events of no channel too).
+    channels = models.ManyToManyField("customers.Channel", blank=True, related_name="+")
+    secret = models.CharField(max_length=SECRET_MAX_LENGTH, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Since when every attempt has failed (None after a success): the auto-disable clock.
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def secret_hint(self) -> str:
+        """The secret's first characters, to recognise it by (never enough to sign with)."""
+        return f"{self.secret[:SECRET_HINT_LENGTH]}…" if self.secret else ""
+
+
+class Delivery(models.Model):
+    """One event for one subscription: delivered at least once, retried until it succeeds or
+    its retry span ends."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        # The last attempt failed and another is scheduled at next_attempt_at.
+        FAILED = "failed", "Failed"
+        # The last attempt failed and none is scheduled any more (retry span over, subscription
+        # disabled); a manual redelivery may still try.
+        DEAD = "dead", "Dead"
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=EVENT_TYPE_MAX_LENGTH)
+    # The JSON body sent, fixed when the delivery is made: retries send the same event.
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event_id"], name="webhook_delivery_once_per_event"
+            )
+        ]
+        indexes = [
+            # The due deliveries (deliver_webhooks, the workers): a small, hot part of the table.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status__in=["pending", "failed"]),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id} → {self.subscription_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One HTTP POST of a delivery, as it went: the delivery log."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField()
+    # Null when no HTTP answer came (refused address, connection error, timeout): see `error`.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    succeeded = models.BooleanField(default=False)
+    latency_ms = models.PositiveIntegerField(default=0)
+    # The first EXCERPT_MAX_BYTES of the answer's body, decoded leniently.
+    response_excerpt = models.TextField(blank=True)
+    # The headers sent, without the signature (it is derived from the secret).
+    request_headers = models.JSONField(default=dict)
+    manual = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
