@@ -131,3 +131,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's files (config/settings/test.py: media, the SQLite test database)."""
+    import os
+    import shutil
+
+    run_dir = os.environ.get("PATRON_TEST_RUN_DIR")
+    if run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)
