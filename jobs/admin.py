@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django_rq.models import Dashboard
 from django_tasks_db.models import DBTaskResult
 
-from jobs.models import Job
+from jobs.models import Job, JobStatus
 from jobs.selectors import job_list
 from jobs.services import job_cancel
 
@@ -24,7 +24,8 @@ FILE_LABELS = {"input": "input file", "result": "result", "errors": "error repor
 
 
 def _may_cancel(user, job: Job) -> bool:
-    return not job.finished and (job.created_by_id == user.pk or user.has_perm("jobs.change_job"))
+    cancellable = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    return cancellable and (job.created_by_id == user.pk or user.has_perm("jobs.change_job"))
 
 
 @admin.register(Job)

@@ -20,9 +20,6 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-FINISHED = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
-
-
 def _job_file_path(job: "Job", filename: str) -> str:
     return f"jobs/{job.created_at:%Y/%m}/{job.pk}/{filename}"
 
@@ -73,4 +70,6 @@ class Job(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        """Over: its worker has stopped (a running job cancelled is "cancelled" at once, and
+        finished when its worker reaches the next batch)."""
+        return self.finished_at is not None
