@@ -44,6 +44,7 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["created_by", "channel"]
     ordering = ["-id"]
+    show_full_result_count = False
     actions = ["jobs_cancel"]
     fields = [
         "kind",

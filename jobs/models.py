@@ -1,5 +1,7 @@
 """Background jobs: an admin import, export or mass invitation running on the task engine."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -21,7 +23,8 @@ class JobStatus(models.TextChoices):
 
 
 def _job_file_path(job: "Job", filename: str) -> str:
-    return f"jobs/{job.created_at:%Y/%m}/{job.pk}/{filename}"
+    # A directory of its own per file: the name stays the one staff download.
+    return f"jobs/{job.created_at:%Y/%m}/{job.pk}-{uuid.uuid4().hex[:12]}/{filename}"
 
 
 class Job(models.Model):
