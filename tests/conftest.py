@@ -135,9 +135,10 @@ def _fresh_cache():
 
 def pytest_sessionfinish(session, exitstatus):
     """Remove this run's files (config/settings/test.py: media, the SQLite test database)."""
-    import os
     import shutil
 
-    run_dir = os.environ.get("PATRON_TEST_RUN_DIR")
+    from django.conf import settings
+
+    run_dir = getattr(settings, "PATRON_TEST_RUN_DIR", None)
     if run_dir:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -77,6 +77,8 @@ class Engine:
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _database_url(),
             "TASK_BACKEND": self.name,
+            "TASK_QUEUE": settings.TASK_QUEUE,
+            "PATRON_TEST_RUN_DIR": settings.PATRON_TEST_RUN_DIR,
             "EMAIL_URL": f"filemail:///{self.mail_dir}",
             "CONN_MAX_AGE": "0",
             # DEBUG would keep every query's SQL (an import's batches are large).
