@@ -64,9 +64,12 @@ def _redis_reachable() -> str:
 class Engine:
     """A running task engine: its name, its worker processes and where they send e-mail."""
 
-    def __init__(self, name: str, mail_dir: Path):
+    def __init__(self, name: str, directory: Path):
         self.name = name
-        self.mail_dir = mail_dir
+        self.mail_dir = directory / "mail"
+        self.mail_dir.mkdir()
+        # The workers' output, kept out of pytest's report (read it when a test fails).
+        self.log = directory / "workers.log"
         self.processes: list[subprocess.Popen] = []
 
     def start(self) -> None:
@@ -86,8 +89,11 @@ class Engine:
             "LOG_LEVEL": "WARNING",
         }
         command = [sys.executable, str(ROOT / "manage.py"), *_worker_command(self.name)]
-        for _ in range(WORKERS):
-            self.processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
+        with open(self.log, "ab") as log:
+            for _ in range(WORKERS):
+                self.processes.append(
+                    subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+                )
 
     def stop(self) -> None:
         for process in self.processes:
@@ -123,7 +129,7 @@ def _engines(django_db_setup, tmp_path_factory):
         if name not in started:
             if name == "rq" and (reason := _redis_reachable()):
                 pytest.skip(reason)
-            started[name] = Engine(name, tmp_path_factory.mktemp(f"mail-{name}"))
+            started[name] = Engine(name, tmp_path_factory.mktemp(f"engine-{name}"))
             started[name].start()
         return started[name]
 
@@ -150,7 +156,7 @@ def engine(request, _engines, transactional_db, settings):
     }
     for path in engine.mail_dir.glob("*"):
         path.unlink()
-    assert engine.alive(), "a worker process died"
+    assert engine.alive(), f"a worker process died: see {engine.log}"
     return engine
 
 
