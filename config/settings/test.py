@@ -17,11 +17,11 @@ if "EMAIL_URL" not in os.environ:
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # This run's own files (media, the SQLite test database) and queue, so that test runs on one
-# machine (or one Redis) never share them; a worker process is given its run's.
+# machine (or one Redis) never share them; a worker process is given its run's. The test
+# session makes the directory (tests/conftest.py) and removes it.
 PATRON_TEST_RUN_DIR = os.environ.get("PATRON_TEST_RUN_DIR") or str(
     Path(tempfile.gettempdir()) / f"patron-test-{os.getpid()}"
 )
-Path(PATRON_TEST_RUN_DIR).mkdir(parents=True, exist_ok=True)
 if "MEDIA_ROOT" not in os.environ:
     MEDIA_ROOT = str(Path(PATRON_TEST_RUN_DIR) / "media")
 if "TASK_QUEUE" not in os.environ:

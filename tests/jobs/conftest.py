@@ -145,6 +145,8 @@ def _rq_queue_delete() -> None:
 
     queue = django_rq.get_queue(settings.TASK_QUEUE)
     queue.delete(delete_jobs=True)
+    for key in queue.connection.scan_iter(f"rq:queue:{settings.TASK_QUEUE}:*"):
+        queue.connection.delete(key)
 
 
 @pytest.fixture(params=["immediate", "database", "rq"])
