@@ -7,7 +7,15 @@ PORT ?= 8000
 DATABASE_URL_PG ?= postgres://root@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test test-pg test-all lint format check lock migrate clean
+# The worker command of the configured task engine (TASK_BACKEND, TASK_QUEUE; see the README),
+# as the shell's positional parameters: `$(WORKER_ARGS); python manage.py "$$@"`.
+WORKER_ARGS = if [ "$${TASK_BACKEND:-database}" = rq ]; then \
+		set -- rqworker "$${TASK_QUEUE:-default}" --job-class django_tasks_rq.backend.Job; \
+	else \
+		set -- db_worker --queue-name "$${TASK_QUEUE:-default}" --no-reload; \
+	fi
+
+.PHONY: install run serve worker test test-pg test-all lint format check lock migrate clean
 
 install: $(STAMP)
 
@@ -25,9 +33,19 @@ lock: install
 migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 
+# The development server with one task worker beside it (admin imports, exports and
+# invitations run there); Ctrl-C stops both.
 run: migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py prepare_demo
+	$(WORKER_ARGS); \
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py "$$@" & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# One task worker (start as many as needed, on any machine that reaches the database, the
+# file storage and, with TASK_BACKEND=rq, Redis).
+worker: install
+	$(WORKER_ARGS); exec $(BIN)/python manage.py "$$@"
 
 # Production server: gunicorn gthread workers (config/gunicorn.py) with psycopg pooling.
 # Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL); see the README.

@@ -4,8 +4,11 @@ django-simple-history records every save() and delete() through signals; set-bas
 call these helpers right after, so staff still see who changed what and when.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -93,3 +96,19 @@ def history_user_id() -> int | None:
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     return user.pk if user is not None and user.is_authenticated else None
+
+
+@contextmanager
+def history_user_as(user) -> Iterator[None]:
+    """Record the changes made inside as `user`'s, as if done in their request (a background
+    job runs on a worker, with no request, for the staff member who started it)."""
+    missing = object()
+    previous = getattr(HistoricalRecords.context, "request", missing)
+    HistoricalRecords.context.request = SimpleNamespace(user=user or AnonymousUser())
+    try:
+        yield
+    finally:
+        if previous is missing:
+            del HistoricalRecords.context.request
+        else:
+            HistoricalRecords.context.request = previous

@@ -1,17 +1,23 @@
-"""Bulk actions on the customer changelist; each one calls the API's services per customer."""
+"""Bulk actions on the customer changelist; each one calls the API's services per customer.
+
+The export and the invitation run as background jobs (jobs app) on the selected customers:
+the action answers at once with the job's page, whatever the selection's size.
+"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from customers.exports import customers_export
-from customers.models import Customer
-from customers.services import customer_anonymize, customer_invite_send, customers_status_set
+from customers.models import Channel, Customer
+from customers.services import customer_anonymize, customers_status_set
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete
+from jobs.models import JobKind
+from jobs.services import job_start
 
 CONFIRM_TEMPLATE = "admin/customers/customer/action_confirm.html"
 # Confirmation pages name this many customers, then "and N more".
@@ -111,15 +117,21 @@ def customers_group_remove(modeladmin, request, queryset):
     return None
 
 
+def _job_started(modeladmin, request, queryset, kind: JobKind, params: dict, what: str):
+    """Start a job over the selected customers and send staff to its page."""
+    ids = list(queryset.order_by("id").values_list("pk", flat=True))
+    channels = list(queryset.order_by().values_list("channel_id", flat=True).distinct()[:2])
+    channel = Channel.objects.get(pk=channels[0]) if len(channels) == 1 else None
+    job = job_start(kind=kind, user=request.user, params=params, ids=ids, channel=channel)
+    modeladmin.message_user(
+        request, f"{what} of {len(ids)} customer(s) runs as {job}.", messages.SUCCESS
+    )
+    return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
+
+
 @admin.action(description="Send an invitation to selected customers", permissions=["change"])
 def customers_invite_send(modeladmin, request, queryset):
-    _each(
-        modeladmin,
-        request,
-        queryset,
-        lambda customer: customer_invite_send(customer=customer),
-        "Invitation sent to {count} customer(s).",
-    )
+    return _job_started(modeladmin, request, queryset, JobKind.INVITATION, {}, "The invitation")
 
 
 @admin.action(description="Anonymize selected customers", permissions=["change"])
@@ -144,10 +156,9 @@ def customers_anonymize(modeladmin, request, queryset):
 
 @admin.action(description="Export selected customers as CSV", permissions=["view"])
 def customers_export_csv(modeladmin, request, queryset):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
-    customers_export(queryset=queryset.order_by("id"), fmt="csv", stream=response)
-    return response
+    return _job_started(
+        modeladmin, request, queryset, JobKind.EXPORT, {"format": "csv"}, "The export"
+    )
 
 
 CUSTOMER_ACTIONS = [

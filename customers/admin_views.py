@@ -1,35 +1,39 @@
-"""The admin's customer import page: upload, dry-run preview, then the real import.
+"""The admin's customer import page: upload, dry-run preview, then the import as a job.
 
-It runs the same service as `manage.py import_customers` (customers.imports). Files up to
-SYNC_LIMIT are imported within the request (the bulk path writes tens of thousands of rows a
-second, so that is a few seconds at most); bigger files are refused with a pointer to the
-command, which streams any size.
+It runs the same service as `manage.py import_customers` (customers.imports). The upload is
+kept in the default storage; the preview is a dry run of its first PREVIEW_ROWS rows (within
+the request), and the import itself is a background job of any size (jobs app), which the
+page hands over to: staff follow its progress, cancel it and download its error report in
+the Jobs admin.
 """
 
+import io
+import itertools
 import re
-import tempfile
 import uuid
-from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import get_valid_filename
 
 from customers.imports import customers_import
 from customers.imports.readers import ImportFileError, format_infer, rows_read
 from customers.models import Channel, Customer
+from jobs.models import Job, JobKind
+from jobs.services import job_start
 
-SYNC_LIMIT = 5 * 1024 * 1024
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "patron-admin-imports"
+PREVIEW_ROWS = 1000
+UPLOAD_DIR = "jobs/uploads"
 SHOWN_ERRORS = 200
 TEMPLATE = "admin/customers/customer/import.html"
-TOO_LARGE = (
-    "This file has {size:.1f} MB; the admin imports files up to 5 MB. Import bigger files "
-    "with `manage.py import_customers PATH` (it streams files of any size)."
-)
 NO_FORMAT = "Cannot tell the format from the file name: choose CSV, JSON or NDJSON."
 UPLOAD_GONE = "The uploaded file is no longer available: upload it again."
+STARTED = "The import of {name} runs as {job}: follow it here."
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 FORMAT_CHOICES = [
     ("", "From the file name"),
@@ -56,8 +60,6 @@ class CustomerImportForm(forms.Form):
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
-        if upload.size > SYNC_LIMIT:
-            self.add_error("file", TOO_LARGE.format(size=upload.size / 1024 / 1024))
         cleaned["format"] = cleaned.get("format") or format_infer(upload.name)
         if not cleaned["format"]:
             self.add_error("format", NO_FORMAT)
@@ -76,29 +78,46 @@ class _Report:
 
 
 def _upload_store(upload) -> str:
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    """Keep the upload in the default storage (where a worker finds it); return its token."""
     token = uuid.uuid4().hex
-    with open(UPLOAD_DIR / token, "wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
+    default_storage.save(f"{UPLOAD_DIR}/{token}/{get_valid_filename(upload.name)}", upload)
     return token
 
 
-def _import_run(path: Path, *, fmt: str, channel: str | None, dry_run: bool):
-    """Run the import service on the stored file; return (result, shown errors, file error)."""
+def _upload_name(token: str) -> str | None:
+    """The stored upload of the token, unless it is unknown or already imported."""
+    if not _TOKEN.match(token):
+        return None
+    try:
+        names = default_storage.listdir(f"{UPLOAD_DIR}/{token}")[1]
+    except FileNotFoundError:
+        return None
+    if len(names) != 1:
+        return None
+    name = f"{UPLOAD_DIR}/{token}/{names[0]}"
+    return None if Job.objects.filter(input_file=name).exists() else name
+
+
+def _preview_run(name: str, *, fmt: str, channel: str | None):
+    """Dry-run the first PREVIEW_ROWS rows; return (result, shown errors, file error, more)."""
     report = _Report()
     try:
-        with open(path, encoding="utf-8-sig", newline="") as stream:
+        with default_storage.open(name, "rb") as raw:
+            rows = rows_read(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), fmt)
             result = customers_import(
-                rows_read(stream, fmt), dry_run=dry_run, default_channel=channel, on_error=report
+                itertools.islice(rows, PREVIEW_ROWS),
+                dry_run=True,
+                default_channel=channel,
+                on_error=report,
             )
+            more = next(rows, None) is not None
     except (ImportFileError, UnicodeDecodeError, ValueError) as error:
-        return None, [], str(error)
-    return result, report.errors, ""
+        return None, [], str(error), False
+    return result, report.errors, "", more
 
 
 def customer_import_view(request):
-    """Upload -> dry-run preview -> import; staff need add and change rights on customers."""
+    """Upload -> dry-run preview -> import job; staff need add and change rights on customers."""
     if not (
         request.user.has_perm("customers.add_customer")
         and request.user.has_perm("customers.change_customer")
@@ -108,7 +127,7 @@ def customer_import_view(request):
         **admin.site.each_context(request),
         "title": "Import customers",
         "opts": Customer._meta,
-        "limit_mb": SYNC_LIMIT // 1024 // 1024,
+        "preview_rows": PREVIEW_ROWS,
     }
     if request.method == "POST" and "token" in request.POST:
         return _import_confirmed(request, context)
@@ -118,13 +137,14 @@ def customer_import_view(request):
         token = _upload_store(form.cleaned_data["file"])
         channel = form.cleaned_data["channel"]
         code = channel.code if channel else ""
-        result, errors, problem = _import_run(
-            UPLOAD_DIR / token, fmt=form.cleaned_data["format"], channel=code or None, dry_run=True
+        result, errors, problem, more = _preview_run(
+            _upload_name(token), fmt=form.cleaned_data["format"], channel=code or None
         )
         context.update(
             result=result,
             errors=errors,
             problem=problem,
+            more=more,
             dry_run=True,
             token=token,
             format=form.cleaned_data["format"],
@@ -136,22 +156,19 @@ def customer_import_view(request):
 
 def _import_confirmed(request, context):
     token, fmt = request.POST.get("token", ""), request.POST.get("format", "")
-    channel = request.POST.get("channel") or None
-    path = UPLOAD_DIR / token
-    if not _TOKEN.match(token) or fmt not in ("csv", "json", "ndjson") or not path.exists():
+    code = request.POST.get("channel") or ""
+    name = _upload_name(token)
+    channel = Channel.objects.filter(code=code).first() if code else None
+    if name is None or fmt not in ("csv", "json", "ndjson") or (code and channel is None):
         messages.error(request, UPLOAD_GONE)
         context["form"] = CustomerImportForm()
         return TemplateResponse(request, TEMPLATE, context)
-    try:
-        result, errors, problem = _import_run(path, fmt=fmt, channel=channel, dry_run=False)
-    finally:
-        path.unlink(missing_ok=True)
-    if result is not None:
-        messages.success(
-            request,
-            f"Imported: {result.created} created, {result.updated} updated, "
-            f"{result.rejected} rejected.",
-        )
-    context.update(result=result, errors=errors, problem=problem, dry_run=False)
-    context["form"] = CustomerImportForm()
-    return TemplateResponse(request, TEMPLATE, context)
+    job = job_start(
+        kind=JobKind.IMPORT,
+        user=request.user,
+        params={"format": fmt, "channel": code},
+        input_name=name,
+        channel=channel,
+    )
+    messages.success(request, STARTED.format(name=name.rsplit("/", 1)[-1], job=job))
+    return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))

@@ -8,7 +8,7 @@ import csv
 import datetime
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO
 
@@ -132,14 +132,26 @@ def _default_address(addresses: list[dict]) -> dict:
     return addresses[0] if addresses else {}
 
 
-def customers_export(*, queryset: QuerySet[Customer], fmt: str, stream: IO[str]) -> int:
-    """Write the customers to the stream as CSV or NDJSON; return how many."""
+def customers_export(
+    *,
+    queryset: QuerySet[Customer],
+    fmt: str,
+    stream: IO[str],
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the customers to the stream as CSV or NDJSON; return how many.
+
+    `on_progress(count)` is called after every CHUNK_SIZE customers (a background job's
+    progress; it may raise to stop the export).
+    """
     count = 0
     writer = csv.writer(stream) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(CSV_HEADER)
     for customer in customer_objects_iter(queryset):
         count += 1
+        if on_progress is not None and count % CHUNK_SIZE == 0:
+            on_progress(count)
         if writer is None:
             customer = {name: _json_value(value) for name, value in customer.items()}
             stream.write(json.dumps(customer, ensure_ascii=False) + "\n")

@@ -131,3 +131,25 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_sessionstart(session):
+    """Make this run's directory (config/settings/test.py): the SQLite test database's home."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    run_dir = getattr(settings, "PATRON_TEST_RUN_DIR", None)
+    if run_dir:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's files (config/settings/test.py: media, the SQLite test database)."""
+    import shutil
+
+    from django.conf import settings
+
+    run_dir = getattr(settings, "PATRON_TEST_RUN_DIR", None)
+    if run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)

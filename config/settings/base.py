@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "customers",
     "groups",
     "orders",
@@ -128,6 +131,37 @@ WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
 WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
 WEBHOOK_RETRY_SPAN = env.int("WEBHOOK_RETRY_SPAN", default=3 * 24 * 3600)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=3 * 24 * 3600)
+
+# Uploaded import files, export results and error reports of background jobs (jobs app),
+# in Django's default storage. Never served as static media: the jobs admin hands them out
+# to the staff who may see the job. Workers on other machines need the same storage (a
+# shared volume here, or an object store through STORAGES).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+
+# Background jobs run on Django's Tasks API (the django-tasks backport). TASK_BACKEND picks
+# the engine: "database" (default: the task queue is a table, `manage.py db_worker` runs it)
+# or "rq" (Redis Queue on REDIS_URL, `manage.py rqworker`, as many workers on as many
+# machines as needed). "immediate" runs each task inside the request (tests, debugging).
+TASK_BACKEND = env.str("TASK_BACKEND", default="database")
+TASK_QUEUE = env.str("TASK_QUEUE", default="default")
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASK_BACKEND={TASK_BACKEND!r}: choose one of {', '.join(_TASK_BACKENDS)}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND], "QUEUES": [TASK_QUEUE]}}
+# django-rq's queues (used by TASK_BACKEND=rq); a job that runs longer than this is killed.
+RQ_QUEUES = {
+    TASK_QUEUE: {
+        "URL": REDIS_URL,
+        "DEFAULT_TIMEOUT": env.int("TASK_TIMEOUT", default=6 * 3600),
+    }
+}
 
 # History is read per object (by its id); an index on history_date would slow every write.
 SIMPLE_HISTORY_DATE_INDEX = False

@@ -1,10 +1,34 @@
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-0123456789")
+# Tasks run inside the request unless a test (tests/jobs) starts real workers: those get
+# TASK_BACKEND, TASK_QUEUE, PATRON_TEST_RUN_DIR, EMAIL_URL and the test database from it.
+os.environ.setdefault("TASK_BACKEND", "immediate")
 
 from .base import *  # noqa: E402,F403
+from .base import DATABASES, RQ_QUEUES, TASKS  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# This run's own files (media, the SQLite test database) and queue, so that test runs on one
+# machine (or one Redis) never share them; a worker process is given its run's. The test
+# session makes the directory (tests/conftest.py) and removes it.
+PATRON_TEST_RUN_DIR = os.environ.get("PATRON_TEST_RUN_DIR") or str(
+    Path(tempfile.gettempdir()) / f"patron-test-{os.getpid()}"
+)
+if "MEDIA_ROOT" not in os.environ:
+    MEDIA_ROOT = str(Path(PATRON_TEST_RUN_DIR) / "media")
+if "TASK_QUEUE" not in os.environ:
+    TASK_QUEUE = f"patron-test-{os.getpid()}"
+    TASKS = {"default": {**TASKS["default"], "QUEUES": [TASK_QUEUE]}}
+    RQ_QUEUES = {TASK_QUEUE: next(iter(RQ_QUEUES.values()))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not pytest-django's in-memory database: the worker processes that tests/jobs
+    # starts must open the very database the test writes to.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(PATRON_TEST_RUN_DIR) / "test.sqlite3")}

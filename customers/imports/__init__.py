@@ -49,6 +49,10 @@ UNKNOWN_DEFAULT_CHANNEL = "Unknown channel: {code}."
 ROW_NOT_WRITTEN = "The database refused this row: {error}"
 
 
+class ImportCancelled(Exception):
+    """`should_stop` asked the import to stop: the batches handed over before are written."""
+
+
 @dataclass(frozen=True)
 class RowError:
     """One refused field of one row: `line` is the row's physical line in the file."""
@@ -92,8 +96,9 @@ class ImportResult(ImportCounts):
 class _Importer:
     """One run of customers_import: validates, deduplicates and flushes batches."""
 
-    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch, threaded):
+    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch, threaded, should_stop):
         self.context = context
+        self.should_stop = should_stop
         self.dry_run = dry_run
         self.batch_size = batch_size
         self.on_error = on_error
@@ -135,6 +140,8 @@ class _Importer:
             self.flush()
 
     def flush(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise ImportCancelled
         rows, self.batch = list(self.batch.values()), {}
         if self.writer is not None:
             self.writer.submit(rows)
@@ -320,6 +327,7 @@ def customers_import(
     on_error: Callable[[RowError], None] | None = None,
     on_batch: Callable[[ImportResult], None] | None = None,
     threaded: bool | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ImportResult:
     """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
 
@@ -331,6 +339,9 @@ def customers_import(
     `threaded` (default: on PostgreSQL outside a transaction) writes on WRITERS other
     connections while the next batch is validated; inside a transaction everything stays on
     this one.
+
+    `should_stop` is asked before each batch is handed to the writer: when it answers True
+    the import raises ImportCancelled (a background job's cancel button).
     """
     if threaded is None:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -342,6 +353,7 @@ def customers_import(
         on_error=on_error,
         on_batch=on_batch,
         threaded=threaded,
+        should_stop=should_stop,
     )
     try:
         for line, data, parse_errors in rows:

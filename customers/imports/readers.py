@@ -61,6 +61,20 @@ def rows_read(stream: IO[str], fmt: str) -> Iterator[Row]:
     return readers[fmt](stream)
 
 
+def rows_count(stream: IO[str], fmt: str) -> int | None:
+    """Count the file's rows cheaply (for a progress bar), or None for a JSON array or a
+    file that does not parse (the import itself reports why)."""
+    try:
+        if fmt == "csv":
+            # Every non-blank record but the header.
+            return max(sum(1 for _ in csv_records(csv.reader(stream))) - 1, 0)
+        if fmt == "ndjson":
+            return sum(1 for line in stream if line.strip())
+    except (ImportFileError, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
 def csv_header_check(header: list[str], known: Iterable[str]) -> None:
     """Raise ImportFileError naming the columns nobody understands."""
     unknown = [name for name in header if name not in set(known)]

@@ -1,10 +1,12 @@
 import pytest
 from django.contrib.admin import helpers
 from django.core import mail
+from django.urls import reverse
 
 from customers.models import Customer
 from customers.services import ANONYMIZED_EMAIL
 from groups.models import UserCustomerGroup
+from jobs.models import Job, JobKind, JobStatus
 from tests.admin.helpers import CUSTOMERS
 from tests.customers.factories import AddressFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
@@ -113,8 +115,17 @@ def test_send_invite(staff_client, customers, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         response = _run(staff_client, "customers_invite_send", customers[1:])
 
+    job = Job.objects.get()
     assert response.status_code == 302
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
     assert sorted(message.to[0] for message in mail.outbox) == ["b@example.com", "c@example.com"]
+    assert (job.kind, job.status, job.rows_done, job.rows_total) == (
+        JobKind.INVITATION,
+        JobStatus.DONE,
+        2,
+        2,
+    )
+    assert job.summary == {"sent": 2, "failed": 0, "missing": 0}
 
 
 def test_anonymize_asks_for_confirmation(staff_client, customers):
@@ -145,14 +156,21 @@ def test_actions_apply_to_every_row_selected_across_pages(staff_client, customer
     assert set(_statuses().values()) == {"frozen"}
 
 
-def test_export_selected_as_csv_in_the_export_command_format(staff_client, customers):
+def test_export_selected_as_csv_in_the_export_command_format(
+    staff_client, customers, django_capture_on_commit_callbacks
+):
     exports = pytest.importorskip("customers.exports", reason="arrives with issue-6")
 
-    response = _run(staff_client, "customers_export_csv", customers[:2])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = _run(staff_client, "customers_export_csv", customers[:2])
+    job = Job.objects.get()
+    response = staff_client.get(reverse("admin:jobs_job_download", args=[job.pk, "result"]))
 
+    assert started.status_code == 302
+    assert (job.kind, job.status, job.rows_done) == (JobKind.EXPORT, JobStatus.DONE, 2)
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    lines = response.content.decode().splitlines()
+    assert response["Content-Disposition"] == 'attachment; filename="customers.csv"'
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == ",".join(exports.CSV_HEADER)
     emails = {line.split(",")[exports.CSV_HEADER.index("email")] for line in lines[1:]}
     assert emails == {"a@example.com", "b@example.com"}

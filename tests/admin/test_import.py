@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from customers.models import Customer
+from jobs.models import Job, JobKind, JobStatus
 from tests.customers.factories import ChannelFactory, CustomerFactory
 
 pytest.importorskip("customers.imports", reason="the import service arrives with issue-6")
@@ -53,15 +54,36 @@ def test_preview_lists_rejected_rows_and_writes_nothing(staff_client, channel):
     assert set(Customer.objects.values_list("email", flat=True)) == {"old@example.com"}
 
 
-def test_import_after_the_preview_keeps_the_good_rows(staff_client, staff_user, channel):
+def _confirm(client, token, capture, **extra):
+    """Confirm the preview: the import runs as a job (at once, with the test's task backend)."""
+    with capture(execute=True):
+        response = client.post(IMPORT, {"token": token, "format": "csv", **extra})
+    return response  # noqa: RET504 - the callbacks run when the block ends
+
+
+def _download(client, job, which):
+    response = client.get(reverse("admin:jobs_job_download", args=[job.pk, which]))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode()
+
+
+def test_import_after_the_preview_keeps_the_good_rows(
+    staff_client, staff_user, channel, django_capture_on_commit_callbacks
+):
     preview = _upload(staff_client)
     token = preview.context["token"]
 
-    response = staff_client.post(IMPORT, {"token": token, "format": "csv", "channel": ""})
+    response = _confirm(staff_client, token, django_capture_on_commit_callbacks, channel="")
 
-    assert response.status_code == 200
-    assert (response.context["result"].created, response.context["result"].rejected) == (1, 2)
-    assert "<td>5</td><td>discount_percent</td>" in response.content.decode()
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert (job.kind, job.status, job.created_by) == (JobKind.IMPORT, JobStatus.DONE, staff_user)
+    assert (job.summary["created"], job.summary["rejected"]) == (1, 2)
+    assert (job.rows_done, job.rows_total) == (4, 4)
+    assert "5,discount_percent," in _download(staff_client, job, "errors")
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "4 / 4" in page
     names = dict(Customer.objects.values_list("email", "first_name"))
     assert names == {"old@example.com": "Renamed", "new@example.com": "Nova"}
     renamed = Customer.objects.get(email="old@example.com")
@@ -69,11 +91,11 @@ def test_import_after_the_preview_keeps_the_good_rows(staff_client, staff_user, 
     assert (record.first_name, record.history_user) == ("Renamed", staff_user)
 
 
-def test_the_uploaded_file_is_used_once(staff_client, channel):
+def test_the_uploaded_file_is_used_once(staff_client, channel, django_capture_on_commit_callbacks):
     token = _upload(staff_client).context["token"]
-    staff_client.post(IMPORT, {"token": token, "format": "csv"})
+    _confirm(staff_client, token, django_capture_on_commit_callbacks)
 
-    again = staff_client.post(IMPORT, {"token": token, "format": "csv"})
+    again = _confirm(staff_client, token, django_capture_on_commit_callbacks)
 
     assert "no longer available" in again.content.decode()
     assert Customer.objects.count() == 2
@@ -88,18 +110,18 @@ def test_ndjson_with_a_default_channel(staff_client, channel):
     assert [e.line for e in response.context["errors"]] == [2]
 
 
-def test_a_file_over_the_limit_is_refused_with_the_command_to_use(
-    staff_client, channel, monkeypatch
-):
+def test_the_preview_reads_only_the_first_rows_of_a_long_file(staff_client, channel, monkeypatch):
     from customers import admin_views
 
-    monkeypatch.setattr(admin_views, "SYNC_LIMIT", 10)
+    monkeypatch.setattr(admin_views, "PREVIEW_ROWS", 2)
 
     response = _upload(staff_client)
 
     assert response.status_code == 200
-    assert "manage.py import_customers PATH" in response.content.decode()
-    assert "result" not in response.context
+    result = response.context["result"]
+    assert (result.created, result.updated, result.rejected) == (1, 0, 1)
+    assert "covers the first 2 rows" in response.content.decode()
+    assert set(Customer.objects.values_list("email", flat=True)) == {"old@example.com"}
 
 
 def test_unknown_columns_are_reported(staff_client, channel):

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from rest_framework.authtoken.models import Token, TokenProxy
 
+from jobs.models import Job, JobKind
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
 from tests.orders.factories import OrderCustomDataFactory, OrderFactory
@@ -28,10 +29,11 @@ FACTORIES = {
     "orders.OrderCustomData": lambda user: OrderCustomDataFactory(),
     "webhooks.Subscription": lambda user: SubscriptionFactory(),
     "webhooks.Delivery": lambda user: DeliveryFactory(),
+    "jobs.Job": lambda user: Job.objects.create(kind=JobKind.EXPORT, created_by=user),
 }
 PATRON_APPS = ("customers", "groups", "orders")
 # Made by the system only: their add page is refused (403), the rest answers.
-NOT_ADDABLE = {"webhooks.Delivery"}
+NOT_ADDABLE = {"webhooks.Delivery", "jobs.Job"}
 
 
 def test_every_registered_model_has_a_factory_here():

@@ -1,0 +1,78 @@
+"""Background jobs: an admin import, export or mass invitation running on the task engine."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from customers.models import Channel
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", "Import"
+    EXPORT = "export", "Export"
+    INVITATION = "invitation", "Invitation"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+def _job_file_path(job: "Job", filename: str) -> str:
+    # A directory of its own per file: the name stays the one staff download.
+    return f"jobs/{job.created_at:%Y/%m}/{job.pk}-{uuid.uuid4().hex[:12]}/{filename}"
+
+
+class Job(models.Model):
+    """One run of a long operation; the task engine runs it, staff follow it in the admin.
+
+    `channel` is the job's scope: staff limited to channels see the jobs of their channels
+    (and their own); a job over several channels has none and is for unlimited staff.
+    """
+
+    kind = models.CharField(max_length=16, choices=JobKind.choices)
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    # What the job is asked to do: a format, a default channel, a batch size.
+    params = models.JSONField(default=dict, blank=True)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
+    # What it did: the import's created/updated/rejected counts, the e-mails sent, ...
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    input_file = models.FileField(upload_to=_job_file_path, max_length=300, blank=True)
+    result_file = models.FileField(upload_to=_job_file_path, max_length=300, blank=True)
+    error_report = models.FileField(upload_to=_job_file_path, max_length=300, blank=True)
+    # Why a failed job failed.
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["created_by", "-id"], name="jobs_job_creator_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def progress(self) -> str:
+        """Rows done / total, as the admin shows it."""
+        total = "?" if self.rows_total is None else f"{self.rows_total:,}"
+        return f"{self.rows_done:,} / {total}"
+
+    @property
+    def finished(self) -> bool:
+        """Over: its worker has stopped (a running job cancelled is "cancelled" at once, and
+        finished when its worker reaches the next batch)."""
+        return self.finished_at is not None

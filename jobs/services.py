@@ -1,0 +1,73 @@
+"""Starting and cancelling background jobs."""
+
+import logging
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Channel
+from jobs.models import Job, JobKind, JobStatus
+from jobs.tasks import job_run
+
+logger = logging.getLogger(__name__)
+
+NOT_QUEUED = "The task engine did not take the job: {error}"
+
+
+@transaction.atomic
+def job_start(
+    *,
+    kind: JobKind,
+    user,
+    params: dict | None = None,
+    input_name: str = "",
+    ids: Iterable[int] | None = None,
+    channel: Channel | None = None,
+) -> Job:
+    """Create a queued job and hand it to the task engine once the transaction commits.
+
+    The job reads its input from the storage: `input_name`, a file already stored there (an
+    uploaded import), or `ids`, the selected customers, written to one.
+    """
+    job = Job.objects.create(kind=kind, params=params or {}, created_by=user, channel=channel)
+    if ids is not None:
+        text = "".join(f"{pk}\n" for pk in ids)
+        job.input_file.save("selection.txt", ContentFile(text.encode()), save=False)
+    elif input_name:
+        job.input_file.name = input_name
+    job.save(update_fields=["input_file"])
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    """Queue the task; an engine that refuses it (a broker down) fails the job, visibly."""
+    try:
+        result = job_run.enqueue(job_id)
+    except Exception as error:
+        logger.exception("Job %s could not be queued", job_id)
+        Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED,
+            error=NOT_QUEUED.format(error=error),
+            finished_at=timezone.now(),
+        )
+        return
+    Job.objects.filter(pk=job_id).update(task_id=result.id)
+
+
+def job_cancel(*, job: Job) -> bool:
+    """Cancel a queued or running job; return whether it was still cancellable.
+
+    A queued job never starts; a running one stops at its next batch (what it wrote stays)
+    and its worker records when it stopped.
+    """
+    now = timezone.now()
+    if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, finished_at=now
+    ):
+        return True
+    return bool(
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(status=JobStatus.CANCELLED)
+    )
