@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
+from events.api import EventViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
 from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
 
@@ -25,6 +26,7 @@ router.register(
     basename="order-item-custom-data",
 )
 router.register("groups", GroupViewSet, basename="group")
+router.register("events", EventViewSet, basename="event")
 
 memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
 membership = MembershipViewSet.as_view(

@@ -40,6 +40,9 @@ from config.versions import EntityTags, version_check, version_next, version_sav
 from customers.imports.rows import RowInvalid
 from customers.models import CUSTOMER_STATS_COLUMNS, Channel, Customer
 from customers.services import customer_upsert
+from events import types
+from events.services import events_emit, fields_changed, fields_stored
+from orders.event_sources import ORDER, ORDER_CUSTOM_DATA
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
 from orders.validation import (
     INPUT_FIELDS,
@@ -258,6 +261,7 @@ def _order_create(*, channel: Channel, customer: Customer | dict, data: dict, it
     _order_save(order)
     _items_replace(order=order, items=items)
     customer_stats_refresh(customer_ids=[customer.pk])
+    events_emit(ORDER, types.ORDER_CREATED, [order.pk])
     return order
 
 
@@ -270,19 +274,26 @@ def _order_update(
     if_match: EntityTags | None,
 ) -> Order:
     previous_customer_id = order.customer_id
+    before = fields_stored(order)
     if customer is not None:
         order.customer = _customer_resolve(channel=order.channel, customer=customer)
     # The customers first, then the order: every order writer locks in this order.
     _customers_lock([previous_customer_id, order.customer_id])
     version_check(Order, order.pk, if_match)
     changed = _fields_set(order, data) or order.customer_id != previous_customer_id
-    if items is not None:
-        changed = _items_replace(order=order, items=items)[1] or changed
+    items_changed = items is not None and _items_replace(order=order, items=items)[1]
     # An order sent back as it was read keeps its version.
-    if changed:
+    if changed or items_changed:
         _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])
+    _order_updated_emit(order, before, items_changed=items_changed)
     return order
+
+
+def _order_updated_emit(order: Order, before: dict, *, items_changed: bool) -> None:
+    names = fields_changed(before, order) + (["items"] if items_changed else [])
+    if names:
+        events_emit(ORDER, types.ORDER_UPDATED, {order.pk: names})
 
 
 @transaction.atomic
@@ -351,7 +362,10 @@ def order_items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderIte
     """
     cleaned = order_input_clean({"items": list(items)}, instance=order, partial=True)
     versions_bump(Order.objects.filter(pk=order.pk))
-    return _items_replace(order=order, items=cleaned["items"])[0]
+    created, changed = _items_replace(order=order, items=cleaned["items"])
+    if changed:
+        events_emit(ORDER, types.ORDER_UPDATED, {order.pk: ["items"]})
+    return created
 
 
 def _order_row(order: Order) -> dict:
@@ -364,11 +378,16 @@ def order_save(*, order: Order, previous_customer_id: int | None = None) -> Orde
     """Check and save an order edited field by field (the admin); refresh the stats."""
     if order.customer.channel_id != order.channel_id:
         raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
+    before = fields_stored(order)
     cleaned = order_input_clean(_order_row(order), instance=order)
     _fields_set(order, {k: v for k, v in cleaned.items() if k not in ("channel", "customer")})
     _customers_lock([previous_customer_id, order.customer_id])
     _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])
+    if before is None:
+        events_emit(ORDER, types.ORDER_CREATED, [order.pk])
+    else:
+        _order_updated_emit(order, before, items_changed=False)
     return order
 
 
@@ -379,6 +398,8 @@ def order_delete(*, order: Order, if_match: EntityTags | None = None) -> None:
     customer_id = order.customer_id
     _customers_lock([customer_id])
     version_check(Order, order.pk, if_match)
+    # One tombstone stands for the order's items and custom data, deleted with it.
+    events_emit(ORDER, types.ORDER_DELETED, [order.pk], tombstone=True)
     order.delete()
     customer_stats_refresh(customer_ids=[customer_id])
 
@@ -388,8 +409,10 @@ def orders_delete(*, orders: QuerySet[Order]) -> int:
     """Delete many orders at once; refresh their customers' statistics; return the count."""
     customer_ids = set(orders.values_list("customer_id", flat=True))
     _customers_lock(customer_ids)
-    count = orders.count()
-    Order.objects.filter(pk__in=list(orders.values_list("pk", flat=True))).delete()
+    ids = list(orders.order_by("pk").values_list("pk", flat=True))
+    count = len(ids)
+    events_emit(ORDER, types.ORDER_DELETED, ids, tombstone=True)
+    Order.objects.filter(pk__in=ids).delete()
     customer_stats_refresh(customer_ids=customer_ids)
     return count
 
@@ -452,7 +475,9 @@ def order_custom_data_create(
     record = OrderCustomData(order=order, item=item, name=name, value=value)
     order_custom_data_check(record=record)
     _custom_data_touch(record)
-    return _custom_data_save(record)
+    _custom_data_save(record)
+    events_emit(ORDER_CUSTOM_DATA, types.ORDER_CUSTOM_DATA_CREATED, [record.pk])
+    return record
 
 
 @transaction.atomic
@@ -469,7 +494,11 @@ def order_custom_data_update(
         if field in data:
             setattr(record, field, data[field])
     order_custom_data_check(record=record, previous=previous)
-    return _custom_data_save(record)
+    before = fields_stored(record)
+    _custom_data_save(record)
+    if changed := fields_changed(before, record):
+        events_emit(ORDER_CUSTOM_DATA, types.ORDER_CUSTOM_DATA_UPDATED, {record.pk: changed})
+    return record
 
 
 @transaction.atomic
@@ -479,4 +508,5 @@ def order_custom_data_delete(
     """Delete a custom data record. With `if_match`, only at a version it names (else
     PreconditionFailed)."""
     _custom_data_touch(record, if_match)
+    events_emit(ORDER_CUSTOM_DATA, types.ORDER_CUSTOM_DATA_DELETED, [record.pk], tombstone=True)
     record.delete()
