@@ -166,7 +166,7 @@ def _insert_sql(source: EventSource, *, tombstone: bool) -> str:
         # (random per row: an uncorrelated subquery would be evaluated once per statement).
         uuid = (
             "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || "
-            "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(8)), 2))"
+            "substr('89ab', 1 + (abs(random()) & 3), 1) || substr(hex(randomblob(8)), 2))"
         )
         transaction_id = "0"
         selection = "json_each(%s) r"
