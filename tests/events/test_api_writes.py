@@ -3,8 +3,8 @@
 import pytest
 
 from customers.models import Channel, Customer
-from groups.models import UserGroup
 from events.models import Event
+from groups.models import UserGroup
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
 
