@@ -3,7 +3,7 @@
 The apps describe their objects with an EventSource (events imports no app); every write path
 calls `events_emit` with the ids it just wrote, one row or a whole import batch alike. The
 payload is built by the database from the stored row (SQLite's json_object, PostgreSQL's
-jsonb_build_object), so a customer written by the API, the admin or a COPY of 5,000 rows gets
+row_to_json), so a customer written by the API, the admin or a COPY of 5,000 rows gets
 the same payload, and no Python runs per event.
 """
 
@@ -23,8 +23,6 @@ from events.models import Event
 
 SOURCE_API, SOURCE_ADMIN, SOURCE_COMPAT = "api", "admin", "compat"
 SOURCE_IMPORT, SOURCE_COMMAND = "import", "command"
-# PostgreSQL's jsonb_build_object takes at most 100 arguments: bigger objects are joined.
-_PAIRS_PER_CALL = 50
 
 
 @dataclass(frozen=True)
@@ -124,19 +122,16 @@ def payload_sql(source: EventSource, alias: str = "t", *, tombstone: bool = Fals
     fields = source.payload_fields()
     if tombstone:
         fields = [f for f in fields if f.name in source.tombstone]
-    pairs = [f"'{f.attname}', {_value_sql(f, alias, vendor)}" for f in fields]
-    if not tombstone:
-        pairs += [
-            f"'{key}', {_children_sql(child, fk, alias, vendor)}"
-            for key, child, fk in source.children
-        ]
+    children = () if tombstone else source.children
     if vendor != "postgresql":
+        pairs = [f"'{f.attname}', {_value_sql(f, alias, vendor)}" for f in fields]
+        pairs += [f"'{key}', {_children_sql(c, fk, alias, vendor)}" for key, c, fk in children]
         return f"json_object({', '.join(pairs)})"
-    calls = [
-        f"jsonb_build_object({', '.join(pairs[start : start + _PAIRS_PER_CALL])})"
-        for start in range(0, len(pairs), _PAIRS_PER_CALL)
-    ]
-    return " || ".join(calls)
+    # row_to_json of a one-row sub-select: the fastest JSON PostgreSQL builds from a row.
+    quote = connection.ops.quote_name
+    columns = [f"{alias}.{quote(f.column)} AS {quote(f.attname)}" for f in fields]
+    columns += [f"{_children_sql(c, fk, alias, vendor)} AS {key}" for key, c, fk in children]
+    return f"(SELECT row_to_json(p_{alias}) FROM (SELECT {', '.join(columns)}) p_{alias})"
 
 
 def _children_sql(child: EventSource, fk: str, alias: str, vendor: str) -> str:
@@ -144,7 +139,7 @@ def _children_sql(child: EventSource, fk: str, alias: str, vendor: str) -> str:
     payload = payload_sql(child, inner)
     if vendor == "postgresql":
         return (
-            f"(SELECT COALESCE(jsonb_agg({payload} ORDER BY {inner}.id), '[]'::jsonb) "
+            f"(SELECT COALESCE(json_agg({payload} ORDER BY {inner}.id), '[]'::json) "
             f"FROM {child.table} {inner} WHERE {inner}.{fk} = {alias}.id)"
         )
     return (
@@ -160,7 +155,7 @@ def _insert_sql(source: EventSource, *, tombstone: bool) -> str:
         uuid, transaction_id = "gen_random_uuid()", "pg_current_xact_id()::text::bigint"
         selection = "jsonb_each(%s::jsonb) r"
         selected_id = "r.key::bigint"
-        changed = "CASE WHEN jsonb_typeof(r.value) = 'array' THEN r.value END"
+        changed = "CASE WHEN jsonb_typeof(r.value) = 'array' THEN r.value::json END"
     else:
         # 32 hex digits, Django's UUIDField on SQLite, with the version 4 bits.
         # (random per row: an uncorrelated subquery would be evaluated once per statement).
@@ -177,7 +172,8 @@ def _insert_sql(source: EventSource, *, tombstone: bool) -> str:
         "object_id, occurred_at, actor_user_id, actor_source, changed, payload) "
         f"SELECT {uuid}, {transaction_id}, %s, COALESCE({source.channel_sql}, ''), %s, t.id, "
         f"%s, %s, %s, {changed}, {payload_sql(source, tombstone=tombstone)} "
-        f"FROM {selection} JOIN {source.table} t ON t.id = {selected_id} ORDER BY t.id"
+        # In the selection's order (ids ascending: events_emit sorts them); no sort step.
+        f"FROM {selection} JOIN {source.table} t ON t.id = {selected_id}"
     )
 
 
@@ -197,9 +193,9 @@ def events_emit(
     if not events_enabled():
         return 0
     if isinstance(rows, Mapping):
-        selected = {str(pk): sorted(names) for pk, names in rows.items()}
+        selected = {str(pk): sorted(names) for pk, names in sorted(rows.items())}
     else:
-        selected = dict.fromkeys(map(str, rows))
+        selected = dict.fromkeys(map(str, sorted(rows)))
     if not selected:
         return 0
     key = (connection.vendor, source.object_type, tombstone)

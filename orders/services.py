@@ -235,12 +235,23 @@ def _items_replace(*, order: Order, items: Iterable[dict]) -> tuple[list[OrderIt
             kept.append(item)
         if _fields_set(item, data) and item_id is not None:
             changed.append(item)
-    deleted, _ = (
-        OrderItem.objects.filter(order=order).exclude(pk__in=[item.pk for item in kept]).delete()
-    )
+    removed = [pk for pk in existing if pk not in {item.pk for item in kept}]
+    deleted = _items_delete(removed) if removed else 0
     for item in changed:
         item.save()
     return OrderItem.objects.bulk_create(created), bool(deleted or changed or created)
+
+
+def _items_delete(ids: list[int]) -> int:
+    """Delete items; their custom data goes with them, each record with its tombstone."""
+    records = OrderCustomData.objects.filter(item_id__in=ids).order_by("pk")
+    events_emit(
+        ORDER_CUSTOM_DATA,
+        types.ORDER_CUSTOM_DATA_DELETED,
+        records.values_list("pk", flat=True),
+        tombstone=True,
+    )
+    return OrderItem.objects.filter(pk__in=ids).delete()[0]
 
 
 def _fields_set(instance, data: dict) -> bool:

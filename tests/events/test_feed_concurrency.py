@@ -132,7 +132,7 @@ def test_an_earlier_position_committed_later_is_still_read():
     reader.drain()
 
     # then
-    positions = dict(Event.objects.values_list("payload__code", "position"))
+    positions = {event.payload["code"]: event.position for event in Event.objects.all()}
     assert positions["a"] < positions["b"]
     assert results[1] == 0
     codes = [Event.objects.get(id=pk).payload["code"] for pk in reader.seen]
