@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from config.query_params import StrictQueryParamsMixin
 from config.unknown_names import closest_name
 from events.models import Event
-from events.selectors import Cursor, event_list
+from events.selectors import BIGINT_MAX, Cursor, event_list
 from events.types import EVENT_TYPES, OBJECT_TYPES, TYPE_PATTERNS
 
 DEFAULT_LIMIT = 100
@@ -25,7 +25,7 @@ class EventFeedQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     type = serializers.CharField(required=False)
     object_type = serializers.ChoiceField(choices=OBJECT_TYPES, required=False)
-    object_id = serializers.IntegerField(min_value=1, required=False)
+    object_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False)
 
     def validate_after(self, value: str) -> Cursor:
         try:

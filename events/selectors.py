@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 
 from events.models import Event
 
+BIGINT_MAX = 2**63 - 1
 # Events of transactions that finished before every transaction still running.
 _FINISHED = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 _OWN = "pg_current_xact_id_if_assigned()::text::bigint"
@@ -41,9 +42,14 @@ class Cursor:
     def parse(cls, text: str) -> "Cursor":
         """Read "<transaction id>.<position>"; raise ValueError for anything else."""
         transaction_id, position = text.split(".")
+        if not (transaction_id.isascii() and position.isascii()):
+            raise ValueError(text)
         if not (transaction_id.isdigit() and position.isdigit()):
             raise ValueError(text)
-        return cls(int(transaction_id), int(position))
+        cursor = cls(int(transaction_id), int(position))
+        if max(cursor.transaction_id, cursor.position) > BIGINT_MAX:
+            raise ValueError(text)
+        return cursor
 
 
 def _visible(events: QuerySet[Event]) -> QuerySet[Event]:

@@ -7,6 +7,7 @@ from events.models import Event
 from groups.models import UserGroup
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.imports.helpers import run
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +263,52 @@ def test_orders_with_items_and_custom_data(api_client, outbox, customer):
         "channel_id": customer.channel_id,
         "customer_id": customer.pk,
     }
+
+
+def test_removing_an_item_tombstones_its_custom_data(api_client, outbox, customer):
+    body = {
+        "channel": "web",
+        "number": "2001",
+        "customer": customer.pk,
+        "items": [{"sku": "A", "unit_price": "1"}, {"sku": "B", "unit_price": "2"}],
+    }
+    order = api_client.post("/api/v1/orders/", body, format="json").data
+    kept, dropped = (item["id"] for item in order["items"])
+    record = api_client.post(
+        f"/api/v1/orders/{order['id']}/items/{dropped}/custom-data/",
+        {"name": "wrap", "value": "red"},
+        format="json",
+    ).data["id"]
+    outbox.take()
+
+    response = api_client.patch(
+        f"/api/v1/orders/{order['id']}/",
+        {"items": [{"id": kept, "sku": "A", "unit_price": "1"}]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.data
+    assert outbox.take() == [
+        ("order_custom_data.deleted", "order_custom_data", record, None),
+        ("order.updated", "order", order["id"], ["items"]),
+    ]
+
+
+def test_a_payload_is_the_same_whichever_path_wrote(api_client, outbox, channel, tmp_path):
+    """One customer created through the API, its twin through the import (a batch COPY on
+    PostgreSQL): the database built both payloads the same way."""
+    fields = {"first_name": "Ann", "gender": "female", "email_allowed": True}
+    api_client.post("/api/v1/customers/", {"channel": "web", "email": "api@example.com", **fields})
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "channel,email,first_name,gender,email_allowed\nweb,csv@example.com,Ann,female,true\n"
+    )
+    run("import_customers", str(path))
+
+    api, imported = (e.payload for e in Event.objects.order_by("position"))
+    differ = {"id", "email", "created_at", "updated_at", "date_joined"}
+    assert set(api) == set(imported)
+    assert {k: v for k, v in api.items() if k not in differ} == {
+        k: v for k, v in imported.items() if k not in differ
+    }
+    assert (api["email_allowed"], api["attributes"], api["gender"]) == (True, {}, "female")

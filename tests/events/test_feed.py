@@ -114,6 +114,9 @@ def test_an_event_shows_its_fields(feed_client, writes):
     ("params", "field", "message"),
     [
         pytest.param({"after": "x"}, "after", "Not a cursor", id="bad-cursor"),
+        pytest.param({"after": f"0.{2**63}"}, "after", "Not a cursor", id="cursor-too-big"),
+        pytest.param({"after": "1.2.3"}, "after", "Not a cursor", id="cursor-three-parts"),
+        pytest.param({"object_id": 2**63}, "object_id", "less than or equal", id="id-too-big"),
         pytest.param({"limit": 0}, "limit", "greater than or equal to 1", id="limit-low"),
         pytest.param({"limit": 1001}, "limit", "less than or equal to 1000", id="limit-high"),
         pytest.param(
