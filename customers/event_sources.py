@@ -10,7 +10,8 @@ CHANNEL = EventSource("channel", Channel, channel_sql="t.code", tombstone=("id",
 CUSTOMER = EventSource(
     "customer",
     Customer,
-    channel_sql=f"(SELECT ch.code FROM {_CHANNELS} ch WHERE ch.id = t.channel_id)",
+    channel_sql="ch.code",
+    channel_joins=f"LEFT JOIN {_CHANNELS} ch ON ch.id = t.channel_id",
     # A password hash is a secret: a change names the field, never its value.
     hidden=("password",),
     tombstone=("id", "channel"),
@@ -18,9 +19,10 @@ CUSTOMER = EventSource(
 ADDRESS = EventSource(
     "address",
     Address,
-    channel_sql=(
-        f"(SELECT ch.code FROM {_CUSTOMERS} c JOIN {_CHANNELS} ch ON ch.id = c.channel_id "
-        "WHERE c.id = t.customer_id)"
+    channel_sql="ch.code",
+    channel_joins=(
+        f"LEFT JOIN {_CUSTOMERS} c ON c.id = t.customer_id "
+        f"LEFT JOIN {_CHANNELS} ch ON ch.id = c.channel_id"
     ),
     tombstone=("id", "customer"),
 )

@@ -37,7 +37,9 @@ class Actor:
 class EventSource:
     """How one model's rows become events; SQL expressions use the row's alias `t`.
 
-    `channel_sql`: the row's channel code. `hidden`: fields never in a payload (secrets).
+    `channel_sql`: the row's channel code, over `t` and the tables `channel_joins` joins in
+    (joins, not subqueries: a correlated subquery runs once per row, a join is planned for the
+    whole batch). `hidden`: fields never in a payload (secrets).
     `tombstone`: the only fields a deletion's (or an anonymization's) payload keeps.
     `children`: (payload key, child source, the child's column naming this row) for rows
     written as part of this one (an order's items).
@@ -46,6 +48,7 @@ class EventSource:
     object_type: str
     model: type[models.Model]
     channel_sql: str = "NULL"
+    channel_joins: str = ""
     hidden: tuple[str, ...] = ()
     tombstone: tuple[str, ...] = ("id",)
     children: tuple[tuple[str, "EventSource", str], ...] = field(default=())
@@ -173,7 +176,7 @@ def _insert_sql(source: EventSource, *, tombstone: bool) -> str:
         f"SELECT {uuid}, {transaction_id}, %s, COALESCE({source.channel_sql}, ''), %s, t.id, "
         f"%s, %s, %s, {changed}, {payload_sql(source, tombstone=tombstone)} "
         # In the selection's order (ids ascending: events_emit sorts them); no sort step.
-        f"FROM {selection} JOIN {source.table} t ON t.id = {selected_id}"
+        f"FROM {selection} JOIN {source.table} t ON t.id = {selected_id} {source.channel_joins}"
     )
 
 

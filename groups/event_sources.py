@@ -8,9 +8,10 @@ GROUP = EventSource("group", UserGroup, tombstone=("id", "code"))
 MEMBERSHIP = EventSource(
     "membership",
     UserCustomerGroup,
-    channel_sql=(
-        f"(SELECT ch.code FROM {Customer._meta.db_table} c "
-        f"JOIN {Channel._meta.db_table} ch ON ch.id = c.channel_id WHERE c.id = t.customer_id)"
+    channel_sql="ch.code",
+    channel_joins=(
+        f"LEFT JOIN {Customer._meta.db_table} c ON c.id = t.customer_id "
+        f"LEFT JOIN {Channel._meta.db_table} ch ON ch.id = c.channel_id"
     ),
     tombstone=("id", "customer", "group"),
 )

@@ -14,16 +14,18 @@ ORDER_ITEM = EventSource("order_item", OrderItem)
 ORDER = EventSource(
     "order",
     Order,
-    channel_sql=f"(SELECT ch.code FROM {_CHANNELS} ch WHERE ch.id = t.channel_id)",
+    channel_sql="ch.code",
+    channel_joins=f"LEFT JOIN {_CHANNELS} ch ON ch.id = t.channel_id",
     tombstone=("id", "channel", "customer"),
     children=(("items", ORDER_ITEM, "order_id"),),
 )
 ORDER_CUSTOM_DATA = EventSource(
     "order_custom_data",
     OrderCustomData,
-    channel_sql=(
-        f"(SELECT ch.code FROM {Order._meta.db_table} o JOIN {_CHANNELS} ch "
-        "ON ch.id = o.channel_id WHERE o.id = t.order_id)"
+    channel_sql="ch.code",
+    channel_joins=(
+        f"LEFT JOIN {Order._meta.db_table} o ON o.id = t.order_id "
+        f"LEFT JOIN {_CHANNELS} ch ON ch.id = o.channel_id"
     ),
     tombstone=("id", "order", "item"),
 )
