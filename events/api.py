@@ -6,6 +6,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from config.query_params import StrictQueryParamsMixin
+from config.schema import AutoSchema
 from config.unknown_names import closest_name
 from events.models import Event
 from events.selectors import BIGINT_MAX, Cursor, event_list
@@ -94,9 +95,17 @@ _PARAMETERS = [
 ]
 
 
+class EventFeedSchema(AutoSchema):
+    """The feed answers one page object, not a list of them (its action is still `list`)."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class EventViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     """The change feed: every committed change, in order, from a cursor."""
 
+    schema = EventFeedSchema()
     queryset = Event.objects.none()  # for the permissions and the schema
     serializer_class = EventOutputSerializer
     pagination_class = None
