@@ -8,7 +8,14 @@ a second one with the same e-mails but every other value changed, empties the cu
 tables, COPYs the first file into a scratch table (the floor), imports the first file (all
 creates), the second (all updates), and the second again (every row unchanged). Each import
 runs as a subprocess so its peak RSS is its own (os.wait4). The database must be migrated;
-its customers, addresses, memberships and orders are deleted.
+its customers, addresses, memberships, orders and events are deleted.
+
+`--events-compare` measures the outbox instead: rounds of (events off, events on),
+interleaved A B A B, each an import of the first file (creates) and of the second (updates)
+into emptied tables; it prints each run, the medians and the ratio on/off.
+
+    DATABASE_URL=... DEBUG=1 .venv/bin/python bench/import_bench.py --rows 30000 \
+        --events-compare --rounds 4
 """
 
 import argparse
@@ -16,6 +23,8 @@ import csv
 import json
 import os
 import random
+import re
+import statistics
 import subprocess
 import sys
 import time
@@ -88,7 +97,7 @@ def database_prepare(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "TRUNCATE customers_customer, customers_address, groups_usercustomergroup, "
-            "orders_order, orders_orderitem, orders_ordercustomdata CASCADE"
+            "orders_order, orders_orderitem, orders_ordercustomdata, events_event CASCADE"
         )
         conn.execute(
             "INSERT INTO customers_channel (code, name, currency, is_active, created_at, "
@@ -139,10 +148,49 @@ def import_run(path: Path, env: dict) -> tuple[float, int, str]:
     return seconds, usage.ru_maxrss // 1024, output.strip().splitlines()[-1]
 
 
+_SECONDS = re.compile(r" in ([0-9.]+) s \(")
+
+
+def import_seconds(summary: str) -> float:
+    """The import's own time from its summary line (without the process start)."""
+    return float(_SECONDS.search(summary).group(1))
+
+
+def events_compare(url: str, env: dict, paths: tuple[Path, Path], rounds: int) -> None:
+    """Interleaved rounds of imports with events off (A) and on (B); print medians, ratio."""
+    timings: dict[tuple[str, str], list[float]] = {}
+    for number in range(rounds):
+        for setting in ("0", "1"):
+            database_prepare(url)
+            for label, path in zip(("creates", "updates"), paths, strict=True):
+                _, _, summary = import_run(path, {**env, "EVENTS_ENABLED": setting})
+                seconds = import_seconds(summary)
+                timings.setdefault((setting, label), []).append(seconds)
+                print(
+                    f"round {number + 1} events={'on' if setting == '1' else 'off':3} "
+                    f"{label}: {seconds:.2f} s"
+                )
+            with psycopg.connect(url) as conn:
+                count = conn.execute("SELECT count(*) FROM events_event").fetchone()[0]
+            print(f"round {number + 1} events={'on' if setting == '1' else 'off'}: {count} events")
+    for label in ("creates", "updates"):
+        off = statistics.median(timings[("0", label)])
+        on = statistics.median(timings[("1", label)])
+        print(f"{label}: median off {off:.2f} s, on {on:.2f} s, on/off {on / off:.3f}")
+    total_off = sum(statistics.median(timings[("0", label)]) for label in ("creates", "updates"))
+    total_on = sum(statistics.median(timings[("1", label)]) for label in ("creates", "updates"))
+    print(
+        f"both: median off {total_off:.2f} s, on {total_on:.2f} s, on/off "
+        f"{total_on / total_off:.3f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--path", default="/tmp/patron_import_bench.csv")
+    parser.add_argument("--events-compare", action="store_true")
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -157,6 +205,9 @@ def main() -> None:
         f"generated 2 x {args.rows:,} rows ({path.stat().st_size / 2**20:.0f} MB each) "
         f"in {time.monotonic() - started:.1f} s"
     )
+    if args.events_compare:
+        events_compare(url, env, (path, changed), args.rounds)
+        return
     database_prepare(url)
     copy_seconds = plain_copy(url, path)
     results = [("plain COPY into a scratch table", copy_seconds, None, "")]

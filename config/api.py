@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
+from events.api import EventViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
 from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
 from webhooks.api.views import WebhookDeliveryViewSet, WebhookViewSet
@@ -32,6 +33,7 @@ router.register(
     WebhookDeliveryViewSet,
     basename="webhook-delivery",
 )
+router.register("events", EventViewSet, basename="event")
 
 memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
 membership = MembershipViewSet.as_view(

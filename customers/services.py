@@ -20,6 +20,7 @@ from config.versions import (
     versions_bump,
 )
 from customers.emails import customer_invite_email_send
+from customers.event_sources import ADDRESS, CHANNEL, CUSTOMER
 from customers.imports import import_context
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
 from customers.imports.rows import (
@@ -40,6 +41,9 @@ from customers.validation import (
     USERNAME_TAKEN,
     email_normalize,
 )
+from events import types
+from events.services import events_emit, fields_changed, fields_stored
+from groups.event_sources import MEMBERSHIP
 from groups.models import UserCustomerGroup
 
 UPSERT_ATTEMPTS = 3
@@ -344,6 +348,8 @@ def customer_anonymize(*, customer: Customer) -> Customer:
         updated_at=timezone.now(),
         version=version_next(),
     )
+    # One event without personal data; it stands for the erased addresses too.
+    events_emit(CUSTOMER, types.CUSTOMER_ANONYMIZED, [customer.pk], tombstone=True)
     return customer
 
 
@@ -354,6 +360,12 @@ def customer_delete(*, customer: Customer, if_match: EntityTags | None = None) -
     version_check(Customer, customer.pk, if_match)
     if customer.orders.exists():
         raise CustomerHasOrders(CUSTOMER_HAS_ORDERS, set())
+    # The cascade's rows first: a reader keeping addresses or memberships apart drops them.
+    addresses = customer.addresses.order_by("pk").values_list("pk", flat=True)
+    events_emit(ADDRESS, types.ADDRESS_DELETED, addresses, tombstone=True)
+    memberships = customer.memberships.order_by("pk").values_list("pk", flat=True)
+    events_emit(MEMBERSHIP, types.MEMBERSHIP_REMOVED, memberships, tombstone=True)
+    events_emit(CUSTOMER, types.CUSTOMER_DELETED, [customer.pk], tombstone=True)
     customer.delete()
 
 
@@ -362,9 +374,11 @@ def _clear_flags_for(address: Address) -> None:
     others = Address.objects.filter(customer_id=address.customer_id).exclude(pk=address.pk)
     for flag in ("is_default", "is_billing"):
         if getattr(address, flag):
+            holders = list(others.filter(**{flag: True}).values_list("pk", flat=True))
             queryset_update_with_history(
-                others.filter(**{flag: True}), **{flag: False}, version=version_next()
+                Address.objects.filter(pk__in=holders), **{flag: False}, version=version_next()
             )
+            events_emit(ADDRESS, types.ADDRESS_UPDATED, dict.fromkeys(holders, [flag]))
 
 
 def _address_customer_touch(address: Address, if_match: EntityTags | None) -> None:
@@ -377,10 +391,17 @@ def _address_customer_touch(address: Address, if_match: EntityTags | None) -> No
         version_check(Address, address.pk, if_match)
 
 
-def _save_address(address: Address, if_match: EntityTags | None = None) -> Address:
+def _save_address(
+    address: Address, if_match: EntityTags | None = None, before: dict | None = None
+) -> Address:
+    """Save a new address (`before` None) or a changed one, and record its event."""
     _address_customer_touch(address, if_match)
     _clear_flags_for(address)
     version_save(address)
+    if before is None:
+        events_emit(ADDRESS, types.ADDRESS_CREATED, [address.pk])
+    elif changed := fields_changed(before, address):
+        events_emit(ADDRESS, types.ADDRESS_UPDATED, {address.pk: changed})
     return address
 
 
@@ -408,9 +429,10 @@ def address_create(*, customer: Customer, data) -> Address:
 def address_update(*, address: Address, data, if_match: EntityTags | None = None) -> Address:
     """Change an address; setting is_default or is_billing moves that flag to it. With
     `if_match`, only from a version it names (else PreconditionFailed)."""
+    before = fields_stored(address)
     for name, value in address_values_clean(data).items():
         setattr(address, name, value)
-    return _save_address(address, if_match)
+    return _save_address(address, if_match, before)
 
 
 @transaction.atomic
@@ -419,6 +441,7 @@ def address_delete(*, address: Address, if_match: EntityTags | None = None) -> N
     With `if_match`, only at a version it names (else PreconditionFailed)."""
     _address_customer_touch(address, if_match)
     customer_id, was_default = address.customer_id, address.is_default
+    events_emit(ADDRESS, types.ADDRESS_DELETED, [address.pk], tombstone=True)
     address.delete()
     if was_default:
         successor = Address.objects.filter(customer_id=customer_id).order_by("-created_at").first()
@@ -426,6 +449,7 @@ def address_delete(*, address: Address, if_match: EntityTags | None = None) -> N
             queryset_update_with_history(
                 Address.objects.filter(pk=successor.pk), is_default=True, version=version_next()
             )
+            events_emit(ADDRESS, types.ADDRESS_UPDATED, {successor.pk: ["is_default"]})
 
 
 @transaction.atomic
@@ -434,19 +458,26 @@ def channel_create(*, data: dict) -> Channel:
     channel = Channel(**data)
     channel.full_clean()
     channel.save()
+    events_emit(CHANNEL, types.CHANNEL_CREATED, [channel.pk])
     return channel
 
 
 @transaction.atomic
 def channel_update(*, channel: Channel, data: dict, if_match: EntityTags | None = None) -> Channel:
     """Change a channel's name, currency or active flag (its code never changes). With
-    `if_match`, only from a version it names (else PreconditionFailed)."""
+    `if_match`, only from a version it names (else PreconditionFailed). The admin saves a
+    new channel through here too."""
     version_check(Channel, channel.pk, if_match)
+    before = fields_stored(channel)
     for name, value in data.items():
         if name != "code":
             setattr(channel, name, value)
     channel.full_clean()
     version_save(channel)
+    if before is None:
+        events_emit(CHANNEL, types.CHANNEL_CREATED, [channel.pk])
+    elif changed := fields_changed(before, channel):
+        events_emit(CHANNEL, types.CHANNEL_UPDATED, {channel.pk: changed})
     return channel
 
 
@@ -455,4 +486,5 @@ def channel_delete(*, channel: Channel, if_match: EntityTags | None = None) -> N
     """Delete a channel that nothing refers to (else ProtectedError). With `if_match`, only
     at a version it names (else PreconditionFailed)."""
     version_check(Channel, channel.pk, if_match)
+    events_emit(CHANNEL, types.CHANNEL_DELETED, [channel.pk], tombstone=True)
     channel.delete()

@@ -5,6 +5,9 @@ from django.db import IntegrityError, transaction
 
 from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
 from customers.models import Customer
+from events import types
+from events.services import events_emit, fields_changed, fields_stored
+from groups.event_sources import GROUP, MEMBERSHIP
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_ancestors
 
@@ -48,6 +51,7 @@ def group_parent_check(*, group: UserGroup, parent: UserGroup | None) -> None:
 
 
 def _save_group(group: UserGroup, data: dict) -> UserGroup:
+    before = fields_stored(group)
     for field in GROUP_FIELDS:
         if field in data:
             setattr(group, field, data[field])
@@ -57,6 +61,10 @@ def _save_group(group: UserGroup, data: dict) -> UserGroup:
         group.parent = parent
     group.full_clean()
     version_save(group)
+    if before is None:
+        events_emit(GROUP, types.GROUP_CREATED, [group.pk])
+    elif changed := fields_changed(before, group):
+        events_emit(GROUP, types.GROUP_UPDATED, {group.pk: changed})
     return group
 
 
@@ -100,9 +108,16 @@ def group_delete(*, group: UserGroup, if_match: EntityTags | None = None) -> Non
 
     The members' and the children's versions count the change (their answers show it)."""
     version_check(UserGroup, group.pk, if_match)
-    UserGroup.objects.filter(parent=group).update(parent_id=group.parent_id, version=version_next())
+    children = list(UserGroup.objects.filter(parent=group).values_list("pk", flat=True))
+    UserGroup.objects.filter(pk__in=children).update(
+        parent_id=group.parent_id, version=version_next()
+    )
+    events_emit(GROUP, types.GROUP_UPDATED, dict.fromkeys(children, ["parent"]))
     memberships = UserCustomerGroup.objects.filter(group=group)
     versions_bump(Customer.objects.filter(pk__in=memberships.values("customer_id")))
+    removed = memberships.order_by("pk").values_list("pk", flat=True)
+    events_emit(MEMBERSHIP, types.MEMBERSHIP_REMOVED, removed, tombstone=True)
+    events_emit(GROUP, types.GROUP_DELETED, [group.pk], tombstone=True)
     memberships.delete()
     group.delete()
 
@@ -138,6 +153,7 @@ def membership_create(
     except IntegrityError:
         # Lost a race with a concurrent insert of the same membership.
         raise exists from None
+    events_emit(MEMBERSHIP, types.MEMBERSHIP_ADDED, [membership.pk])
     return membership
 
 
@@ -151,10 +167,13 @@ def membership_update(
     if group_code is not None and group_code != membership.group.code:
         raise ValidationError({"group": [MEMBERSHIP_GROUP_IMMUTABLE]})
     _membership_customer_touch(membership, if_match)
+    before = fields_stored(membership)
     for field in ("subscribed", "attributes"):
         if field in data:
             setattr(membership, field, data[field])
     version_save(membership)
+    if changed := fields_changed(before, membership):
+        events_emit(MEMBERSHIP, types.MEMBERSHIP_UPDATED, {membership.pk: changed})
     return membership
 
 
@@ -163,6 +182,7 @@ def membership_delete(*, membership: UserCustomerGroup, if_match: EntityTags | N
     """Remove the customer from the group. With `if_match`, only at a version it names (else
     PreconditionFailed)."""
     _membership_customer_touch(membership, if_match)
+    events_emit(MEMBERSHIP, types.MEMBERSHIP_REMOVED, [membership.pk], tombstone=True)
     membership.delete()
 
 

@@ -28,6 +28,7 @@ from customers.imports.readers import (
 )
 from customers.imports.rows import json_loads
 from customers.models import Address, Customer
+from events.services import SOURCE_IMPORT, actor_source, actor_use
 from orders.models import Order, OrderItem
 from orders.services import order_write
 
@@ -115,6 +116,11 @@ def orders_import(
 
 
 def _rows_import(result, rows, on_error, on_row) -> None:
+    with actor_use(actor_source(SOURCE_IMPORT)):
+        _rows_each_import(result, rows, on_error, on_row)
+
+
+def _rows_each_import(result, rows, on_error, on_row) -> None:
     for line, data, parse_errors in rows:
         _row_import(result, line, data, parse_errors, on_error)
         if on_row is not None:

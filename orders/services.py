@@ -40,6 +40,9 @@ from config.versions import EntityTags, version_check, version_next, version_sav
 from customers.imports.rows import RowInvalid
 from customers.models import CUSTOMER_STATS_COLUMNS, Channel, Customer
 from customers.services import customer_upsert
+from events import types
+from events.services import events_emit, fields_changed, fields_stored
+from orders.event_sources import ORDER, ORDER_CUSTOM_DATA
 from orders.models import Order, OrderCustomData, OrderItem, OrderStatus
 from orders.validation import (
     INPUT_FIELDS,
@@ -237,12 +240,23 @@ def _items_replace(*, order: Order, items: Iterable[dict]) -> tuple[list[OrderIt
             kept.append(item)
         if _fields_set(item, data) and item_id is not None:
             changed.append(item)
-    deleted, _ = (
-        OrderItem.objects.filter(order=order).exclude(pk__in=[item.pk for item in kept]).delete()
-    )
+    removed = [pk for pk in existing if pk not in {item.pk for item in kept}]
+    deleted = _items_delete(removed) if removed else 0
     for item in changed:
         item.save()
     return OrderItem.objects.bulk_create(created), bool(deleted or changed or created)
+
+
+def _items_delete(ids: list[int]) -> int:
+    """Delete items; their custom data goes with them, each record with its tombstone."""
+    records = OrderCustomData.objects.filter(item_id__in=ids).order_by("pk")
+    events_emit(
+        ORDER_CUSTOM_DATA,
+        types.ORDER_CUSTOM_DATA_DELETED,
+        records.values_list("pk", flat=True),
+        tombstone=True,
+    )
+    return OrderItem.objects.filter(pk__in=ids).delete()[0]
 
 
 def _fields_set(instance, data: dict) -> bool:
@@ -263,6 +277,7 @@ def _order_create(*, channel: Channel, customer: Customer | dict, data: dict, it
     _order_save(order)
     _items_replace(order=order, items=items)
     customer_stats_refresh(customer_ids=[customer.pk])
+    events_emit(ORDER, types.ORDER_CREATED, [order.pk])
     return order
 
 
@@ -275,19 +290,26 @@ def _order_update(
     if_match: EntityTags | None,
 ) -> Order:
     previous_customer_id = order.customer_id
+    before = fields_stored(order)
     if customer is not None:
         order.customer = _customer_resolve(channel=order.channel, customer=customer)
     # The customers first, then the order: every order writer locks in this order.
     _customers_lock([previous_customer_id, order.customer_id])
     version_check(Order, order.pk, if_match)
     changed = _fields_set(order, data) or order.customer_id != previous_customer_id
-    if items is not None:
-        changed = _items_replace(order=order, items=items)[1] or changed
+    items_changed = items is not None and _items_replace(order=order, items=items)[1]
     # An order sent back as it was read keeps its version.
-    if changed:
+    if changed or items_changed:
         _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])
+    _order_updated_emit(order, before, items_changed=items_changed)
     return order
+
+
+def _order_updated_emit(order: Order, before: dict, *, items_changed: bool) -> None:
+    names = fields_changed(before, order) + (["items"] if items_changed else [])
+    if names:
+        events_emit(ORDER, types.ORDER_UPDATED, {order.pk: names})
 
 
 @transaction.atomic
@@ -356,7 +378,10 @@ def order_items_replace(*, order: Order, items: Iterable[dict]) -> list[OrderIte
     """
     cleaned = order_input_clean({"items": list(items)}, instance=order, partial=True)
     versions_bump(Order.objects.filter(pk=order.pk))
-    return _items_replace(order=order, items=cleaned["items"])[0]
+    created, changed = _items_replace(order=order, items=cleaned["items"])
+    if changed:
+        events_emit(ORDER, types.ORDER_UPDATED, {order.pk: ["items"]})
+    return created
 
 
 def _order_row(order: Order) -> dict:
@@ -369,11 +394,16 @@ def order_save(*, order: Order, previous_customer_id: int | None = None) -> Orde
     """Check and save an order edited field by field (the admin); refresh the stats."""
     if order.customer.channel_id != order.channel_id:
         raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
+    before = fields_stored(order)
     cleaned = order_input_clean(_order_row(order), instance=order)
     _fields_set(order, {k: v for k, v in cleaned.items() if k not in ("channel", "customer")})
     _customers_lock([previous_customer_id, order.customer_id])
     _order_save(order)
     customer_stats_refresh(customer_ids=[previous_customer_id, order.customer_id])
+    if before is None:
+        events_emit(ORDER, types.ORDER_CREATED, [order.pk])
+    else:
+        _order_updated_emit(order, before, items_changed=False)
     return order
 
 
@@ -384,6 +414,8 @@ def order_delete(*, order: Order, if_match: EntityTags | None = None) -> None:
     customer_id = order.customer_id
     _customers_lock([customer_id])
     version_check(Order, order.pk, if_match)
+    # One tombstone stands for the order's items and custom data, deleted with it.
+    events_emit(ORDER, types.ORDER_DELETED, [order.pk], tombstone=True)
     order.delete()
     customer_stats_refresh(customer_ids=[customer_id])
 
@@ -393,8 +425,10 @@ def orders_delete(*, orders: QuerySet[Order]) -> int:
     """Delete many orders at once; refresh their customers' statistics; return the count."""
     customer_ids = set(orders.values_list("customer_id", flat=True))
     _customers_lock(customer_ids)
-    count = orders.count()
-    Order.objects.filter(pk__in=list(orders.values_list("pk", flat=True))).delete()
+    ids = list(orders.order_by("pk").values_list("pk", flat=True))
+    count = len(ids)
+    events_emit(ORDER, types.ORDER_DELETED, ids, tombstone=True)
+    Order.objects.filter(pk__in=ids).delete()
     customer_stats_refresh(customer_ids=customer_ids)
     return count
 
@@ -476,7 +510,9 @@ def order_custom_data_create(
     )
     order_custom_data_check(record=record)
     _custom_data_touch(record)
-    return _custom_data_save(record)
+    _custom_data_save(record)
+    events_emit(ORDER_CUSTOM_DATA, types.ORDER_CUSTOM_DATA_CREATED, [record.pk])
+    return record
 
 
 @transaction.atomic
@@ -493,7 +529,11 @@ def order_custom_data_update(
         if field in data:
             setattr(record, field, data[field])
     order_custom_data_check(record=record, previous=previous)
-    return _custom_data_save(record)
+    before = fields_stored(record)
+    _custom_data_save(record)
+    if changed := fields_changed(before, record):
+        events_emit(ORDER_CUSTOM_DATA, types.ORDER_CUSTOM_DATA_UPDATED, {record.pk: changed})
+    return record
 
 
 @transaction.atomic
@@ -503,4 +543,5 @@ def order_custom_data_delete(
     """Delete a custom data record. With `if_match`, only at a version it names (else
     PreconditionFailed)."""
     _custom_data_touch(record, if_match)
+    events_emit(ORDER_CUSTOM_DATA, types.ORDER_CUSTOM_DATA_DELETED, [record.pk], tombstone=True)
     record.delete()

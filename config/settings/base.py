@@ -220,6 +220,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The outbox (events app): every write records its events in its own transaction.
+EVENTS_ENABLED = env.bool("EVENTS_ENABLED", default=True)
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Patron API",
     "DESCRIPTION": "Customer master data for online stores: customers, addresses, groups, "

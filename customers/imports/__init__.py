@@ -37,6 +37,7 @@ from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
 from customers.imports.writers import CREATED, UPDATED
 from customers.models import Address, Channel, Customer
 from customers.validation import USERNAME_TAKEN
+from events.services import SOURCE_IMPORT, actor_source, actor_use
 from groups.models import UserCustomerGroup, UserGroup
 
 BATCH_SIZE = 5000
@@ -106,6 +107,7 @@ class _Importer:
         self.result = ImportResult()
         # The writer may run on another thread: take the request's user now.
         self.history_user_id = history_user_id()
+        self.actor = actor_source(SOURCE_IMPORT)
         self.batch: dict[tuple[int, str], CleanRow] = {}
         # Counters and callbacks are shared by the reading and the writing thread.
         self.lock = threading.Lock()
@@ -199,7 +201,7 @@ class _Importer:
                     self.result.unchanged += 1
 
     def _write_atomic(self, rows: list[CleanRow]) -> list:
-        with transaction.atomic():
+        with actor_use(self.actor), transaction.atomic():
             batch = customer_rows_save(
                 rows, user_id=self.history_user_id, reason=IMPORT_REASON, history=not self.dry_run
             )

@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 
 from django.db import IntegrityError, OperationalError, transaction
 
+from customers.imports.events import customer_rows_events_emit
 from customers.imports.history import customer_rows_history_record
 from customers.imports.postgresql import planner_settings_for_batches
 from customers.imports.rows import CleanRow
@@ -48,6 +49,7 @@ def customer_rows_save(
         batch = customer_rows_write(rows)
         if history:
             customer_rows_history_record(batch, user_id=user_id, reason=reason)
+        customer_rows_events_emit(batch)
     return batch
 
 

@@ -25,9 +25,13 @@ from django.db import connection
 from django.utils import timezone
 
 from config.versions import version_next
+from customers.event_sources import ADDRESS
 from customers.imports import postgresql
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow, address_is_default
 from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
+from events.services import events_emit
+from events.types import ADDRESS_DELETED, MEMBERSHIP_REMOVED
+from groups.event_sources import MEMBERSHIP
 from groups.models import UserCustomerGroup
 
 STAGE_TABLE = "patron_customer_import_stage"
@@ -55,15 +59,19 @@ class BatchWritten:
     addresses_created: list[int] = field(default_factory=list)
     addresses_changed: list[int] = field(default_factory=list)
     memberships_created: list[int] = field(default_factory=list)
+    # The names of the fields each updated customer (or changed address) changed: events.
+    customers_changed: dict[int, list[str]] = field(default_factory=dict)
+    addresses_fields_changed: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
     """Create or update the rows' customers, addresses and groups."""
-    now = timezone.now()
+    now, changes = timezone.now(), {}
     if connection.vendor == "postgresql":
-        batch = BatchWritten(_postgresql_customers_write(rows, now))
+        batch = BatchWritten(_postgresql_customers_write(rows, now, changes))
     else:
-        batch = BatchWritten(_sqlite_customers_write(rows, now))
+        batch = BatchWritten(_sqlite_customers_write(rows, now, changes))
+    batch.customers_changed = changes
     children_changed = _addresses_write(batch, now) | _groups_write(batch, now)
     # A customer's answer shows its addresses and groups: a change there is a new version of
     # it, unless the batch created it or its own UPDATE already counted one.
@@ -118,7 +126,7 @@ _UNSENT_DEFAULTS = tuple(_FIELDS[name].get_default() for name in _UNSENT)
 _NEW_COLUMNS = ("id", *INSERTED, *_UNSENT)
 
 
-def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
+def _postgresql_customers_write(rows, now, changes) -> list[tuple[CleanRow, int, str]]:
     ids = postgresql.customer_ids_by_key([row.key for row in rows if row.pk is None])
     ids.update((row.key, row.pk) for row in rows if row.pk is not None)
     existing = [row for row in rows if row.key in ids]
@@ -130,7 +138,7 @@ def _postgresql_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
             postgresql.rows_lock(Customer._meta.db_table, [ids[row.key] for row in existing])
         written = _postgresql_customers_create(cursor, new, now)
         if existing:
-            written += _postgresql_customers_update(cursor, existing, ids, now)
+            written += _postgresql_customers_update(cursor, existing, ids, now, changes)
     return written
 
 
@@ -164,9 +172,19 @@ def _update_sql(sent: tuple[str, ...]) -> str:
     incoming = ", ".join(f"s.{name}" for name in sent)
     return (
         f"UPDATE customers_customer c SET {assignments} FROM {STAGE_TABLE} s "
+        f"JOIN customers_customer o ON o.id = s.id "
         f"WHERE s.sent = %s AND c.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({incoming}) "
-        "RETURNING c.id"
+        f"RETURNING c.id, {_changed_names_sql(sent)}"
     )
+
+
+def _changed_names_sql(sent: tuple[str, ...]) -> str:
+    """The names of the sent columns whose new value (s) differs from the old row (o): the
+    self-joined `o` still reads the row as it was before this UPDATE."""
+    names = ", ".join(
+        f"CASE WHEN o.{name} IS DISTINCT FROM s.{name} THEN '{name}' END" for name in sent
+    )
+    return f"array_remove(ARRAY[{names}]::text[], NULL)"
 
 
 def _values_update_sql(sent: tuple[str, ...], count: int) -> str:
@@ -183,11 +201,13 @@ def _values_update_sql(sent: tuple[str, ...], count: int) -> str:
         f"UPDATE customers_customer c SET {assignments}, updated_at = %s, "
         "version = c.version + 1 "
         f"FROM (VALUES {rows}) AS s({', '.join(columns)}) "
-        f"WHERE c.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({incoming}) RETURNING c.id"
+        "JOIN customers_customer o ON o.id = s.id "
+        f"WHERE c.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({incoming}) "
+        f"RETURNING c.id, {_changed_names_sql(sent)}"
     )
 
 
-def _postgresql_few_update(cursor, grouped, ids, now) -> set[int]:
+def _postgresql_few_update(cursor, grouped, ids, now, changes) -> set[int]:
     """Update a few rows (an edit, a small upsert) without the staging table's COPY: one
     statement per set of sent columns."""
     changed: set[int] = set()
@@ -202,14 +222,17 @@ def _postgresql_few_update(cursor, grouped, ids, now) -> set[int]:
                 _FIELDS[name].get_db_prep_value(values[name], connection) for name in sent
             )
         cursor.execute(_values_update_sql(sent, len(group)), params)
-        changed.update(pk for (pk,) in cursor.fetchall())
+        changes.update(cursor.fetchall())
+    changed.update(changes)
     return changed
 
 
-def _postgresql_customers_update(cursor, rows, ids, now) -> list[tuple[CleanRow, int, str]]:
+def _postgresql_customers_update(
+    cursor, rows, ids, now, changes
+) -> list[tuple[CleanRow, int, str]]:
     grouped = _by_sent_columns(rows)
     if len(rows) <= FEW_ROWS:
-        changed = _postgresql_few_update(cursor, grouped, ids, now)
+        changed = _postgresql_few_update(cursor, grouped, ids, now, changes)
         return [
             (row, ids[row.key], UPDATED if ids[row.key] in changed else UNCHANGED) for row in rows
         ]
@@ -218,30 +241,34 @@ def _postgresql_customers_update(cursor, rows, ids, now) -> list[tuple[CleanRow,
         for number, group in enumerate(grouped.values()):
             for row in group:
                 copy.write_row((number, ids[row.key], *_insert_values(row, now)))
-    changed: set[int] = set()
     for number, sent in enumerate(grouped):
         if sent:
             cursor.execute(_update_sql(sent), [number])
-            changed.update(pk for (pk,) in cursor.fetchall())
+            changes.update(cursor.fetchall())
+    changed = set(changes)
     return [(row, ids[row.key], UPDATED if ids[row.key] in changed else UNCHANGED) for row in rows]
 
 
 # --- SQLite and others ------------------------------------------------------------------------
 
 
-def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
+def _sqlite_customers_write(rows, now, changes) -> list[tuple[CleanRow, int, str]]:
     status: dict[tuple[int, str], str] = {}
+    names: dict[tuple[int, str], list[str]] = {}
     by_id = [row for row in rows if row.pk is not None]
     for row in by_id:
-        status[row.key] = _sqlite_update_by_id(row, now)
+        names[row.key] = _sqlite_update_by_id(row, now)
+        status[row.key] = UPDATED if names[row.key] else UNCHANGED
     for sent, group in _by_sent_columns([row for row in rows if row.pk is None]).items():
         existing = _existing_values(group, sent)
         changed = []
         for row in group:
+            new = tuple(row.values[name] for name in sent)
             if row.key not in existing:
                 status[row.key] = CREATED
-            elif existing[row.key] != tuple(row.values[name] for name in sent):
+            elif existing[row.key] != new:
                 status[row.key] = UPDATED
+                names[row.key] = _names_differing(sent, existing[row.key], new)
             else:
                 status[row.key] = UNCHANGED
                 continue
@@ -253,19 +280,27 @@ def _sqlite_customers_write(rows, now) -> list[tuple[CleanRow, int, str]]:
     # versions are counted here, in the same IMMEDIATE transaction.
     updated = {ids[key] for key, done in status.items() if done == UPDATED}
     Customer.objects.filter(pk__in=updated).update(version=version_next())
+    changes.update((ids[key], names[key]) for key, done in status.items() if done == UPDATED)
     return [(row, ids[row.key], status[row.key]) for row in rows]
 
 
-def _sqlite_update_by_id(row: CleanRow, now) -> str:
-    """Write a row known by id (an edit: one customer at a time) unless nothing changes."""
+def _names_differing(names, old, new) -> list[str]:
+    return [name for name, before, after in zip(names, old, new, strict=True) if before != after]
+
+
+def _sqlite_update_by_id(row: CleanRow, now) -> list[str]:
+    """Write a row known by id (an edit: one customer at a time) unless nothing changes;
+    return the names of the fields it changed."""
     sent = next(iter(_by_sent_columns([row])))
     values = dict(zip(INSERTED, _insert_values(row, now), strict=True))
     changes = {name: values[name] for name in sent}
     customers = Customer.objects.filter(pk=row.pk)
-    if customers.filter(**changes).exists():
-        return UNCHANGED
+    if not sent or customers.filter(**changes).exists():
+        return []
+    old = customers.values_list(*sent).get()
     customers.update(**changes, updated_at=now)
-    return UPDATED
+    # The database said a value differs; Python's comparison names which (all if it cannot).
+    return _names_differing(sent, old, tuple(changes.values())) or list(sent)
 
 
 def _sqlite_bulk_upsert(rows, sent, now) -> None:
@@ -373,6 +408,8 @@ def _addresses_write(batch: BatchWritten, now) -> set[int]:
                 **{flag: False}, updated_at=now, version=version_next()
             )
             batch.addresses_changed += ids
+            for pk in ids:
+                batch.addresses_fields_changed[pk].add(flag)
     batch.addresses_created += _bulk_insert(Address, new)
     return replaced | {address["customer_id"] for address in new}
 
@@ -433,6 +470,7 @@ def _address_list_replace(batch: BatchWritten, items: list[dict], customer_id: i
     listed = {item["id"] for item in items if "id" in item}
     unlisted = [pk for pk in current if pk not in listed]
     if unlisted:
+        events_emit(ADDRESS, ADDRESS_DELETED, unlisted, tombstone=True)
         Address.objects.filter(pk__in=unlisted).delete()
     final = [{**current.get(item.get("id"), _ADDRESS_BLANK), **item} for item in items]
     _address_flags_settle(final, items)
@@ -446,8 +484,10 @@ def _address_list_replace(batch: BatchWritten, items: list[dict], customer_id: i
             Address.objects.filter(pk=address["id"]).update(
                 **differ, updated_at=now, version=version_next()
             )
-            changed.setdefault(address["id"], [])
+            changed.setdefault(address["id"], []).extend(differ)
     batch.addresses_changed += list(changed)
+    for pk, names in changed.items():
+        batch.addresses_fields_changed[pk].update(names)
     added = [
         {**address, "customer_id": customer_id, "created_at": now, "updated_at": now}
         for address in final
@@ -513,6 +553,7 @@ def _groups_write(batch: BatchWritten, now) -> set[int]:
             stale.append(pk)
             changed.add(customer_id)
     if stale:
+        events_emit(MEMBERSHIP, MEMBERSHIP_REMOVED, stale, tombstone=True)
         # delete() sends each removal's post_delete signal: simple-history records it.
         UserCustomerGroup.objects.filter(pk__in=stale).delete()
     new = [

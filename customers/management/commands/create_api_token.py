@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 
 from customers.models import Channel
 
-PATRON_APPS = ("customers", "groups", "orders")
+PATRON_APPS = ("customers", "groups", "orders", "events")
 UNKNOWN_CHANNELS = "Unknown channel code(s): {codes}."
 
 
