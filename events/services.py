@@ -22,7 +22,7 @@ from simple_history.models import HistoricalRecords
 from events.models import Event
 
 SOURCE_API, SOURCE_ADMIN, SOURCE_COMPAT = "api", "admin", "compat"
-SOURCE_IMPORT, SOURCE_COMMAND = "import", "command"
+SOURCE_IMPORT, SOURCE_COMMAND, SOURCE_JOB = "import", "command", "job"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ def _request_actor() -> Actor | None:
         return None
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None
-    path = request.path_info
+    path = getattr(request, "path_info", None)
+    if path is None:  # a background job acting for the user who started it (no real request)
+        return Actor(user_id, SOURCE_JOB)
     source = SOURCE_ADMIN if path.startswith("/admin") else SOURCE_API
     if path.startswith("/compat"):
         source = SOURCE_COMPAT

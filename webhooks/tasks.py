@@ -6,6 +6,7 @@ cannot defer tasks (ImmediateBackend) runs first attempts only; `manage.py deliv
 lost with a worker.
 """
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -15,7 +16,7 @@ from webhooks.models import Delivery
 SKIPPED = "skipped"
 
 
-@task()
+@task(queue_name=settings.TASK_QUEUE)
 def delivery_attempt_task(delivery_id: int) -> str:
     """Attempt the delivery if it is still due; enqueue the next try when it failed."""
     delivery = delivery_claim(delivery_id=delivery_id)

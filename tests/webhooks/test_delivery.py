@@ -10,6 +10,7 @@ import time
 
 import django_tasks.signals  # noqa: F401  (resets the task backends when TASKS is overridden)
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -24,8 +25,19 @@ from webhooks.tasks import delivery_attempt_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_allowed")]
 
-DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The tasks are declared on settings.TASK_QUEUE (the test run's own queue): the backends serve it.
+DUMMY_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+        "QUEUES": [settings.TASK_QUEUE],
+    }
+}
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": [settings.TASK_QUEUE],
+    }
+}
 
 
 def test_delivery_is_signed_per_standard_webhooks(receiver):

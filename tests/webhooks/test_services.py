@@ -8,6 +8,7 @@ import uuid
 
 import django_tasks.signals  # noqa: F401  (resets the task backends when TASKS is overridden)
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
@@ -224,7 +225,14 @@ class BrokerDownBackend(DummyBackend):
         raise ConnectionError("broker unreachable")
 
 
-@override_settings(TASKS={"default": {"BACKEND": f"{__name__}.BrokerDownBackend"}})
+@override_settings(
+    TASKS={
+        "default": {
+            "BACKEND": f"{__name__}.BrokerDownBackend",
+            "QUEUES": [settings.TASK_QUEUE],
+        }
+    }
+)
 def test_a_task_backend_failure_leaves_the_deliveries_due(django_capture_on_commit_callbacks):
     subscription_for(PUBLIC_URL)
     with django_capture_on_commit_callbacks(execute=True):
