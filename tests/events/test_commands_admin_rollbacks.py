@@ -51,9 +51,12 @@ def test_import_customers_emits_per_batch_and_a_rerun_nothing(channel, outbox, w
     assert [code for code, *_ in (created, rerun, updated)] == [0, 0, 0]
     ann = Customer.objects.get(email="ann@example.com")
     bob = Customer.objects.get(email="bob@example.com")
-    assert created_events == [
+    # One statement per kind and batch: the customers' events first, in no particular order.
+    assert sorted(created_events[:2]) == [
         ("customer.created", "customer", ann.pk, None),
         ("customer.created", "customer", bob.pk, None),
+    ]
+    assert created_events[2:] == [
         ("address.created", "address", ann.addresses.get().pk, None),
         ("membership.added", "membership", ann.memberships.get().pk, None),
     ]
@@ -208,7 +211,7 @@ def test_admin_bulk_actions(staff_client, outbox, channel):
     anonymized = _action(staff_client, "customers_anonymize", [bob], apply="yes")
 
     assert [r.status_code for r in (frozen, grouped, removed, anonymized)] == [302] * 4
-    assert freeze_events == [
+    assert sorted(freeze_events) == [  # one set-based statement: in no particular order
         ("customer.updated", "customer", ann.pk, ["status"]),
         ("customer.updated", "customer", bob.pk, ["status"]),
     ]
