@@ -90,13 +90,15 @@ def test_staff_finds_edits_and_acts_on_a_customer(browser, live_server):
     _fill(browser, "username", "clerk")
     _fill(browser, "password", "pw-clerk-123")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    _wait_for(browser, ec.url_contains("/admin/customers/customer/"))
+    # the login page's own URL names the changelist in ?next=, so wait for the changelist itself
+    _wait_for(browser, ec.presence_of_element_located((By.ID, "changelist-search")))
     assert "Select customer to change" in browser.page_source
 
     # find the customer
     _fill(browser, "q", "souza")
     browser.find_element(By.CSS_SELECTOR, "#changelist-search input[type=submit]").click()
     _wait_for(browser, ec.url_contains("q=souza"))
+    _wait_for(browser, ec.presence_of_element_located((By.ID, "result_list")))
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert len(rows) == 1
     rows[0].find_element(By.LINK_TEXT, "maria.souza@example.com").click()
