@@ -29,10 +29,17 @@ def history_record(*, objects: Iterable[models.Model], created: bool = False) ->
 
 def queryset_update_with_history(queryset: QuerySet, **values) -> int:
     """Run queryset.update(**values) and record the new state of every updated row."""
-    ids = list(queryset.values_list("pk", flat=True))
+    return rows_update_with_history(
+        queryset.model, list(queryset.values_list("pk", flat=True)), **values
+    )
+
+
+def rows_update_with_history(model, ids: list, **values) -> int:
+    """Update the rows of `model` with these primary keys and record their new state; for
+    callers that already hold the ids (no second query to list them)."""
     if not ids:
         return 0
-    rows = queryset.model._default_manager.filter(pk__in=ids)
+    rows = model._default_manager.filter(pk__in=ids)
     count = rows.update(**values)
     history_record(objects=rows.order_by("pk"))
     return count

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
-from config.history import queryset_update_with_history
+from config.history import queryset_update_with_history, rows_update_with_history
 from config.statistics import statistics_refresh
 from config.versions import (
     EntityTags,
@@ -375,9 +375,9 @@ def _clear_flags_for(address: Address) -> None:
     for flag in ("is_default", "is_billing"):
         if getattr(address, flag):
             holders = list(others.filter(**{flag: True}).values_list("pk", flat=True))
-            queryset_update_with_history(
-                Address.objects.filter(pk__in=holders), **{flag: False}, version=version_next()
-            )
+            if not holders:
+                continue
+            rows_update_with_history(Address, holders, **{flag: False}, version=version_next())
             events_emit(ADDRESS, types.ADDRESS_UPDATED, dict.fromkeys(holders, [flag]))
 
 

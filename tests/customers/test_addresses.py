@@ -89,3 +89,23 @@ def test_unknown_or_hidden_customer_is_404(api_client, api_user, customer):
 def test_list_queries_do_not_grow(api_client, customer, list_read_within):
     AddressFactory.create_batch(10, customer=customer)
     list_read_within(api_client, url(customer), queries=8, count=10)
+
+
+def test_moving_the_flags_lists_their_holders_once_per_flag(api_client, customer):
+    """Setting is_default/is_billing lists each flag's holders once and updates those rows by
+    their ids (with history and an event), not by listing the same ids a second time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    AddressFactory(customer=customer, is_default=True, is_billing=True)
+    with CaptureQueriesContext(connection) as moving:
+        response = api_client.post(
+            url(customer), {"city": "Lima", "is_default": True, "is_billing": True}
+        )
+    assert response.status_code == 201
+    listings = [
+        query["sql"]
+        for query in moving.captured_queries
+        if query["sql"].startswith('SELECT "customers_address"."id" AS "pk"')
+    ]
+    assert len(listings) == 2
