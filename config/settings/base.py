@@ -4,6 +4,7 @@ Defaults are production-safe: DEBUG is off unless asked for, and then a real SEC
 required and cookies, HSTS and redirects are locked down.
 """
 
+import copy
 from pathlib import Path
 
 import environ
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.replicas.ReplicaReadsMiddleware",
     "config.middleware.RejectNulMiddleware",
     "config.middleware.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,6 +110,23 @@ elif env.bool("DB_POOL", default=False):
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Read replicas: DATABASE_REPLICA_URLS=postgres://...,postgres://... (PostgreSQL streaming
+# replicas of DATABASE_URL). The reads of GET/HEAD/OPTIONS requests go to one of them, unless the
+# client wrote in the last REPLICA_STICKY_SECONDS; see config/replicas.py.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+if DATABASE_REPLICA_URLS and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs PostgreSQL as DATABASE_URL.")
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = copy.deepcopy(DATABASES["default"])  # the same pooling and health checks
+    _parsed = environ.Env.db_url_config(_url)
+    _replica.update({key: _parsed[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
+    _replica.setdefault("OPTIONS", {}).update(_parsed.get("OPTIONS", {}))
+    # A test run reads the primary's test database through this alias.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

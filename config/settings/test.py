@@ -14,7 +14,8 @@ from .base import DATABASES, RQ_QUEUES, TASKS  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if "EMAIL_URL" not in os.environ:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if "CACHE_URL" not in os.environ:  # a server started by a test may be given a shared one
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # This run's own files (media, the SQLite test database) and queue, so that test runs on one
 # machine (or one Redis) never share them; a worker process is given its run's. The test
