@@ -102,9 +102,49 @@ def json_problem(value, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[str, str] |
     return None
 
 
+def _plain(text: str) -> bool:
+    return text.isascii() and "\x00" not in text
+
+
+def _children_plain(children, depth: int, pending: list) -> bool:
+    for child in children:
+        kind = child.__class__
+        if kind is str:
+            if not _plain(child):
+                return False
+        elif kind is dict or kind is list:
+            pending.append((child, depth + 1))
+        elif kind is float:
+            if not math.isfinite(child):
+                return False
+        elif kind is not int and kind is not bool and child is not None:
+            return False
+    return True
+
+
+def _json_plain(value, max_depth: int) -> bool:
+    """True when the value surely has no problem: ASCII text without NUL, finite numbers,
+    nesting within `max_depth`. A quick pass that builds no paths (what an import row's
+    attributes cost); json_problem finds the path of whatever it is unsure of."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > max_depth:
+            return False
+        if item.__class__ is dict:
+            if not all(key.__class__ is str and _plain(key) for key in item):
+                return False
+            item = item.values()
+        if not _children_plain(item, depth, pending):
+            return False
+    return True
+
+
 def json_check(value, *, max_depth: int = MAX_JSON_DEPTH):
     """Return the parsed JSON value if it can be stored, else raise ValueError: the message
     names the path inside the value ("Null characters are not allowed (at a.0.b).")."""
+    if value.__class__ in (dict, list) and _json_plain(value, max_depth):
+        return value
     found = json_problem(value, max_depth=max_depth)
     if found is None:
         return value

@@ -192,6 +192,8 @@ def text_clean(value, max_length: int | None) -> str:
         text = value.strip()
         if max_length is not None and len(text) > max_length:
             raise ValueError(TOO_LONG.format(max=max_length))
+        if text.isascii() and "\x00" not in text:  # plain text needs no further check
+            return text
         return stored_values.text_check(text)
     if value is None:
         raise ValueError(NOT_NULL)
