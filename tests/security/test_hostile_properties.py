@@ -7,7 +7,8 @@ without a 5xx or a traceback and that everything stored still reads, lists and e
 
 The routes and their writable fields come from the OpenAPI schema, so a new route or field is
 covered without editing this file. Bounded and derandomized so CI stays fast and a failure
-reproduces: HOSTILE_MAX_EXAMPLES (default 8) examples per test; raise it to dig deeper.
+reproduces: HOSTILE_MAX_EXAMPLES (default 6) examples per test; raise it to dig deeper.
+Whatever a route stored is read back at once; a refused write is checked at the end.
 """
 
 import io
@@ -34,7 +35,7 @@ from tests.orders.factories import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = int(os.environ.get("HOSTILE_MAX_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("HOSTILE_MAX_EXAMPLES", "6"))
 HOSTILE = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -246,9 +247,11 @@ def test_api_write_routes_answer_hostile_fields_without_a_5xx(
         response = getattr(api_client, method)(url, body, content_type="application/json")
         assert response.status_code < 500, (field, fragment[:80], response.content[:300])
         response.content.decode("utf-8")  # the answer itself is valid UTF-8
-        _everything_reads(api_client, staff_client, tmp_path)
+        if response.status_code < 300:  # something was stored: it must read back
+            _everything_reads(api_client, staff_client, tmp_path)
 
     hostile_write()
+    _everything_reads(api_client, staff_client, tmp_path)
 
 
 CUSTOMER_FORM_FIELDS = [
@@ -267,9 +270,11 @@ def test_customer_admin_form_answers_hostile_fields_without_a_5xx(
         data = {**customer_form(channel="web", email="form@example.com"), field: value}
         response = staff_client.post(CUSTOMER_ADD, data)
         assert response.status_code in (200, 302), (field, value[:80])
-        _everything_reads(api_client, staff_client, tmp_path)
+        if response.status_code == 302:  # saved: it must read back
+            _everything_reads(api_client, staff_client, tmp_path)
 
     hostile_form()
+    _everything_reads(api_client, staff_client, tmp_path)
 
 
 def test_order_and_membership_admin_json_fields_answer_without_a_5xx(
