@@ -87,7 +87,7 @@ class _PeriodsQuerySet(QuerySet):
         if as_datetime:
             first, last = timezone.localtime(first).date(), timezone.localtime(last).date()
         periods, current = [], _truncate(first, kind)
-        while current <= last:
+        while current is not None and current <= last:
             periods.append(_as_datetime(current) if as_datetime else current)
             current = _next_period(current, kind)
         return periods
@@ -101,12 +101,17 @@ def _truncate(day: datetime.date, kind: str) -> datetime.date:
     return day
 
 
-def _next_period(day: datetime.date, kind: str) -> datetime.date:
-    if kind == "year":
-        return day.replace(year=day.year + 1)
-    if kind == "month":
-        return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return day + datetime.timedelta(days=1)
+def _next_period(day: datetime.date, kind: str) -> datetime.date | None:
+    """The start of the period after `day`'s; None past the end of the calendar (a row of
+    the year 9999 has no next year)."""
+    try:
+        if kind == "year":
+            return day.replace(year=day.year + 1)
+        if kind == "month":
+            return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return day + datetime.timedelta(days=1)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _as_datetime(day: datetime.date) -> datetime.datetime:
@@ -114,7 +119,35 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
 
 
 class PeriodChangeList(ChangeList):
-    """A ChangeList whose date_hierarchy costs index probes instead of a scan of the table."""
+    """A ChangeList whose date_hierarchy costs index probes instead of a scan of the table.
+
+    Its drill-down also works in the last year of the calendar: Django computes the end of
+    the year 9999 (or of its December) as a date of the year 10000 and fails with a 500; that
+    last period is asked as "from its start" instead.
+    """
+
+    def get_filters_params(self, params=None):
+        lookup = super().get_filters_params(params)
+        field = self.date_hierarchy
+        if not field or f"{field}__year" not in lookup:
+            return lookup
+        parts = [lookup.get(f"{field}__{part}", ["1"])[-1] for part in ("year", "month", "day")]
+        try:
+            start = datetime.date(*map(int, parts))
+        except (TypeError, ValueError, OverflowError):
+            return lookup  # Django answers a bad date itself
+        kind = (
+            "day"
+            if f"{field}__day" in lookup
+            else "month"
+            if f"{field}__month" in lookup
+            else "year"
+        )
+        if _next_period(start, kind) is None:
+            for part in ("year", "month", "day"):
+                lookup.pop(f"{field}__{part}", None)
+            lookup[f"{field}__gte"] = [_as_datetime(start).isoformat()]
+        return lookup
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)

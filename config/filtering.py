@@ -16,10 +16,10 @@ from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 
+from config.values import DATE_OUT_OF_RANGE, FIRST_YEAR, LAST_YEAR
+
 INT64_MAX = 2**63 - 1
 NUMBER_OUT_OF_RANGE = f"Ensure this value is between {-INT64_MAX - 1} and {INT64_MAX}."
-DATE_OUT_OF_RANGE = "Ensure this date is between year 2 and year 9998."
-FIRST_YEAR, LAST_YEAR = 2, 9998
 
 
 def _in_range(value) -> bool:

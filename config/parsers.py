@@ -1,23 +1,32 @@
-"""The API's JSON parser: size, depth, key-count and NUL checks before any view sees the data.
+"""The API's JSON parser: size, depth, key-count and stored-value checks before any view sees
+the data.
 
-PostgreSQL refuses NUL (U+0000) in text and jsonb, Python's json module recurses once per
-nesting level, and DRF reads JSON bodies from the stream without Django's upload limit: each
-of those would otherwise surface as a 500.
+PostgreSQL refuses NUL (U+0000) in text and jsonb, a lone surrogate ("\\ud800") cannot be
+encoded for either database (nor rendered in an answer that quotes it), 1e309 parses as an
+infinite float, Python's json module recurses once per nesting level, and DRF reads JSON
+bodies from the stream without Django's upload limit: each of those would otherwise surface
+as a 500. The value rules are config.values'.
 """
 
 import codecs
 import json
+import math
 
 from django.conf import settings
 from rest_framework import exceptions, parsers, status
 from rest_framework.utils.json import strict_constant
 
-MAX_DEPTH = 32
+from config import values
+
+MAX_DEPTH = values.MAX_JSON_DEPTH
 MAX_KEYS = 1000
 TOO_LARGE = "Request body too large: the limit is {limit} bytes."
 TOO_DEEP = "JSON nested too deeply: at most {max} levels."
 TOO_MANY_KEYS = "JSON object with too many keys at {path}: at most {max}."
 NUL_CHARACTER = "Null characters are not allowed (at {path})."
+LONE_SURROGATE = "Lone surrogate characters (U+D800 to U+DFFF) are not allowed (at {path})."
+NOT_FINITE = "Numbers must be finite (at {path})."
+_TEXT_MESSAGES = {values.NUL_CHARACTER: NUL_CHARACTER, values.LONE_SURROGATE: LONE_SURROGATE}
 PARSE_ERROR = "JSON parse error - {error}"
 
 
@@ -27,16 +36,18 @@ class RequestTooLarge(exceptions.APIException):
 
 
 def _path(parts: tuple) -> str:
-    return ".".join(str(part) for part in parts) or "the top level"
+    return ".".join(values.text_printable(str(part)) for part in parts) or "the top level"
 
 
-def _check_key(key: str, parts: tuple) -> None:
-    if "\x00" in key:
-        raise exceptions.ParseError(NUL_CHARACTER.format(path=_path(parts)))
+def _check_text(text: str, parts: tuple) -> None:
+    problem = values.text_problem(text)
+    if problem is not None:
+        raise exceptions.ParseError(_TEXT_MESSAGES[problem].format(path=_path(parts)))
 
 
 def json_check(data) -> None:
-    """Raise ParseError if the parsed JSON holds a NUL, too deep a nesting or too many keys.
+    """Raise ParseError if the parsed JSON holds a value no database stores (NUL, a lone
+    surrogate, a non-finite number), too deep a nesting or too many keys.
 
     Iterative, so a hostile document cannot exhaust the stack here either.
     """
@@ -44,9 +55,10 @@ def json_check(data) -> None:
     while pending:
         value, parts, depth = pending.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                raise exceptions.ParseError(NUL_CHARACTER.format(path=_path(parts)))
+            _check_text(value, parts)
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise exceptions.ParseError(NOT_FINITE.format(path=_path(parts)))
         if not isinstance(value, dict | list):
             continue
         if depth > MAX_DEPTH:
@@ -57,7 +69,7 @@ def json_check(data) -> None:
         if len(value) > MAX_KEYS:
             raise exceptions.ParseError(TOO_MANY_KEYS.format(path=_path(parts), max=MAX_KEYS))
         for key, item in value.items():
-            _check_key(key, (*parts, key))
+            _check_text(key, (*parts, key))
             pending.append((item, (*parts, key), depth + 1))
 
 

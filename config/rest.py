@@ -51,15 +51,24 @@ class FastJSONRenderer(JSONRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
-            return super().render(data, accepted_media_type, renderer_context)
+            return self._drf_render(data, accepted_media_type, renderer_context)
         try:
             body = orjson.dumps(data, default=JSONEncoder().default, option=self.options)
         except (TypeError, orjson.JSONEncodeError):
-            return super().render(data, accepted_media_type, renderer_context)
+            return self._drf_render(data, accepted_media_type, renderer_context)
         # Like DRF: escape the two line separators that JavaScript strings cannot hold.
         if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
             body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return body
+
+    def _drf_render(self, data, accepted_media_type, renderer_context):
+        """DRF's rendering; text that is not UTF-8 (a lone surrogate quoted by an error
+        message) is written as JSON escapes ("\\ud800") instead of failing the answer."""
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            self.ensure_ascii = True
+            return super().render(data, accepted_media_type, renderer_context)
 
 
 def planner_estimate(queryset) -> int | None:

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
+from config.forms import JSON_FORMFIELD_OVERRIDES
 from customers import admin_actions
 from customers.admin_views import customer_import_view
 from customers.imports.rows import RowInvalid, json_text_parse
@@ -203,6 +204,7 @@ def customer_search_q(term: str) -> Q:
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
     form = CustomerAdminForm
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = [
         "email",
         "name",

@@ -135,7 +135,8 @@ class Customer(VersionedModel):
 
     # Order statistics, kept exact by orders.services so lists never aggregate on the fly.
     orders_count = models.PositiveIntegerField(default=0, editable=False)
-    total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
+    # Wide enough for a million orders of the largest total an order holds (14 digits).
+    total_spent = models.DecimalField(max_digits=20, decimal_places=2, default=0, editable=False)
     total_spent_currency = models.CharField(max_length=3, blank=True, default="", editable=False)
     first_order_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_order_at = models.DateTimeField(null=True, blank=True, editable=False)

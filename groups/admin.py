@@ -7,6 +7,7 @@ from django.db import router
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
+from config.forms import JSON_FORMFIELD_OVERRIDES
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
 from groups.services import (
@@ -94,6 +95,7 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
 
 @admin.register(UserCustomerGroup)
 class UserCustomerGroupAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["id", "customer", "group", "subscribed", "created_at"]
     list_filter = ["subscribed"]
     list_select_related = ["customer", "group"]
@@ -125,6 +127,7 @@ class MembershipInline(admin.TabularInline):
     """Memberships on the customer's change page."""
 
     model = UserCustomerGroup
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     fields = ["group", "subscribed", "attributes"]
     raw_id_fields = ["group"]
     extra = 0

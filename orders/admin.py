@@ -5,6 +5,7 @@ from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
+from config.forms import JSON_FORMFIELD_OVERRIDES
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOM_DATA_NAME_TAKEN,
@@ -184,6 +185,7 @@ def _custom_data_save(formset) -> None:
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderAdminForm
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["number", "channel", "customer_email", "status", "total", "placed_at"]
     list_select_related = ["channel", "customer"]
     list_filter = ["channel", "status"]

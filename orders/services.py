@@ -69,7 +69,10 @@ CUSTOM_DATA_NUMBERS = {"manufacturer_number": 1, "catalog_number": 0}
 INT32_MAX = 2_147_483_647
 
 ZERO = Decimal("0.00")
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
+_TOTAL_SPENT = Customer._meta.get_field("total_spent")
+_MONEY = DecimalField(
+    max_digits=_TOTAL_SPENT.max_digits, decimal_places=_TOTAL_SPENT.decimal_places
+)
 
 
 # --- statistics -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config import values as stored_values
 from config.unknown_names import unknown_fields
 from customers.imports.rows import (
     INVALID_CHOICE,
@@ -141,7 +142,7 @@ def _placed_at_clean(value) -> datetime.datetime:
     if value is None:
         raise ValueError(NOT_NULL)
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return value
+        return stored_values.datetime_check(value)
     return datetime_clean(value)
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from config.admin import ServiceDeletesMixin
+from config.forms import JSON_FORMFIELD_OVERRIDES
 from webhooks.models import Delivery, DeliveryAttempt, Subscription
 from webhooks.services import (
     delivery_redeliver,
@@ -50,6 +51,7 @@ class SubscriptionAdmin(ServiceDeletesMixin, admin.ModelAdmin):
     """Subscriptions; the secret is shown once, in a message after creation or rotation."""
 
     form = SubscriptionForm
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["id", "url", "is_active", "failing_since", "disabled_at", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "description"]

@@ -97,7 +97,7 @@ class NuvemshopCustomerSerializer(serializers.Serializer):
     name = NuvemshopTextField(help_text='"first_name last_name"; split on its first space.')
     note = NuvemshopTextField(help_text="The store's notes about the customer.")
     phone = NuvemshopTextField()
-    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    total_spent = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
     total_spent_currency = serializers.SerializerMethodField(help_text="ISO 4217.")
     updated_at = NuvemshopDateTimeField()
     extra = serializers.JSONField(

@@ -26,10 +26,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from config.history import history_user_id
 from config.statistics import statistics_refresh
+from config.values import text_printable
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
 from customers.imports.history import IMPORT_REASON
 from customers.imports.postgresql import TableStatistics
@@ -119,7 +120,9 @@ class _Importer:
             self.result.rejected += 1
             for name, messages in errors.items():
                 for message in messages:
-                    error = RowError(line, name, message)
+                    # Names and messages may quote the row: a lone surrogate is escaped, so
+                    # the error can be printed and written to a report.
+                    error = RowError(line, text_printable(name), text_printable(message))
                     if self.on_error is None:
                         self.result.errors.append(error)
                     else:
@@ -186,8 +189,9 @@ class _Importer:
     def _write(self, rows: list[CleanRow]) -> None:
         try:
             written = retrying(lambda: self._write_atomic(rows), attempts=WRITE_ATTEMPTS)
-        except IntegrityError:
-            # A constraint the checks could not foresee: row by row, to report the culprit.
+        except (IntegrityError, DataError):
+            # A constraint or a value the checks could not foresee: row by row, to keep the
+            # good rows and report the culprit.
             written = []
             for row in rows:
                 written.extend(self._write_one(row))
@@ -211,7 +215,7 @@ class _Importer:
     def _write_one(self, row: CleanRow) -> list:
         try:
             return self._write_atomic([row])
-        except IntegrityError as error:
+        except (IntegrityError, DataError) as error:
             self.reject(row.line, {"": [ROW_NOT_WRITTEN.format(error=str(error).strip())]})
             return []
 

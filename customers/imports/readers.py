@@ -8,6 +8,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from config.values import JSON_TOO_DEEP
 from customers.imports.rows import (
     ADDRESS_FIELDS,
     CUSTOMER_FIELDS,
@@ -165,6 +166,8 @@ def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
             continue
         try:
             yield line, json_loads(text), {}
+        except RecursionError:
+            yield line, {}, {"": [JSON_TOO_DEEP]}
         except ValueError as error:
             yield line, {}, {"": [INVALID_JSON_LINE.format(error=error)]}
 
@@ -210,6 +213,8 @@ class _JsonArrayStream:
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.pos)
+            except RecursionError:
+                return self._skip_item()
             except ValueError as error:
                 if len(self.buffer) - self.pos < MAX_ITEM_CHARS and self._fill():
                     continue
@@ -220,7 +225,32 @@ class _JsonArrayStream:
         start = self.line
         self.line += self.buffer.count("\n", self.pos, end)
         self.pos = end
-        return start, value
+        return start, value, {}
+
+    def _skip_item(self):
+        """Move past an item too deeply nested to decode (counting its brackets, strings
+        aside); return it as a rejected row."""
+        start, depth, in_string, escaped = self.line, 0, False, False
+        while True:
+            if self.pos >= len(self.buffer) and not self._fill():
+                self._fail("unexpected end of file")
+            char = self.buffer[self.pos]
+            self.pos += 1
+            if char == "\n":
+                self.line += 1
+            if escaped:
+                escaped = False
+            elif in_string:
+                escaped = char == "\\"
+                in_string = char != '"'
+            elif char == '"':
+                in_string = True
+            elif char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:
+                    return start, {}, {"": [JSON_TOO_DEEP]}
 
     def __iter__(self) -> Iterator[Row]:
         if self._skip_space() != "[":
@@ -231,7 +261,7 @@ class _JsonArrayStream:
         while True:
             if self._skip_space() == "":
                 self._fail("unexpected end of file")
-            yield (*self._decode(), {})
+            yield self._decode()
             following = self._skip_space()
             self.pos += 1
             if following == "]":

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.utils.json import strict_constant
 
+from config import values as stored_values
 from config.unknown_names import unknown_fields
 from customers.imports.nuvemshop import (
     ADDRESS_ALIASES,
@@ -137,6 +138,12 @@ _BOOLEANS = {
 }
 
 
+def value_quoted(value) -> str:
+    """A refused value as a message quotes it: lone surrogates escaped, so the message can be
+    encoded in an answer, a log line or an error report."""
+    return stored_values.text_printable(str(value))
+
+
 class RowInvalid(Exception):
     """The row was refused; `errors` maps a field name to its messages."""
 
@@ -185,7 +192,9 @@ def text_clean(value, max_length: int | None) -> str:
         text = value.strip()
         if max_length is not None and len(text) > max_length:
             raise ValueError(TOO_LONG.format(max=max_length))
-        return text
+        if text.isascii() and "\x00" not in text:  # plain text needs no further check
+            return text
+        return stored_values.text_check(text)
     if value is None:
         raise ValueError(NOT_NULL)
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
@@ -218,11 +227,12 @@ def date_clean(value) -> datetime.date | None:
         parsed = None
     if parsed is None:
         raise ValueError(INVALID_DATE)
-    return parsed
+    return stored_values.date_check(parsed)
 
 
 def datetime_clean(value) -> datetime.datetime:
-    """Return an aware datetime from ISO 8601 (a naive one is in the current time zone)."""
+    """Return an aware datetime from ISO 8601 (a naive one is in the current time zone)
+    whose UTC value both databases and Python can hold (config.values)."""
     try:
         parsed = parse_datetime(str(value).strip()) if value is not None else None
     except ValueError:
@@ -230,8 +240,11 @@ def datetime_clean(value) -> datetime.datetime:
     if parsed is None:
         raise ValueError(INVALID_DATETIME)
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+        try:
+            parsed = timezone.make_aware(parsed)
+        except OverflowError:
+            raise ValueError(stored_values.DATETIME_OUT_OF_RANGE) from None
+    return stored_values.datetime_check(parsed)
 
 
 def decimal_clean(value, *, places: int) -> Decimal:
@@ -271,10 +284,11 @@ def discount_clean(value) -> Decimal:
 
 
 def json_object_clean(value) -> dict:
-    """Return a JSON object (a dict)."""
+    """Return a JSON object (a dict) both databases store and Python reads back: no NUL, lone
+    surrogate or non-finite number, at most MAX_JSON_DEPTH levels (config.values)."""
     if not isinstance(value, dict):
         raise ValueError(NOT_AN_OBJECT)
-    return value
+    return stored_values.json_check(value)
 
 
 def _choice_cleaner(name: str):
@@ -282,7 +296,7 @@ def _choice_cleaner(name: str):
 
     def clean(value):
         if value.__class__ is not str or value not in choices:
-            raise ValueError(INVALID_CHOICE.format(value=value))
+            raise ValueError(INVALID_CHOICE.format(value=value_quoted(value)))
         return value
 
     return clean
@@ -355,7 +369,7 @@ def _channel_clean(data: dict, context: RowContext) -> int:
     try:
         return context.channels[str(code)]
     except KeyError:
-        raise ValueError(UNKNOWN_CHANNEL.format(value=code)) from None
+        raise ValueError(UNKNOWN_CHANNEL.format(value=value_quoted(code))) from None
 
 
 def _groups_clean(value, context: RowContext) -> list[int]:
@@ -364,7 +378,7 @@ def _groups_clean(value, context: RowContext) -> list[int]:
     codes = [str(code).strip() for code in value]
     missing = sorted({code for code in codes if code not in context.groups})
     if missing:
-        raise ValueError(UNKNOWN_GROUPS.format(codes=", ".join(missing)))
+        raise ValueError(UNKNOWN_GROUPS.format(codes=value_quoted(", ".join(missing))))
     return list(dict.fromkeys(context.groups[code] for code in codes))
 
 
@@ -548,7 +562,7 @@ def _password_text(value) -> str:
     text = str(value)
     if len(text) > PASSWORD_MAX_LENGTH:
         raise ValueError(TOO_LONG.format(max=PASSWORD_MAX_LENGTH))
-    return text
+    return stored_values.text_check(text)
 
 
 def _password_hash(data: dict, errors: dict) -> str | None:
@@ -668,5 +682,7 @@ def json_text_parse(text: str):
         return {}
     try:
         return json_loads(text)
+    except RecursionError:
+        raise ValueError(stored_values.JSON_TOO_DEEP) from None
     except ValueError as error:
         raise ValueError(f"Enter valid JSON: {error}.") from None

@@ -21,6 +21,10 @@ NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv, json or nd
 UNREADABLE = "Cannot read {path!r}: {error}"
 UNWRITABLE = "Cannot write the error report {path!r}: {error}"
 ROWS_REJECTED = "{count} row(s) rejected."
+CRASHED = (
+    "The import stopped at line {line}: {error}. Batches before it are kept; fix the row "
+    "or report the problem, then run the import again."
+)
 PRINTED_ERRORS = 50
 MORE_ERRORS = "... more errors: pass --errors PATH for the full report."
 SUMMARY = (
@@ -104,7 +108,8 @@ class Command(BaseCommand):
     help = (
         "Create or update customers by (channel, email) from a CSV, JSON array or NDJSON file "
         "of API customer objects. Exit status 0: every row taken; 1: some rows rejected (the "
-        "others are kept); 2: unusable arguments or file."
+        "others are kept); 2: unusable arguments or file; 3: the import stopped on an "
+        "unexpected error (the message names the line)."
     )
 
     def add_arguments(self, parser):
@@ -130,6 +135,7 @@ class Command(BaseCommand):
 
     def _run(self, stream, fmt, channel, dry_run, on_error, bar, batch_size) -> ImportResult:
         done = [0]
+        reading = LineTracker(rows_read(stream, fmt))
 
         def on_batch(result: ImportResult) -> None:
             if bar is not None:
@@ -138,7 +144,7 @@ class Command(BaseCommand):
 
         try:
             return customers_import(
-                rows_read(stream, fmt),
+                reading,
                 dry_run=dry_run,
                 default_channel=channel,
                 batch_size=batch_size,
@@ -147,3 +153,24 @@ class Command(BaseCommand):
             )
         except (ImportFileError, UnicodeDecodeError) as error:
             raise CommandError(str(error), returncode=2) from None
+        except Exception as error:  # noqa: BLE001 - any other failure is exit status 3
+            raise import_crashed(error, reading.line) from error
+
+
+class LineTracker:
+    """An import's rows, remembering the line of the last one read (for a crash's message)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.line = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.line = row[0]
+            yield row
+
+
+def import_crashed(error: Exception, line: int) -> CommandError:
+    """Exit status 3 naming the line the import had reached, without a traceback; the
+    error's type only (its text may quote the row's values)."""
+    return CommandError(CRASHED.format(line=line, error=type(error).__name__), returncode=3)
