@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config import database as _database
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -294,3 +296,18 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Bounded cost (README "Configuration", SECURITY.md "Bounded cost"): statements of a request are
+# cancelled after REQUEST_STATEMENT_TIMEOUT_MS and run without JIT; those of a management command
+# (imports, exports, task workers) after COMMAND_STATEMENT_TIMEOUT_MS (0: never). A database that
+# is down or cancels a statement answers 503 with Retry-After: DATABASE_RETRY_AFTER seconds.
+REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=5000)
+COMMAND_STATEMENT_TIMEOUT_MS = env.int("COMMAND_STATEMENT_TIMEOUT_MS", default=0)
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
+_database.database_session_configure(
+    DATABASES["default"],
+    request_timeout_ms=REQUEST_STATEMENT_TIMEOUT_MS,
+    command_timeout_ms=COMMAND_STATEMENT_TIMEOUT_MS,
+    serves_requests=_database.process_serves_requests(),
+)
+MIDDLEWARE.insert(1, "config.middleware.DatabaseFailureMiddleware")
