@@ -311,3 +311,13 @@ _database.database_session_configure(
     serves_requests=_database.process_serves_requests(),
 )
 MIDDLEWARE.insert(1, "config.middleware.DatabaseFailureMiddleware")
+
+# Caps on one API request (config/request_bounds.py): filter values (comma-separated items and
+# repeated parameters, all parameters together), words in `q`, and the URL's length (414).
+API_MAX_FILTER_VALUES = env.int("API_MAX_FILTER_VALUES", default=500)
+API_MAX_SEARCH_WORDS = env.int("API_MAX_SEARCH_WORDS", default=10)
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=8000)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.RejectNulMiddleware") + 1,
+    "config.request_bounds.RequestBoundsMiddleware",
+)
