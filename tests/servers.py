@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -19,6 +20,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def database_url_of(database: dict) -> str:
+    """A DATABASES entry (the test database's) as DATABASE_URL for another process."""
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    password = f":{quote(database['PASSWORD'], safe='')}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    user = quote(database["USER"] or "", safe="")
+    return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    """Run a management command in its own process; return its output (fail on an error)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def server_env(**extra: str) -> dict[str, str]:

@@ -132,9 +132,15 @@ DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttle counters live here: give several app servers one shared cache, e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1, or each server counts on its own.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://patron")}
+# Throttle counters live here, shared by every worker and server: by default in the database
+# (a table made by `createcachetable`, run by `make migrate` and `make serve`), or in Redis with
+# CACHE_URL=redis://127.0.0.1:6379/1. A local-memory cache would count per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://patron_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Past this many entries the cache culls live ones too, throttle counters included.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env.int("CACHE_MAX_ENTRIES", default=100_000)
+    )
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

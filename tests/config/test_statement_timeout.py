@@ -1,10 +1,7 @@
 """Bounded cost on PostgreSQL: a request's statements are cancelled at the statement timeout
 (503 with Retry-After, nothing written) and run without JIT; commands have their own timeout."""
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,8 +13,8 @@ from config.database import (
     process_serves_requests,
 )
 from tests.customers.factories import CustomerFactory
+from tests.servers import database_url_of, manage
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 400
 
 on_postgres = pytest.mark.skipif(
@@ -61,24 +58,15 @@ def test_request_connections_have_the_timeout_and_no_jit(api_client):
     assert _setting("jit") == "off"
 
 
-def _command_settings(**env: str) -> str:
-    database = connection.settings_dict
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+def _command_settings(**env: str) -> list[str]:
     code = (
         "from django.db import connection; c = connection.cursor(); "
         "c.execute('SHOW statement_timeout'); a = c.fetchone()[0]; "
         "c.execute('SHOW jit'); print(a, c.fetchone()[0])"
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": url, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.splitlines()[-1].split()
+    url = database_url_of(connection.settings_dict)
+    environment = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": url, **env}
+    return manage("shell", "-c", code, env=environment).splitlines()[-1].split()
 
 
 @on_postgres
