@@ -137,6 +137,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL=redis://127.0.0.1:6379/1. A local-memory cache would count per process.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://patron_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # The same table, written without waiting for a WAL flush (config/cache.py).
+    CACHES["default"]["BACKEND"] = "config.cache.DatabaseCache"
     # Past this many entries the cache culls live ones too, throttle counters included.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault(
         "MAX_ENTRIES", env.int("CACHE_MAX_ENTRIES", default=100_000)
