@@ -312,12 +312,13 @@ if not DEBUG:
 REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=5000)
 COMMAND_STATEMENT_TIMEOUT_MS = env.int("COMMAND_STATEMENT_TIMEOUT_MS", default=0)
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
-_database.database_session_configure(
-    DATABASES["default"],
-    request_timeout_ms=REQUEST_STATEMENT_TIMEOUT_MS,
-    command_timeout_ms=COMMAND_STATEMENT_TIMEOUT_MS,
-    serves_requests=_database.process_serves_requests(),
-)
+for _alias in DATABASES:  # the primary and its read replicas alike
+    _database.database_session_configure(
+        DATABASES[_alias],
+        request_timeout_ms=REQUEST_STATEMENT_TIMEOUT_MS,
+        command_timeout_ms=COMMAND_STATEMENT_TIMEOUT_MS,
+        serves_requests=_database.process_serves_requests(),
+    )
 MIDDLEWARE.insert(1, "config.middleware.DatabaseFailureMiddleware")
 
 # Caps on one API request (config/request_bounds.py): filter values (comma-separated items and

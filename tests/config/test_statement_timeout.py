@@ -1,6 +1,9 @@
 """Bounded cost on PostgreSQL: a request's statements are cancelled at the statement timeout
 (503 with Retry-After, nothing written) and run without JIT; commands have their own timeout."""
 
+import json
+import subprocess
+import sys
 import time
 
 import psycopg
@@ -13,7 +16,7 @@ from config.database import (
     process_serves_requests,
 )
 from tests.customers.factories import CustomerFactory
-from tests.servers import database_url_of, manage
+from tests.servers import ROOT, database_url_of, manage
 
 TIMEOUT_MS = 400
 
@@ -54,7 +57,7 @@ def _setting(name: str) -> str:
 def test_request_connections_have_the_timeout_and_no_jit(api_client):
     assert api_client.get("/api/v1/customers/").status_code == 200
 
-    assert _setting("statement_timeout") == "5s"
+    assert _setting("statement_timeout") == "1min"  # the test settings' 60000 ms
     assert _setting("jit") == "off"
 
 
@@ -119,7 +122,7 @@ def table_locked():
 def _assert_cancelled(response, started: float) -> None:
     elapsed = time.monotonic() - started
     assert response.status_code == 503
-    assert response["Retry-After"] == "5"
+    assert response["Retry-After"] == "5"  # DATABASE_RETRY_AFTER's default
     assert TIMEOUT_MS / 1000 <= elapsed < 5
     assert STATEMENT_TIMEOUT.format(timeout_ms=TIMEOUT_MS) in response.content.decode()
 
@@ -167,3 +170,27 @@ def test_a_slow_admin_page_is_cancelled_at_the_timeout(
     response = client.get("/admin/customers/customer/")
 
     _assert_cancelled(response, started)
+
+
+def test_the_primary_and_read_replicas_get_the_default_request_options():
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps({a: d['OPTIONS'].get('options') for a, d in settings.DATABASES.items()}))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "1",
+        "DATABASE_URL": "postgres://root@127.0.0.1:5432/primary",
+        "DATABASE_REPLICA_URLS": "postgres://root@127.0.0.1:5433/replica",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    expected = "-c statement_timeout=5000 -c jit=off"  # REQUEST_STATEMENT_TIMEOUT_MS's default
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "default": expected,
+        "replica_1": expected,
+    }
