@@ -32,6 +32,7 @@ lock: install
 
 migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createcachetable
 
 # The development server with one task worker beside it (admin imports, exports and
 # invitations run there); Ctrl-C stops both.
@@ -51,6 +52,7 @@ worker: install
 # Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL); see the README.
 serve: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	PORT=$(PORT) DB_POOL=$${DB_POOL:-1} $(BIN)/gunicorn config.wsgi --config python:config.gunicorn
 
 test: install

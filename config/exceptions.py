@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.database import database_failure, database_failure_detail, database_retry_after
 from config.parsers import TOO_LARGE
 from config.rest import errors_nest
 from config.versions import PreconditionFailed
@@ -22,7 +23,13 @@ logger = logging.getLogger(__name__)
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django validation errors as 400, protected deletes as 409 and a
-    failed If-Match as 412."""
+    failed If-Match as 412; the database down or a statement cancelled at its timeout as 503."""
+    if (failure := database_failure(exc)) is not None:
+        return Response(
+            {"detail": database_failure_detail(failure)},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": database_retry_after()},
+        )
     if isinstance(exc, PreconditionFailed):
         return Response({"detail": exc.message}, status=status.HTTP_412_PRECONDITION_FAILED)
     if isinstance(exc, DjangoValidationError):

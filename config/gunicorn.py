@@ -18,3 +18,8 @@ preload_app = True
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# The request line is the method, the URL and the protocol: room for the longest URL the app
+# takes (API_MAX_URL_LENGTH; the app answers 414 naming it just past), within gunicorn's 8190.
+limit_request_line = min(
+    8190, int(os.environ.get("API_MAX_URL_LENGTH", "8000")) + len("OPTIONS  HTTP/1.1")
+)

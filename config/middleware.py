@@ -1,10 +1,14 @@
-"""Site-wide middleware: one JSON log line per request, and NUL characters refused in URLs."""
+"""Site-wide middleware: one JSON log line per request, NUL characters refused in URLs, and a
+database failure answered 503."""
 
 import json
 import logging
 import time
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
+
+from config.database import database_failure, database_failure_detail, database_retry_after
 
 request_logger = logging.getLogger("patron.request")
 
@@ -86,3 +90,37 @@ class ApiTrailingSlashMiddleware:
             request.path_info = f"{path}/"
             request.path = f"{request.path}/"
         return self.get_response(request)
+
+
+JSON_PREFIXES = ("/api/", "/compat/")
+
+
+def database_failure_response(request, kind: str):
+    """503 with Retry-After for a database failure: JSON for the API, a short page elsewhere."""
+    detail = database_failure_detail(kind)
+    if request.path.startswith(JSON_PREFIXES):
+        response = JsonResponse({"detail": detail}, status=503)
+    else:
+        response = HttpResponse(
+            f"<!doctype html><title>Service unavailable</title><h1>Service unavailable</h1>"
+            f"<p>{escape(detail)}</p>",
+            status=503,
+        )
+    response["Retry-After"] = database_retry_after()
+    return response
+
+
+class DatabaseFailureMiddleware:
+    """Answer 503 with Retry-After, not 500, when a view fails because the database is down,
+    restarting or cancelled a statement at the timeout (the admin, HTML pages; the API's own
+    exception handler does the same for DRF views)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        kind = database_failure(exception)
+        return None if kind is None else database_failure_response(request, kind)

@@ -102,8 +102,14 @@ _ERRORS = {
     "415": ("Send the body as application/json.", "ErrorDetail"),
     "422": ("The Idempotency-Key was used with another body.", "ErrorDetail"),
     "429": ("Throttled: retry after the Retry-After header's seconds.", "ErrorDetail"),
+    "414": ("The URL is longer than API_MAX_URL_LENGTH characters.", "ErrorDetail"),
+    "503": (
+        "The database is unavailable or cancelled the request at its statement timeout: "
+        "retry after the Retry-After header's seconds.",
+        "ErrorDetail",
+    ),
 }
-_ALWAYS = ("400", "401", "403", "404", "406", "429")
+_ALWAYS = ("400", "401", "403", "404", "406", "414", "429", "503")
 _BY_METHOD = {
     "POST": ("409", "413", "415"),
     "PUT": ("409", "413", "415"),
@@ -140,8 +146,8 @@ _NOT_MODIFIED = "Not modified: the object is still at the version If-None-Match 
 class AutoSchema(SpectacularAutoSchema):
     """Documents the error answers of every operation, and the headers of its answers.
 
-    400/401/403/404/406/429 everywhere; 409, 413 and 415 on writes; If-Match with its 412 and
-    If-None-Match with its 304 on the detail routes of versioned objects (config.etags); the
+    400/401/403/404/406/414/429/503 everywhere; 409, 413 and 415 on writes; If-Match with its
+    412 and If-None-Match with its 304 on the detail routes of versioned objects (config.etags); the
     Idempotency-Key header with its 422 where the view honours it. An error answer declared
     by a view without a body gets its component too, keeping the view's description.
     """
@@ -194,6 +200,8 @@ class AutoSchema(SpectacularAutoSchema):
     def _headers_for(self, code: str, response: dict) -> dict:
         if code == "429":
             names = ["Retry-After", *_RATE_LIMIT]
+        elif code == "503":
+            names = ["Retry-After"]
         elif not code.startswith("2") and code != "304":
             return {}
         elif self._is_list_view() and self._get_paginator():

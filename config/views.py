@@ -1,7 +1,12 @@
+import sys
+
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
+
+from config.database import database_failure, database_retry_after
+from config.middleware import database_failure_response
 
 
 @require_GET
@@ -11,7 +16,9 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        response = JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        response["Retry-After"] = database_retry_after()
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -34,5 +41,11 @@ def bad_request(request, exception):
 
 
 def server_error(request):
-    """500: JSON under /api/, without any detail of the failure."""
+    """500: JSON under /api/, without any detail of the failure.
+
+    A database failure raised outside any view (a middleware reading the session) is a 503.
+    """
+    failure = sys.exc_info()[1]
+    if failure is not None and (kind := database_failure(failure)) is not None:
+        return database_failure_response(request, kind)
     return _json_or_default(request, defaults.server_error, 500, "Server error.")

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 
+from config.database import advisory_xact_lock
 from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
 from customers.models import Customer
 from events import types
@@ -20,6 +22,10 @@ UNKNOWN_PARENT = "Unknown parent group: {code}."
 PARENT_CYCLE = "A group cannot be its own ancestor: {cycle}."
 MEMBERSHIP_EXISTS = "The customer is already a member of {code}."
 MEMBERSHIP_GROUP_IMMUTABLE = "The group of a membership cannot change; delete it and add another."
+
+# Changes to the shape of the group tree queue on this lock (PostgreSQL), so each checks for a
+# cycle against what the previous one committed: concurrent a → b and b → a cannot both pass.
+GROUP_TREE_LOCK = "groups.tree"
 
 
 class ItemsValidationError(ValidationError):
@@ -56,6 +62,8 @@ def _save_group(group: UserGroup, data: dict) -> UserGroup:
         if field in data:
             setattr(group, field, data[field])
     if "parent" in data:
+        if group.pk is not None:
+            advisory_xact_lock(GROUP_TREE_LOCK)
         parent = _resolve_parent(data["parent"])
         group_parent_check(group=group, parent=parent)
         group.parent = parent
@@ -108,9 +116,12 @@ def group_delete(*, group: UserGroup, if_match: EntityTags | None = None) -> Non
 
     The members' and the children's versions count the change (their answers show it)."""
     version_check(UserGroup, group.pk, if_match)
+    advisory_xact_lock(GROUP_TREE_LOCK)
     children = list(UserGroup.objects.filter(parent=group).values_list("pk", flat=True))
+    # The parent as committed now (read in the statement, after the lock), not as loaded.
+    stored_parent = UserGroup.objects.filter(pk=group.pk).values("parent_id")
     UserGroup.objects.filter(pk__in=children).update(
-        parent_id=group.parent_id, version=version_next()
+        parent_id=Subquery(stored_parent), version=version_next()
     )
     events_emit(GROUP, types.GROUP_UPDATED, dict.fromkeys(children, ["parent"]))
     memberships = UserCustomerGroup.objects.filter(group=group)

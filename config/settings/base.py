@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config import database as _database
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -130,9 +132,17 @@ DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttle counters live here: give several app servers one shared cache, e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1, or each server counts on its own.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://patron")}
+# Throttle counters live here, shared by every worker and server: by default in the database
+# (a table made by `createcachetable`, run by `make migrate` and `make serve`), or in Redis with
+# CACHE_URL=redis://127.0.0.1:6379/1. A local-memory cache would count per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://patron_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # The same table, written without waiting for a WAL flush (config/cache.py).
+    CACHES["default"]["BACKEND"] = "config.cache.DatabaseCache"
+    # Past this many entries the cache culls live ones too, throttle counters included.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env.int("CACHE_MAX_ENTRIES", default=100_000)
+    )
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -294,3 +304,29 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Bounded cost (README "Configuration", SECURITY.md "Bounded cost"): statements of a request are
+# cancelled after REQUEST_STATEMENT_TIMEOUT_MS and run without JIT; those of a management command
+# (imports, exports, task workers) after COMMAND_STATEMENT_TIMEOUT_MS (0: never). A database that
+# is down or cancels a statement answers 503 with Retry-After: DATABASE_RETRY_AFTER seconds.
+REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=5000)
+COMMAND_STATEMENT_TIMEOUT_MS = env.int("COMMAND_STATEMENT_TIMEOUT_MS", default=0)
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
+for _alias in DATABASES:  # the primary and its read replicas alike
+    _database.database_session_configure(
+        DATABASES[_alias],
+        request_timeout_ms=REQUEST_STATEMENT_TIMEOUT_MS,
+        command_timeout_ms=COMMAND_STATEMENT_TIMEOUT_MS,
+        serves_requests=_database.process_serves_requests(),
+    )
+MIDDLEWARE.insert(1, "config.middleware.DatabaseFailureMiddleware")
+
+# Caps on one API request (config/request_bounds.py): filter values (comma-separated items and
+# repeated parameters, all parameters together), words in `q`, and the URL's length (414).
+API_MAX_FILTER_VALUES = env.int("API_MAX_FILTER_VALUES", default=500)
+API_MAX_SEARCH_WORDS = env.int("API_MAX_SEARCH_WORDS", default=10)
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=8000)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.RejectNulMiddleware") + 1,
+    "config.request_bounds.RequestBoundsMiddleware",
+)

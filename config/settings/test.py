@@ -7,6 +7,9 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-012
 # Tasks run inside the request unless a test (tests/jobs) starts real workers: those get
 # TASK_BACKEND, TASK_QUEUE, PATRON_TEST_RUN_DIR, EMAIL_URL and the test database from it.
 os.environ.setdefault("TASK_BACKEND", "immediate")
+# Test databases are made and dropped through the same connection settings: on a loaded
+# machine that can take more than a request's 5 s. Tests of the timeout set their own.
+os.environ.setdefault("REQUEST_STATEMENT_TIMEOUT_MS", "60000")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, RQ_QUEUES, TASKS  # noqa: E402

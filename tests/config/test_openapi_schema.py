@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 SCHEMA = "/api/v1/schema/?format=json"
 RATE_LIMIT = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 ERROR_CODES = {
-    "GET": {"400", "401", "403", "404", "406", "429"},
-    "POST": {"400", "401", "403", "404", "406", "409", "413", "415", "429"},
-    "PUT": {"400", "401", "403", "404", "406", "409", "413", "415", "429"},
-    "PATCH": {"400", "401", "403", "404", "406", "409", "413", "415", "429"},
-    "DELETE": {"400", "401", "403", "404", "406", "409", "429"},
+    "GET": {"400", "401", "403", "404", "406", "414", "503", "429"},
+    "POST": {"400", "401", "403", "404", "406", "414", "503", "409", "413", "415", "429"},
+    "PUT": {"400", "401", "403", "404", "406", "414", "503", "409", "413", "415", "429"},
+    "PATCH": {"400", "401", "403", "404", "406", "414", "503", "409", "413", "415", "429"},
+    "DELETE": {"400", "401", "403", "404", "406", "414", "503", "409", "429"},
 }
 # Where they apply: 412 with If-Match (every PUT, PATCH and DELETE of a versioned object),
 # 422 with Idempotency-Key (POST and PATCH; tests/idempotency/test_routes.py).
@@ -130,6 +130,7 @@ def test_response_headers_are_documented(schema):
         assert _headers(schema, "/api/v1/customers/{id}/", method, "200") == {"ETag", *RATE_LIMIT}
     for _, _, operation in _operations(schema):
         assert set(operation["responses"]["429"]["headers"]) == {"Retry-After", *RATE_LIMIT}
+        assert set(operation["responses"]["503"]["headers"]) == {"Retry-After"}
     headers = schema["components"]["headers"]
     assert headers["X-Total-Count"]["schema"]["type"] == "integer"
     assert headers["Retry-After"]["schema"]["type"] == "integer"

@@ -173,7 +173,8 @@ JSON_KEYS_REFUSED = {
     "nested-value": '{"tier": {"name": "gold"}}',
     "nan": '{"size": NaN}',
     "nul": '{"tier": "\\u0000"}',
-    "deep": "[" * 100_000,
+    # Deeper than Python's recursion limit, within API_MAX_URL_LENGTH once URL-encoded ("%5B").
+    "deep": "[" * 2_000,
 }
 
 
