@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "simple_history",
@@ -52,6 +51,9 @@ INSTALLED_APPS = [
     "jobs",
     "compat",
     "webhooks",
+    # --- credentials ---
+    "knox",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -213,7 +215,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",  # --- credentials ---
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.rest.ModelPermissions"],
@@ -237,6 +239,18 @@ REST_FRAMEWORK = {
         "customer_auth": env.str("AUTH_THROTTLE_RATE", default="10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# --- credentials ---
+# API keys (accounts app, django-rest-knox): stored as SHA-512 digests, shown once, valid for
+# API_KEY_EXPIRY_DAYS (0: no expiry). The prefix lets secret scanners recognise a leaked key.
+API_KEY_EXPIRY_DAYS = env.int("API_KEY_EXPIRY_DAYS", default=365)
+KNOX_TOKEN_MODEL = "accounts.ApiKey"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_PREFIX": "patron_",
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 # The outbox (events app): every write records its events in its own transaction.

@@ -4,8 +4,8 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.authtoken.models import Token, TokenProxy
 
+from accounts.services import api_key_create
 from jobs.models import Job, JobKind
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
@@ -17,9 +17,7 @@ pytestmark = pytest.mark.django_db
 FACTORIES = {
     "auth.Group": lambda user: Group.objects.create(name="editors"),
     "auth.User": lambda user: user,
-    "authtoken.TokenProxy": lambda user: TokenProxy.objects.get(
-        pk=Token.objects.create(user=user).pk
-    ),
+    "accounts.ApiKey": lambda user: api_key_create(user=user, name="smoke")[0],
     "groups.UserGroup": lambda user: UserGroupFactory(),
     "groups.UserCustomerGroup": lambda user: UserCustomerGroupFactory(),
     "customers.Customer": lambda user: CustomerFactory(),
