@@ -138,6 +138,10 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://patron")}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# --- credentials ---
+# Console e-mails go to the server log: print them without their links' tokens.
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "config.mail.RedactingConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patron <no-reply@localhost>")
 # Base of the set-password link sent in invitations (the storefront's page).
 PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default="http://127.0.0.1:8000/set-password/")
@@ -279,11 +283,24 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"message": {"format": "%(message)s"}},
+    "formatters": {
+        "message": {"format": "%(message)s"},
+        "django.server": {  # --- credentials ---
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # --- credentials --- runserver's request lines without query strings
+    "filters": {"no_query_strings": {"()": "config.log_filters.QueryStringFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         # patron.request lines are JSON already: print them bare, one per line.
         "request_lines": {"class": "logging.StreamHandler", "formatter": "message"},
+        "django.server": {  # --- credentials ---
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
     },
     "loggers": {
         "patron.request": {
@@ -293,6 +310,12 @@ LOGGING = {
         },
         # The JSON request line replaces Django's "Bad Request: /path" warnings.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {  # --- credentials ---
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "filters": ["no_query_strings"],
+            "propagate": False,
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
