@@ -16,6 +16,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
 from customers import admin_actions
+from customers.admin_scoping import (
+    ChannelListFilter,
+    ChannelScopedAdminMixin,
+    user_may_manage_channels,
+)
 from customers.admin_views import customer_import_view
 from customers.imports.rows import RowInvalid, json_text_parse
 from customers.models import (
@@ -201,7 +206,7 @@ def customer_search_q(term: str) -> Q:
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(ChannelScopedAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     list_display = [
         "email",
@@ -213,7 +218,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
         "last_order_at",
     ]
     list_filter = [
-        "channel",
+        ("channel", ChannelListFilter),
         "status",
         "gender",
         "user_type",
@@ -398,21 +403,33 @@ def _memberships_save(customer: Customer, formset, instances) -> None:
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ChannelScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "currency", "is_active"]
     search_fields = ["code", "name"]
     list_filter = ["is_active", "currency"]
     filter_horizontal = ["api_users"]
+    channel_field = ""
 
     def get_readonly_fields(self, request, obj=None):
-        return ["code"] if obj else []
+        readonly = ["code"] if obj else []
+        if not user_may_manage_channels(request):
+            readonly.append("api_users")
+        return readonly
+
+    def has_add_permission(self, request):
+        return user_may_manage_channels(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and user_may_manage_channels(request)
 
     def save_model(self, request, obj, form, change):
         channel_update(channel=obj, data={})
 
 
 @admin.register(Address)
-class AddressAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
+class AddressAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+    channel_field = "customer__channel"
     form = AddressInlineForm
     fields = ["customer", *ADDRESS_FIELDS]
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]

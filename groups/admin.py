@@ -7,6 +7,7 @@ from django.db import router
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
+from customers.admin_scoping import ChannelScopedAdminMixin
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
 from groups.services import (
@@ -93,7 +94,8 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
 
 
 @admin.register(UserCustomerGroup)
-class UserCustomerGroupAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
+class UserCustomerGroupAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+    channel_field = "customer__channel"
     list_display = ["id", "customer", "group", "subscribed", "created_at"]
     list_filter = ["subscribed"]
     list_select_related = ["customer", "group"]
