@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiKey
 
@@ -67,3 +68,22 @@ def api_key_record_use(*, api_key: ApiKey, now: datetime) -> None:
     if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USE_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+
+
+TOTP_DEVICE_NAME = "authenticator app"
+
+
+def totp_device_start(*, user):
+    """Return the user's unconfirmed authenticator device, making one (a new secret) if none:
+    staff scan its QR code, then confirm it with a code (totp_device_confirm)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+def totp_device_confirm(*, device, token: str) -> bool:
+    """Confirm the device if the code is right (its first use); tell whether it was."""
+    if not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True

@@ -19,6 +19,7 @@ from customers import admin_actions
 from customers.admin_scoping import (
     ChannelListFilter,
     ChannelScopedAdminMixin,
+    request_channel_scope,
     user_may_manage_channels,
 )
 from customers.admin_views import customer_import_view
@@ -104,10 +105,17 @@ class CustomerAdminForm(forms.ModelForm):
     channel = forms.ModelChoiceField(
         queryset=Channel.objects.order_by("code"), to_field_name="code"
     )
+    # The channels the staff user may see (CustomerAdmin.get_form sets them per request).
+    channels = Channel.objects.all()
 
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "channel" in self.fields:  # read-only on a change page
+            self.fields["channel"].queryset = self.channels.order_by("code")
 
     def full_clean(self):
         self._errors = ErrorDict()
@@ -119,7 +127,7 @@ class CustomerAdminForm(forms.ModelForm):
         try:
             data = self._api_object()
             self.row = customer_validate(
-                data=data, channels=Channel.objects.all(), customer=customer, partial=True
+                data=data, channels=self.channels, customer=customer, partial=True
             )
         except RowInvalid as invalid:
             for name, messages_ in invalid.errors.items():
@@ -329,6 +337,11 @@ class CustomerAdmin(ChannelScopedAdminMixin, SimpleHistoryAdmin):
         for term in terms:
             query &= customer_search_q(term)
         return queryset.filter(query), False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        channels = request_channel_scope(Channel.objects.all(), request, channel_field="")
+        return type(form.__name__, (form,), {"channels": channels})
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

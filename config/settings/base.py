@@ -5,6 +5,7 @@ required and cookies, HSTS and redirects are locked down.
 """
 
 import copy
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
     "webhooks",
     # --- credentials ---
     "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
 ]
 
@@ -66,9 +70,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # --- credentials ---
+    "accounts.two_factor.StaffTwoFactorMiddleware",  # --- credentials ---
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # --- credentials --- (last, as django-axes asks)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -246,6 +253,21 @@ REST_FRAMEWORK = {
 }
 
 # --- credentials ---
+# Staff sign-in: django-axes locks a user name out of the admin from one address after
+# AXES_FAILURE_LIMIT wrong passwords for AXES_COOLOFF_MINUTES (counted in the database, so all
+# workers and servers agree); `manage.py axes_reset_username NAME` lifts it early. TOTP codes
+# (django-otp) are required after the password when STAFF_REQUIRE_2FA is on.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Patron")
 # API keys (accounts app, django-rest-knox): stored as SHA-512 digests, shown once, valid for
 # API_KEY_EXPIRY_DAYS (0: no expiry). The prefix lets secret scanners recognise a leaked key.
 API_KEY_EXPIRY_DAYS = env.int("API_KEY_EXPIRY_DAYS", default=365)

@@ -1,9 +1,11 @@
 """Every registered model: changelist, search, add, change and history pages answer 200."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import api_key_create
 from jobs.models import Job, JobKind
@@ -14,10 +16,21 @@ from tests.webhooks.factories import DeliveryFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
+AXES_REQUEST = {"user_agent": "test", "http_accept": "*/*", "path_info": "/admin/login/"}
 FACTORIES = {
     "auth.Group": lambda user: Group.objects.create(name="editors"),
     "auth.User": lambda user: user,
     "accounts.ApiKey": lambda user: api_key_create(user=user, name="smoke")[0],
+    "axes.AccessAttempt": lambda user: AccessAttempt.objects.create(
+        username="x", ip_address="10.0.0.1", failures_since_start=1, **AXES_REQUEST
+    ),
+    "axes.AccessLog": lambda user: AccessLog.objects.create(
+        username="x", ip_address="10.0.0.1", **AXES_REQUEST
+    ),
+    "axes.AccessFailureLog": lambda user: AccessFailureLog.objects.create(
+        username="x", ip_address="10.0.0.1", **AXES_REQUEST
+    ),
+    "otp_totp.TOTPDevice": lambda user: TOTPDevice.objects.create(user=user, name="app"),
     "groups.UserGroup": lambda user: UserGroupFactory(),
     "groups.UserCustomerGroup": lambda user: UserCustomerGroupFactory(),
     "customers.Customer": lambda user: CustomerFactory(),
@@ -31,7 +44,13 @@ FACTORIES = {
 }
 PATRON_APPS = ("customers", "groups", "orders")
 # Made by the system only: their add page is refused (403), the rest answers.
-NOT_ADDABLE = {"webhooks.Delivery", "jobs.Job"}
+NOT_ADDABLE = {
+    "webhooks.Delivery",
+    "jobs.Job",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
 
 
 def test_every_registered_model_has_a_factory_here():

@@ -101,7 +101,7 @@ def test_a_customer_cannot_be_added_to_another_channel(shops, web_staff):
     response = web_staff.post(
         reverse("admin:customers_customer_add"),
         {
-            "channel": shops["b2b"].pk,
+            "channel": "b2b",
             "email": "new@example.com",
             "status": "active",
             "addresses-TOTAL_FORMS": "0",
