@@ -3,6 +3,7 @@
 import binascii
 from hmac import compare_digest
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
@@ -40,7 +41,11 @@ class ApiKeyAuthentication(TokenAuthentication):
     def authenticate_credentials(self, token):
         key = _key_text(token)
         now = timezone.now()
-        candidates = ApiKey.objects.filter(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH])
+        # From the primary even on a replica-read request: a key revoked or created a moment
+        # ago must count at once, whatever a replica's lag.
+        candidates = ApiKey.objects.using(DEFAULT_DB_ALIAS).filter(
+            token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]
+        )
         for api_key in candidates.select_related("user"):
             try:
                 digest = hash_token(key)
