@@ -272,6 +272,9 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Patron")
 # API_KEY_EXPIRY_DAYS (0: no expiry). The prefix lets secret scanners recognise a leaked key.
 API_KEY_EXPIRY_DAYS = env.int("API_KEY_EXPIRY_DAYS", default=365)
 KNOX_TOKEN_MODEL = "accounts.ApiKey"
+# knox's own migrations would create its unused AuthToken table (they ignore the swap), whose
+# foreign key to auth_user then blocks TRUNCATE; without them no table is made for it.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_MODEL": KNOX_TOKEN_MODEL,
     "TOKEN_PREFIX": "patron_",
