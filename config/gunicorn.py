@@ -16,6 +16,9 @@ max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
 preload_app = True
 accesslog = os.environ.get("ACCESS_LOG") or None
+# The path without its query string (%(U)s, not the request line %(r)s) and no Referer: both
+# can carry tokens (a set-password link, filters holding e-mail addresses).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The request line is the method, the URL and the protocol: room for the longest URL the app

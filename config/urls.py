@@ -5,6 +5,7 @@ from config.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/2fa/", include("accounts.urls")),  # staff two-factor sign-in
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("compat/", include("compat.urls")),

@@ -17,6 +17,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from customers import admin_actions
+from customers.admin_scoping import (
+    ChannelListFilter,
+    ChannelScopedAdminMixin,
+    request_channel_scope,
+    user_may_manage_channels,
+)
 from customers.admin_views import customer_import_view
 from customers.imports.rows import RowInvalid, json_text_parse
 from customers.models import (
@@ -100,10 +106,17 @@ class CustomerAdminForm(forms.ModelForm):
     channel = forms.ModelChoiceField(
         queryset=Channel.objects.order_by("code"), to_field_name="code"
     )
+    # The channels the staff user may see (CustomerAdmin.get_form sets them per request).
+    channels = Channel.objects.all()
 
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "channel" in self.fields:  # read-only on a change page
+            self.fields["channel"].queryset = self.channels.order_by("code")
 
     def full_clean(self):
         self._errors = ErrorDict()
@@ -115,7 +128,7 @@ class CustomerAdminForm(forms.ModelForm):
         try:
             data = self._api_object()
             self.row = customer_validate(
-                data=data, channels=Channel.objects.all(), customer=customer, partial=True
+                data=data, channels=self.channels, customer=customer, partial=True
             )
         except RowInvalid as invalid:
             for name, messages_ in invalid.errors.items():
@@ -202,7 +215,7 @@ def customer_search_q(term: str) -> Q:
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(ChannelScopedAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = [
@@ -215,7 +228,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
         "last_order_at",
     ]
     list_filter = [
-        "channel",
+        ("channel", ChannelListFilter),
         "status",
         "gender",
         "user_type",
@@ -327,6 +340,11 @@ class CustomerAdmin(SimpleHistoryAdmin):
             query &= customer_search_q(term)
         return queryset.filter(query), False
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        channels = request_channel_scope(Channel.objects.all(), request, channel_field="")
+        return type(form.__name__, (form,), {"channels": channels})
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
         return [*fields, "channel"] if obj is not None else fields
@@ -400,21 +418,33 @@ def _memberships_save(customer: Customer, formset, instances) -> None:
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ChannelScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "currency", "is_active"]
     search_fields = ["code", "name"]
     list_filter = ["is_active", "currency"]
     filter_horizontal = ["api_users"]
+    channel_field = ""
 
     def get_readonly_fields(self, request, obj=None):
-        return ["code"] if obj else []
+        readonly = ["code"] if obj else []
+        if not user_may_manage_channels(request):
+            readonly.append("api_users")
+        return readonly
+
+    def has_add_permission(self, request):
+        return user_may_manage_channels(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and user_may_manage_channels(request)
 
     def save_model(self, request, obj, form, change):
         channel_update(channel=obj, data={})
 
 
 @admin.register(Address)
-class AddressAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
+class AddressAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+    channel_field = "customer__channel"
     form = AddressInlineForm
     fields = ["customer", *ADDRESS_FIELDS]
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]

@@ -23,7 +23,8 @@ from django.utils.text import get_valid_filename
 
 from customers.imports import customers_import
 from customers.imports.readers import ImportFileError, format_infer, rows_read
-from customers.models import Channel, Customer
+from customers.models import Customer
+from customers.selectors import channel_list
 from jobs.models import Job, JobKind
 from jobs.services import job_start
 
@@ -49,11 +50,15 @@ class CustomerImportForm(forms.Form):
     )
     format = forms.ChoiceField(choices=FORMAT_CHOICES, required=False)
     channel = forms.ModelChoiceField(
-        queryset=Channel.objects.order_by("code"),
+        queryset=None,
         to_field_name="code",
         required=False,
         help_text="For rows that name no channel.",
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channel_list(user=user).order_by("code")
 
     def clean(self):
         cleaned = super().clean()
@@ -98,7 +103,7 @@ def _upload_name(token: str) -> str | None:
     return None if Job.objects.filter(input_file=name).exists() else name
 
 
-def _preview_run(name: str, *, fmt: str, channel: str | None):
+def _preview_run(name: str, *, fmt: str, channel: str | None, user):
     """Dry-run the first PREVIEW_ROWS rows; return (result, shown errors, file error, more)."""
     report = _Report()
     try:
@@ -108,6 +113,7 @@ def _preview_run(name: str, *, fmt: str, channel: str | None):
                 itertools.islice(rows, PREVIEW_ROWS),
                 dry_run=True,
                 default_channel=channel,
+                channels=channel_list(user=user),
                 on_error=report,
             )
             more = next(rows, None) is not None
@@ -131,14 +137,17 @@ def customer_import_view(request):
     }
     if request.method == "POST" and "token" in request.POST:
         return _import_confirmed(request, context)
-    form = CustomerImportForm(request.POST or None, request.FILES or None)
+    form = CustomerImportForm(request.POST or None, request.FILES or None, user=request.user)
     context["form"] = form
     if request.method == "POST" and form.is_valid():
         token = _upload_store(form.cleaned_data["file"])
         channel = form.cleaned_data["channel"]
         code = channel.code if channel else ""
         result, errors, problem, more = _preview_run(
-            _upload_name(token), fmt=form.cleaned_data["format"], channel=code or None
+            _upload_name(token),
+            fmt=form.cleaned_data["format"],
+            channel=code or None,
+            user=request.user,
         )
         context.update(
             result=result,
@@ -158,10 +167,10 @@ def _import_confirmed(request, context):
     token, fmt = request.POST.get("token", ""), request.POST.get("format", "")
     code = request.POST.get("channel") or ""
     name = _upload_name(token)
-    channel = Channel.objects.filter(code=code).first() if code else None
+    channel = channel_list(user=request.user).filter(code=code).first() if code else None
     if name is None or fmt not in ("csv", "json", "ndjson") or (code and channel is None):
         messages.error(request, UPLOAD_GONE)
-        context["form"] = CustomerImportForm()
+        context["form"] = CustomerImportForm(user=request.user)
         return TemplateResponse(request, TEMPLATE, context)
     job = job_start(
         kind=JobKind.IMPORT,

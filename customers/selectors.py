@@ -17,23 +17,32 @@ def user_is_channel_scoped(user) -> bool:
     return not user.is_superuser and user.api_channels.exists()
 
 
+def channel_scope(
+    queryset: QuerySet, *, user, channel_field: str = "channel", scoped: bool | None = None
+) -> QuerySet:
+    """Limit rows of any model to the channels the user may see: the one rule of the API,
+    the dialects and the admin. `channel_field` leads from the model to its channel ("" for
+    channels themselves); `scoped` is user_is_channel_scoped(user) when the caller knows it
+    already. Anonymous users see nothing; superusers, and users limited to no channel,
+    everything."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if scoped is None:
+        scoped = user_is_channel_scoped(user)
+    if scoped:
+        lookup = f"{channel_field}__api_users" if channel_field else "api_users"
+        return queryset.filter(**{lookup: user})
+    return queryset
+
+
 def channel_list(*, user) -> QuerySet[Channel]:
     """Return the channels the user may see: all, unless the user is limited to some."""
-    if not user.is_authenticated:
-        return Channel.objects.none()
-    if user_is_channel_scoped(user):
-        return Channel.objects.filter(api_users=user)
-    return Channel.objects.all()
+    return channel_scope(Channel.objects.all(), user=user, channel_field="")
 
 
 def customer_list(*, user) -> QuerySet[Customer]:
     """Return the customers of the channels the user may see."""
-    customers = Customer.objects.select_related("channel")
-    if not user.is_authenticated:
-        return customers.none()
-    if user_is_channel_scoped(user):
-        return customers.filter(channel__api_users=user)
-    return customers
+    return channel_scope(Customer.objects.select_related("channel"), user=user)
 
 
 EXPANSIONS = ("recent_orders", "recent_addresses", "phones", "memberships")

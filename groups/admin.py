@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
+from customers.admin_scoping import ChannelScopedAdminMixin
 from groups.models import UserCustomerGroup, UserGroup
 from groups.selectors import group_list, group_paths
 from groups.services import (
@@ -94,7 +95,8 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
 
 
 @admin.register(UserCustomerGroup)
-class UserCustomerGroupAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
+class UserCustomerGroupAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+    channel_field = "customer__channel"
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["id", "customer", "group", "subscribed", "created_at"]
     list_filter = ["subscribed"]

@@ -21,6 +21,7 @@ from customers.exports import customers_export
 from customers.imports import BATCH_SIZE, ImportCancelled, RowError, customers_import
 from customers.imports.readers import ImportFileError, rows_count, rows_read
 from customers.models import Customer
+from customers.selectors import channel_list, customer_list
 from customers.services import customer_invite_send
 from jobs.models import Job, JobKind, JobStatus
 
@@ -138,6 +139,8 @@ def _import_run(job: Job, progress: Progress) -> dict:
             result = customers_import(
                 rows_read(stream, fmt),
                 default_channel=job.params.get("channel") or None,
+                # the channels its author may see, as in the admin's preview
+                channels=_channels_of(job),
                 batch_size=job.params.get("batch_size", BATCH_SIZE),
                 on_error=on_error,
                 on_batch=lambda result: progress.report(result.rows),
@@ -156,6 +159,19 @@ def _import_run(job: Job, progress: Progress) -> dict:
     }
 
 
+def _channels_of(job: Job):
+    """The channels the job's author may see (all for a job without one: a command's)."""
+    return channel_list(user=job.created_by) if job.created_by else None
+
+
+def _customers_of(job: Job):
+    """The customers the job's author may see, so a job never reaches past the admin's
+    rule, even if the author's channels changed since it was started."""
+    if job.created_by is None:
+        return Customer.objects.select_related("channel")
+    return customer_list(user=job.created_by)
+
+
 def _selected_ids(job: Job) -> list[int]:
     """The customers chosen in the admin: the input file holds their ids, one a line."""
     with _input_text(job) as stream:
@@ -166,7 +182,7 @@ def _export_run(job: Job, progress: Progress) -> dict:
     fmt = job.params["format"]
     ids = _selected_ids(job)
     progress.total_set(len(ids))
-    queryset = Customer.objects.filter(pk__in=ids).order_by("id")
+    queryset = _customers_of(job).filter(pk__in=ids).order_by("id")
     with _spool() as result:
         count = customers_export(
             queryset=queryset, fmt=fmt, stream=result, on_progress=progress.step
@@ -186,7 +202,7 @@ def _invitation_run(job: Job, progress: Progress) -> dict:
     progress.total_set(len(ids))
     sent, failures, done = 0, [], 0
     for chunk in _chunks(ids, INVITATION_CHUNK):
-        customers = Customer.objects.filter(pk__in=chunk).select_related("channel")
+        customers = _customers_of(job).filter(pk__in=chunk)
         for customer in customers.order_by("id"):
             try:
                 customer_invite_send(customer=customer)

@@ -6,6 +6,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
+from customers.admin_scoping import (
+    ChannelListFilter,
+    ChannelScopedAdminMixin,
+    ChannelScopedInlineMixin,
+)
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOM_DATA_NAME_TAKEN,
@@ -107,7 +112,7 @@ class OrderCustomDataInlineFormSet(forms.BaseInlineFormSet):
             seen.add(key)
 
 
-class OrderCustomDataInline(admin.TabularInline):
+class OrderCustomDataInline(ChannelScopedInlineMixin, admin.TabularInline):
     model = OrderCustomData
     form = OrderCustomDataInlineForm
     formset = OrderCustomDataInlineFormSet
@@ -183,12 +188,12 @@ def _custom_data_save(formset) -> None:
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ChannelScopedAdminMixin, admin.ModelAdmin):
     form = OrderAdminForm
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["number", "channel", "customer_email", "status", "total", "placed_at"]
     list_select_related = ["channel", "customer"]
-    list_filter = ["channel", "status"]
+    list_filter = [("channel", ChannelListFilter), "status"]
     date_hierarchy = "placed_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -236,7 +241,8 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderCustomData)
-class OrderCustomDataAdmin(ServiceDeletesMixin, SimpleHistoryAdmin):
+class OrderCustomDataAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+    channel_field = "order__channel"
     list_display = ["name", "value", "order", "item", "updated_at"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

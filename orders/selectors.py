@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from customers.selectors import user_is_channel_scoped
+from customers.selectors import channel_scope
 from orders.models import Order, OrderCustomData, OrderItem
 
 
@@ -12,11 +12,7 @@ def order_list(*, user) -> QuerySet[Order]:
         Prefetch("custom_data", queryset=OrderCustomData.objects.filter(item__isnull=True)),
         Prefetch("items", queryset=OrderItem.objects.prefetch_related("custom_data")),
     )
-    if not user.is_authenticated:
-        return orders.none()
-    if user_is_channel_scoped(user):
-        return orders.filter(channel__api_users=user)
-    return orders
+    return channel_scope(orders, user=user)
 
 
 def order_custom_data_list(*, order: Order, item: OrderItem | None = None) -> QuerySet:

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
+from accounts.services import api_key_create
 from tests.customers.factories import ChannelFactory, CustomerFactory
 
 PATRON_APPS = ("customers", "groups", "orders")
@@ -19,6 +20,11 @@ def patron_user_create(username: str, **fields):
     user = get_user_model().objects.create_user(username, **fields)
     grant_all_patron_permissions(user)
     return user
+
+
+def api_key_for(user, name: str = "test") -> str:
+    """A new API key of the user, made as `api_keys create` makes it (the key, in clear)."""
+    return api_key_create(user=user, name=name)[1]
 
 
 def api_client_for(user) -> APIClient:

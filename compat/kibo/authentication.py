@@ -1,13 +1,15 @@
 """Kibo's own header form: `Authorization: Bearer <token>` with a Patron API token."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import TokenAuthentication
+
+from accounts.authentication import ApiKeyAuthentication
 
 
-class BearerTokenAuthentication(TokenAuthentication):
-    """Patron's token, sent the way Kibo OMS clients send their OAuth access token."""
+class BearerTokenAuthentication(ApiKeyAuthentication):
+    """Patron's API key, sent the way Kibo OMS clients send their OAuth access token."""
 
-    keyword = "Bearer"
+    def authenticate_header(self, request):
+        return "Bearer"
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

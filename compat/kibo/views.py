@@ -11,9 +11,10 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
+from accounts.authentication import ApiKeyAuthentication
 from compat.kibo.authentication import BearerTokenAuthentication
 from compat.kibo.search import SEARCH_PARAMS, customer_search
 from compat.kibo.serializers import (
@@ -81,7 +82,7 @@ class KiboView(StrictQueryParamsMixin, generics.GenericAPIView):
     """Patron's auth plus Kibo's Bearer header, JSON only, Kibo's query parameters only."""
 
     authentication_classes = [
-        TokenAuthentication,
+        ApiKeyAuthentication,
         BearerTokenAuthentication,
         SessionAuthentication,
     ]

@@ -2,13 +2,14 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+
+from accounts.authentication import ApiKeyAuthentication
 
 HEADER = "HTTP_AUTHENTICATION"
 INVALID_HEADER = "Invalid Authentication header: send 'bearer <token>'."
 
 
-class NuvemshopBearerAuthentication(TokenAuthentication):
+class NuvemshopBearerAuthentication(ApiKeyAuthentication):
     """Patron's API token, sent the way Nuvemshop apps send their access token: in an
     `Authentication` header (not `Authorization`) after the word `bearer` (any case)."""
 

@@ -7,9 +7,10 @@ API's (customers.selectors, customers.services); this module translates names an
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
+from accounts.authentication import ApiKeyAuthentication
 from compat.nuvemshop.authentication import NuvemshopBearerAuthentication
 from compat.nuvemshop.filters import NuvemshopCustomerFilterSet
 from compat.nuvemshop.mapping import (
@@ -99,7 +100,7 @@ class NuvemshopCustomerViewSet(
     IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.GenericViewSet
 ):
     authentication_classes = [
-        TokenAuthentication,
+        ApiKeyAuthentication,
         NuvemshopBearerAuthentication,
         SessionAuthentication,
     ]

@@ -5,6 +5,7 @@ required and cookies, HSTS and redirects are locked down.
 """
 
 import copy
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "simple_history",
@@ -54,6 +54,12 @@ INSTALLED_APPS = [
     "jobs",
     "compat",
     "webhooks",
+    # --- credentials ---
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -66,9 +72,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # --- credentials ---
+    "accounts.two_factor.StaffTwoFactorMiddleware",  # --- credentials ---
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # --- credentials --- (last, as django-axes asks)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,6 +155,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# --- credentials ---
+# Console e-mails go to the server log: print them without their links' tokens.
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "config.mail.RedactingConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patron <no-reply@localhost>")
 # Base of the set-password link sent in invitations (the storefront's page).
 PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default="http://127.0.0.1:8000/set-password/")
@@ -223,7 +236,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",  # --- credentials ---
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.rest.ModelPermissions"],
@@ -247,6 +260,36 @@ REST_FRAMEWORK = {
         "customer_auth": env.str("AUTH_THROTTLE_RATE", default="10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# --- credentials ---
+# Staff sign-in: django-axes locks a user name out of the admin from one address after
+# AXES_FAILURE_LIMIT wrong passwords for AXES_COOLOFF_MINUTES (counted in the database, so all
+# workers and servers agree); `manage.py axes_reset_username NAME` lifts it early. TOTP codes
+# (django-otp) are required after the password when STAFF_REQUIRE_2FA is on.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Patron")
+# API keys (accounts app, django-rest-knox): stored as SHA-512 digests, shown once, valid for
+# API_KEY_EXPIRY_DAYS (0: no expiry). The prefix lets secret scanners recognise a leaked key.
+API_KEY_EXPIRY_DAYS = env.int("API_KEY_EXPIRY_DAYS", default=365)
+KNOX_TOKEN_MODEL = "accounts.ApiKey"
+# knox's own migrations would create its unused AuthToken table (they ignore the swap), whose
+# foreign key to auth_user then blocks TRUNCATE; without them no table is made for it.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_PREFIX": "patron_",
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 # The outbox (events app): every write records its events in its own transaction.
@@ -275,11 +318,24 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"message": {"format": "%(message)s"}},
+    "formatters": {
+        "message": {"format": "%(message)s"},
+        "django.server": {  # --- credentials ---
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # --- credentials --- runserver's request lines without query strings
+    "filters": {"no_query_strings": {"()": "config.log_filters.QueryStringFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         # patron.request lines are JSON already: print them bare, one per line.
         "request_lines": {"class": "logging.StreamHandler", "formatter": "message"},
+        "django.server": {  # --- credentials ---
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
     },
     "loggers": {
         "patron.request": {
@@ -289,6 +345,12 @@ LOGGING = {
         },
         # The JSON request line replaces Django's "Bad Request: /path" warnings.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {  # --- credentials ---
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "filters": ["no_query_strings"],
+            "propagate": False,
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -15,6 +15,11 @@ from .base import *  # noqa: E402,F403
 from .base import DATABASES, RQ_QUEUES, TASKS  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Staff sign-in checks are off, except in tests/security/test_staff_sign_in.py which turns
+# them on: the test client's login() and force_login() carry no request for django-axes and
+# no second factor.
+AXES_ENABLED = False
+STAFF_REQUIRE_2FA = False
 if "EMAIL_URL" not in os.environ:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if "CACHE_URL" not in os.environ:  # a server started by a test may be given a shared one

@@ -329,6 +329,7 @@ def customers_import(
     *,
     dry_run: bool = False,
     default_channel: str | None = None,
+    channels=None,
     batch_size: int = BATCH_SIZE,
     on_error: Callable[[RowError], None] | None = None,
     on_batch: Callable[[ImportResult], None] | None = None,
@@ -348,12 +349,15 @@ def customers_import(
 
     `should_stop` is asked before each batch is handed to the writer: when it answers True
     the import raises ImportCancelled (a background job's cancel button).
+
+    `channels` limits the channels rows may name (a queryset, e.g. the admin user's
+    channel_list; default: all): a row naming another is rejected as an unknown channel.
     """
     if threaded is None:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
     started = time.monotonic()
     importer = _Importer(
-        context=import_context(default_channel=default_channel),
+        context=import_context(default_channel=default_channel, channels=channels),
         dry_run=dry_run,
         batch_size=batch_size,
         on_error=on_error,

@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Address, Customer
@@ -8,6 +7,7 @@ from customers.services import address_create, customer_anonymize, customer_upda
 from groups.models import UserCustomerGroup
 from orders.models import OrderCustomData
 from tests.admin.helpers import address_form, customer_change_url, customer_form
+from tests.conftest import api_key_for
 from tests.customers.factories import AddressFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
 from tests.orders.factories import OrderFactory
@@ -49,7 +49,7 @@ def test_history_page_shows_the_change(staff_client, staff_user):
 def test_api_change_with_a_token_is_recorded_with_the_api_user(api_user):
     customer = CustomerFactory()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=api_user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(api_user)}")
 
     response = client.patch(
         f"/api/v1/customers/{customer.pk}/", {"first_name": "Token"}, format="json"

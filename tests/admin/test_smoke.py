@@ -1,11 +1,13 @@
 """Every registered model: changelist, search, add, change and history pages answer 200."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.authtoken.models import Token, TokenProxy
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.services import api_key_create
 from jobs.models import Job, JobKind
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
@@ -14,12 +16,21 @@ from tests.webhooks.factories import DeliveryFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
+AXES_REQUEST = {"user_agent": "test", "http_accept": "*/*", "path_info": "/admin/login/"}
 FACTORIES = {
     "auth.Group": lambda user: Group.objects.create(name="editors"),
     "auth.User": lambda user: user,
-    "authtoken.TokenProxy": lambda user: TokenProxy.objects.get(
-        pk=Token.objects.create(user=user).pk
+    "accounts.ApiKey": lambda user: api_key_create(user=user, name="smoke")[0],
+    "axes.AccessAttempt": lambda user: AccessAttempt.objects.create(
+        username="x", ip_address="10.0.0.1", failures_since_start=1, **AXES_REQUEST
     ),
+    "axes.AccessLog": lambda user: AccessLog.objects.create(
+        username="x", ip_address="10.0.0.1", **AXES_REQUEST
+    ),
+    "axes.AccessFailureLog": lambda user: AccessFailureLog.objects.create(
+        username="x", ip_address="10.0.0.1", **AXES_REQUEST
+    ),
+    "otp_totp.TOTPDevice": lambda user: TOTPDevice.objects.create(user=user, name="app"),
     "groups.UserGroup": lambda user: UserGroupFactory(),
     "groups.UserCustomerGroup": lambda user: UserCustomerGroupFactory(),
     "customers.Customer": lambda user: CustomerFactory(),
@@ -33,7 +44,13 @@ FACTORIES = {
 }
 PATRON_APPS = ("customers", "groups", "orders")
 # Made by the system only: their add page is refused (403), the rest answers.
-NOT_ADDABLE = {"webhooks.Delivery", "jobs.Job"}
+NOT_ADDABLE = {
+    "webhooks.Delivery",
+    "jobs.Job",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
 
 
 def test_every_registered_model_has_a_factory_here():
@@ -56,27 +73,33 @@ def test_admin_pages(client, superuser, staff_user, label):
     assert client.get(reverse(f"{name}_history", args=[obj.pk])).status_code == 200
 
 
+# Each count includes whether the staff user is limited to some channels (asked once per
+# request: rows, choices and the sidebar's channel permissions follow it).
 @pytest.mark.parametrize(
     ("url", "make", "most"),
     [
         pytest.param("admin:orders_order_changelist", lambda: OrderFactory(), 10, id="orders"),
         pytest.param(
-            "admin:customers_address_changelist", lambda: AddressFactory(), 7, id="addresses"
+            "admin:customers_address_changelist", lambda: AddressFactory(), 8, id="addresses"
         ),
         pytest.param(
             "admin:groups_usercustomergroup_changelist",
             lambda: UserCustomerGroupFactory(),
-            7,
+            8,
             id="memberships",
         ),
         pytest.param(
             "admin:orders_ordercustomdata_changelist",
             lambda: OrderCustomDataFactory(),
-            7,
+            8,
             id="custom-data",
         ),
         pytest.param(
-            "admin:customers_channel_changelist", lambda: ChannelFactory(), 8, id="channels"
+            # + whether the user is limited to some channels (for rows and permissions)
+            "admin:customers_channel_changelist",
+            lambda: ChannelFactory(),
+            9,
+            id="channels",
         ),
     ],
 )

@@ -32,11 +32,21 @@ def test_create_api_token_prints_a_working_token_last(anon_client):
     assert response.data["count"] == 1
 
 
-def test_create_api_token_is_idempotent_and_keeps_the_key():
-    first = run("create_api_token", "erp").splitlines()[-1]
-    second = run("create_api_token", "erp").splitlines()[-1]
-    assert first == second
+def test_create_api_token_keeps_the_user_and_adds_a_key_each_time(anon_client):
+    first = run("create_api_token", "erp", "--name", "erp-1").splitlines()[-1]
+    second = run("create_api_token", "erp", "--name", "erp-2").splitlines()[-1]
+
+    assert first != second
     assert get_user_model().objects.filter(username="erp").count() == 1
+    for key in (first, second):
+        anon_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert anon_client.get("/api/v1/customers/").status_code == 200
+
+
+def test_create_api_token_refuses_a_name_the_user_already_has():
+    run("create_api_token", "erp", "--name", "erp-1")
+    with pytest.raises(CommandError, match="already has a key named 'erp-1'"):
+        run("create_api_token", "erp", "--name", "erp-1")
 
 
 def test_create_api_token_superuser_and_channels():

@@ -9,10 +9,9 @@ import json
 import sys
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from customers.validation import INVALID_COUNTRY, INVALID_EMAIL
-from tests.conftest import patron_user_create
+from tests.conftest import api_key_for, patron_user_create
 from tests.customers.factories import ChannelFactory, CustomerFactory
 
 openapi_python_client = pytest.importorskip(
@@ -53,7 +52,7 @@ def generated(live_server, tmp_path_factory, django_db_blocker):
 @pytest.fixture
 def client(live_server, generated):
     user = patron_user_create("integrator")
-    token = Token.objects.create(user=user).key
+    token = api_key_for(user)
     module = generated("client")
     with module.AuthenticatedClient(
         base_url=live_server.url, token=token, prefix="Token", raise_on_unexpected_status=True

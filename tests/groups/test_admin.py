@@ -23,8 +23,9 @@ def tree():
 def test_group_changelist_shows_counts_and_paths_in_constant_queries(
     staff_client, tree, django_assert_num_queries
 ):
-    # session + user + permissions (2) + parent filter choices + counts (2) + page + paths
-    with django_assert_num_queries(9):
+    # session + user + permissions (2) + whether the user is limited to some channels (the
+    # sidebar's channel permissions) + parent filter choices + counts (2) + page + paths
+    with django_assert_num_queries(10):
         response = staff_client.get(GROUPS)
 
     assert response.status_code == 200

@@ -7,13 +7,12 @@ import urllib.request
 import pytest
 from django.core.cache import cache
 from django.db import connections
-from rest_framework.authtoken.models import Token
 
 from customers.models import Customer
 from idempotency.api import REPLAYED_HEADER
 from idempotency.models import IdempotencyKey
 from idempotency.services import KEY_REUSED_BODY
-from tests.conftest import api_client_for
+from tests.conftest import api_client_for, api_key_for
 from tests.customers.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +46,7 @@ def test_a_key_survives_a_restart_and_replays_over_http(live_server, api_user):
     first = api_client_for(api_user).post(UPSERT, body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     cache.clear()
     connections.close_all()
-    token = Token.objects.create(user=api_user).key
+    token = api_key_for(api_user)
 
     # when: the client retries against another server, over HTTP
     status, headers, content = _http_post(f"{live_server.url}{UPSERT}", body, token=token, key="k1")

@@ -148,7 +148,8 @@ def test_changelist_query_count_does_not_grow_with_jobs(
     for _ in range(count):
         _job(staff_user, channel=web)
 
-    # Session, user, its two permission sets, the count, the page (jobs with user and channel).
-    with django_assert_num_queries(6):
+    # Session, user, its two permission sets, whether it is limited to some channels (the
+    # sidebar's channel permissions), the count, the page (jobs with user and channel).
+    with django_assert_num_queries(7):
         response = staff_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == count

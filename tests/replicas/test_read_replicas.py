@@ -11,10 +11,9 @@ import urllib.request
 
 import pytest
 import redis
-from rest_framework.authtoken.models import Token
 
 from customers.models import Customer
-from tests.conftest import patron_user_create
+from tests.conftest import api_key_for, patron_user_create
 from tests.customers.factories import ChannelFactory
 from tests.replicas.conftest import Server
 
@@ -56,12 +55,12 @@ def server(streaming_replica, tmp_path):
 
 @pytest.fixture
 def writer_token(db):
-    return Token.objects.create(user=patron_user_create("writer")).key
+    return api_key_for(patron_user_create("writer"))
 
 
 @pytest.fixture
 def reader_token(db):
-    return Token.objects.create(user=patron_user_create("reader")).key
+    return api_key_for(patron_user_create("reader"))
 
 
 def test_a_lagging_replica_serves_reads_while_the_writer_reads_its_own_writes(

@@ -7,7 +7,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -18,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.exceptions import UNSTORABLE
 from config.wsgi import application
+from tests.conftest import api_key_for
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
 from tests.orders.factories import OrderFactory
@@ -86,7 +86,7 @@ def token(superuser):
     customer = CustomerFactory(channel=channel, email="0@0.com")
     UserCustomerGroupFactory(customer=customer, group=group)
     OrderFactory(channel=channel, customer=customer, number="0")
-    return Token.objects.create(user=superuser).key
+    return api_key_for(superuser)
 
 
 @schema.parametrize()

@@ -6,9 +6,8 @@ import pytest
 import requests
 from django.contrib.auth.hashers import make_password
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
-from tests.conftest import patron_user_create
+from tests.conftest import api_key_for, patron_user_create
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.servers import database_url_of, gunicorn_running, manage, server_env
 
@@ -37,7 +36,7 @@ def token(servers):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {CACHE_TABLE}")  # counters of earlier tests
     user = patron_user_create("integrator")
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Token {api_key_for(user)}"}
 
 
 def test_api_user_rate_holds_across_servers(servers, token):

@@ -1,9 +1,11 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
+from accounts.services import api_key_create
 from customers.models import Channel
 
 PATRON_APPS = ("customers", "groups", "orders", "events")
@@ -12,8 +14,10 @@ UNKNOWN_CHANNELS = "Unknown channel code(s): {codes}."
 
 class Command(BaseCommand):
     help = (
-        "Create the API user if needed and print its token key (the last line of output). "
-        "Non-superusers get every Patron model permission; --channels limits what they see."
+        "Create the API user if needed, give it a new API key and print the key (the last line "
+        "of output; it is stored hashed and cannot be shown again). Non-superusers get every "
+        "Patron model permission; --channels limits what they see. `api_keys` lists and "
+        "revokes keys."
     )
 
     def add_arguments(self, parser):
@@ -24,9 +28,12 @@ class Command(BaseCommand):
             default=None,
             help="comma-separated channel codes the user is limited to (default: all channels)",
         )
+        parser.add_argument(
+            "--name", default=None, help="the key's name (default: 'key <date and time>')"
+        )
 
     @transaction.atomic
-    def handle(self, *args, username, superuser, channels, **options):
+    def handle(self, *args, username, superuser, channels, name, **options):
         channel_codes = [code.strip() for code in (channels or "").split(",") if code.strip()]
         found = list(Channel.objects.filter(code__in=channel_codes))
         missing = sorted(set(channel_codes) - {channel.code for channel in found})
@@ -46,7 +53,11 @@ class Command(BaseCommand):
         if channels is not None:
             user.api_channels.set(found)
 
-        token, _ = Token.objects.get_or_create(user=user)
+        name = name or f"key {timezone.now():%Y-%m-%d %H:%M:%S.%f}"
+        try:
+            _, key = api_key_create(user=user, name=name)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.message_dict["name"])) from None
         scope = ", ".join(channel_codes) if channel_codes else "all channels"
         self.stdout.write(f"{'Created' if created else 'Updated'} API user {username} ({scope}).")
-        self.stdout.write(token.key)
+        self.stdout.write(key)

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_key_replace
 from customers.models import Customer
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "patron-demo"
+DEMO_KEY_NAME = "demo"
 
 
 class Command(BaseCommand):
@@ -30,12 +31,13 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(DEMO_PASSWORD)
         user.save()
-        token, _ = Token.objects.get_or_create(user=user)
+        # Keys are shown once: the demo gets a fresh one each run, replacing the last.
+        _, key = api_key_replace(user=user, name=DEMO_KEY_NAME)
         port = settings.PORT
         self.stdout.write(
             "\n"
             f"  Admin:     http://127.0.0.1:{port}/admin/  user {DEMO_USERNAME!r} "
             f"password {DEMO_PASSWORD!r}\n"
             f"  API docs:  http://127.0.0.1:{port}/api/v1/docs/\n"
-            f"  API token: {token.key}  (header 'Authorization: Token {token.key}')\n"
+            f"  API token: {key}  (header 'Authorization: Token {key}')\n"
         )

@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.conftest import api_key_for
 from tests.customers.factories import ChannelFactory
 
 SEEDS = Path(__file__).parent / "seeds"
@@ -57,5 +57,5 @@ def channel(db):
 def token_client(api_user):
     """A client sending Patron's token header, as an integration would."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=api_user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(api_user)}")
     return client

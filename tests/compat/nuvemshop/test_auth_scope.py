@@ -4,12 +4,11 @@ permissions and channel scoping, on every route of the dialect, with or without 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
 from tests.compat.nuvemshop.conftest import BASE, CHANNEL
-from tests.conftest import api_client_for, patron_user_create
+from tests.conftest import api_client_for, api_key_for, patron_user_create
 from tests.customers.factories import ChannelFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +21,7 @@ def customer(store):
 
 @pytest.fixture
 def token(api_user):
-    return Token.objects.create(user=api_user).key
+    return api_key_for(api_user)
 
 
 @pytest.mark.parametrize(

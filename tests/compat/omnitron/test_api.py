@@ -2,13 +2,12 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from compat.omnitron.names import CUSTOMER_FIELDS
 from customers.models import Customer
 from tests.compat.omnitron.conftest import BASE, detail_url
-from tests.conftest import api_client_for
+from tests.conftest import api_client_for, api_key_for
 from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -294,9 +293,9 @@ def test_no_credentials_is_a_401(anon_client):
 
 
 def test_token_and_session_auth_both_work(api_user):
-    token = Token.objects.create(user=api_user)
+    token = api_key_for(api_user)
     by_token = APIClient()
-    by_token.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    by_token.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     by_session = APIClient()
     by_session.login(username="integrator", password="pw-integrator-123")
 

@@ -1,10 +1,9 @@
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.conftest import patron_user_create
+from tests.conftest import api_key_for, patron_user_create
 from tests.customers.factories import ChannelFactory
 
 SEEDS = Path(__file__).parent / "seeds"
@@ -35,8 +34,8 @@ def integrator(db):
 def client(integrator):
     """Patron's token auth, sent as a real header."""
     client = APIClient()
-    token = Token.objects.create(user=integrator)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_key_for(integrator)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
