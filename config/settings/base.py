@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config, structlog_configure
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -262,30 +264,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"message": {"format": "%(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        # patron.request lines are JSON already: print them bare, one per line.
-        "request_lines": {"class": "logging.StreamHandler", "formatter": "message"},
-    },
-    "loggers": {
-        "patron.request": {
-            "handlers": ["request_lines"],
-            "level": env.str("REQUEST_LOG_LEVEL", default="INFO"),
-            "propagate": False,
-        },
-        # The JSON request line replaces Django's "Bad Request: /path" warnings.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# --- operability ---
+# Logs: one JSON object per line on stderr (timestamp, level, logger, event, request_id, ...),
+# for Django's records and structlog's alike (config/logs.py). OTEL_ENABLED turns on tracing
+# (config/tracing.py) and adds trace and span ids to every line.
+OTEL_ENABLED = env.bool("OTEL_ENABLED", default=False)
+structlog_configure(with_trace_ids=OTEL_ENABLED)
+LOGGING = logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    request_level=env.str("REQUEST_LOG_LEVEL", default="INFO"),
+    with_trace_ids=OTEL_ENABLED,
+)
+# --- end operability ---
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]  # --- operability ---
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
