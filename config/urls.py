@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,6 +12,12 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("compat/", include("compat.urls")),
 ]
+
+# --- operability ---
+if settings.METRICS_ENABLED:
+    from config.metrics import metrics
+
+    urlpatterns.append(path("metrics", metrics, name="metrics"))
 
 handler400 = "config.views.bad_request"
 handler404 = "config.views.not_found"

@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.logs import logging_config, structlog_configure
+from config.metrics import metrics_settings_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -275,11 +276,23 @@ LOGGING = logging_config(
     request_level=env.str("REQUEST_LOG_LEVEL", default="INFO"),
     with_trace_ids=OTEL_ENABLED,
 )
+
+# Prometheus metrics at /metrics (config/metrics.py), only when asked for, and never open to
+# all: METRICS_TOKEN (bearer) and/or METRICS_ALLOWED_IPS, each one required when set.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+if METRICS_ENABLED:
+    metrics_settings_check(token=METRICS_TOKEN, allowed_ips=METRICS_ALLOWED_IPS)
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
 # --- end operability ---
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]  # --- operability ---
+    # Probes and scrapers reach the app directly, over plain HTTP (--- operability ---).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
