@@ -11,6 +11,7 @@ import re
 import uuid
 
 import structlog
+import structlog.tracebacks
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What an incoming X-Request-ID may be (UUIDs, ULIDs, the ids proxies and load balancers
@@ -71,7 +72,10 @@ def json_formatter(*, with_trace_ids: bool = False) -> dict:
         "()": structlog.stdlib.ProcessorFormatter,
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.dict_tracebacks,
+            # Tracebacks as data, without local variables: those hold passwords and tokens.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
         "foreign_pre_chain": [

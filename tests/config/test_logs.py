@@ -149,7 +149,8 @@ def test_a_server_error_is_one_error_line_with_its_traceback_and_the_request_lin
     from customers.api import views
 
     def broken_list(self, request, *args, **kwargs):
-        raise RuntimeError("boom")
+        password = "local-secret-passphrase"  # a frame's locals never reach the log
+        raise RuntimeError(f"boom {len(password)}")
 
     monkeypatch.setattr(views.CustomerViewSet, "list", broken_list)
     api_client.raise_request_exception = False
@@ -166,4 +167,7 @@ def test_a_server_error_is_one_error_line_with_its_traceback_and_the_request_lin
         "fail-1",
     )
     assert error["exception"][0]["exc_type"] == "RuntimeError"
+    assert error["exception"][0]["exc_value"] == "boom 23"
+    assert error["exception"][0]["frames"][-1]["name"] == "broken_list"
+    assert "local-secret-passphrase" not in str(log_lines())
     assert (request["status"], request["level"], request["request_id"]) == (500, "error", "fail-1")
