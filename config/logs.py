@@ -91,9 +91,23 @@ def logging_config(*, level: str, request_level: str, with_trace_ids: bool = Fal
     return {
         "version": 1,
         "disable_existing_loggers": False,
+        "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
         "formatters": {"json": json_formatter(with_trace_ids=with_trace_ids)},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json"},
+            # Django's default: server errors e-mailed to ADMINS when DEBUG is off.
+            "mail_admins": {
+                "level": "ERROR",
+                "filters": ["require_debug_false"],
+                "class": "django.utils.log.AdminEmailHandler",
+            },
+        },
         "loggers": {
+            # Django's default configuration gives these loggers plain-text handlers of their
+            # own; here they reach the root's JSON handler like every other logger.
+            "django": {"handlers": ["mail_admins"], "level": "INFO"},
+            # runserver's access lines: the request line says the same without the query string.
+            "django.server": {"handlers": [], "level": "ERROR"},
             "patron.request": {"level": request_level},
             # The request line replaces Django's "Bad Request: /path" warnings; errors (with
             # their traceback) are still logged.

@@ -28,7 +28,7 @@ handler.setFormatter(logging.getLogger().handlers[0].formatter)
 logging.getLogger().addHandler(handler)
 from django.test import Client
 Client().get("/healthz/live", HTTP_X_REQUEST_ID="traced-1")
-Client().get("/api/v1/customers/")
+Client().get("/api/v1/customers/?email=ann@example.com")
 provider.force_flush()
 print(json.dumps({
     "middleware": settings.MIDDLEWARE[:2],
@@ -37,6 +37,7 @@ print(json.dumps({
             "name": span.name,
             "trace_id": format(span.context.trace_id, "032x"),
             "service": span.resource.attributes["service.name"],
+            "attributes": dict(span.attributes),
             "status_code": span.attributes.get("http.response.status_code",
                                                span.attributes.get("http.status_code")),
         }
@@ -82,6 +83,8 @@ def test_each_request_makes_a_span_and_its_log_lines_carry_the_trace_id():
     )
     assert (customers["name"], customers["status_code"]) == ("GET api/v1/customers/$", 401)
     assert live["trace_id"] != customers["trace_id"]
+    assert customers["attributes"]["http.url"] == "http://testserver/api/v1/customers/"
+    assert "ann@example.com" not in json.dumps(shown)
     request_lines = [line for line in shown["logs"] if line["logger"] == "patron.request"]
     assert [(line["request_id"], line["trace_id"]) for line in request_lines][0] == (
         "traced-1",
