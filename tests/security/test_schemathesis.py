@@ -5,8 +5,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -115,7 +116,17 @@ STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
 
 
 class APIWorkflow(schema.as_state_machine()):
+    """Each scenario starts from the same data: what it wrote is rolled back at its end, so that
+    Hypothesis can replay (and shrink) a scenario and get the same answers."""
+
     token: str = ""
+
+    def setup(self):
+        cache.clear()
+        self.savepoint = transaction.savepoint()
+
+    def teardown(self):
+        transaction.savepoint_rollback(self.savepoint)
 
     def get_call_kwargs(self, case):
         return {"headers": {"Authorization": f"Token {self.token}"}}
