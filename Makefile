@@ -1,7 +1,17 @@
 # Patron developer commands. Every target installs what it needs first.
-# The first of the supported Pythons (3.11-3.13) found on PATH; override with PYTHON=...
-PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || echo python3)
-VENV := .venv
+# $(call python_find,VERSIONS): the first of these Python versions that runs, from the PATH or
+# pyenv's versions (pyenv puts every version's shim on the PATH, but a shim of a version that is
+# not selected refuses to run, so each candidate is tried, not just looked up).
+python_find = $(shell for v in $(1); do \
+	for p in python$$v $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v*/bin/python$$v; do \
+		"$$p" -c '' >/dev/null 2>&1 && { command -v "$$p"; exit 0; }; \
+	done; done)
+# The newest supported Python found (3.13, then 3.12, then 3.11); override with PYTHON=...
+# The virtualenv keeps the Python it was made with (`make clean` to change it); VENV=... puts
+# another one beside it (`make test-python PYTHON_VERSION=3.13` does that).
+SUPPORTED_PYTHONS := 3.13 3.12 3.11
+PYTHON ?= $(or $(call python_find,$(SUPPORTED_PYTHONS)),python3)
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 DATABASE_URL_PG ?= postgres://root@127.0.0.1:5432/test
@@ -15,7 +25,7 @@ WORKER_ARGS = if [ "$${TASK_BACKEND:-database}" = rq ]; then \
 		set -- db_worker --queue-name "$${TASK_QUEUE:-default}" --no-reload; \
 	fi
 
-.PHONY: install run serve worker test test-pg test-all lint format check lock migrate clean
+.PHONY: install run serve worker test test-pg test-all install-python test-python lint format check lock migrate clean
 
 install: $(STAMP)
 
@@ -63,6 +73,20 @@ test-pg: install
 
 test-all: test test-pg
 
+# Another supported Python beside the main one, in its own virtualenv (.venv-3.13, ...):
+# `make install-python` installs it, `make test-python` runs the SQLite suite on it.
+PYTHON_VERSION ?= 3.13
+OTHER_PYTHON = $(if $(filter $(PYTHON_VERSION),$(SUPPORTED_PYTHONS)),$(call python_find,$(PYTHON_VERSION)))
+OTHER_MAKE = @test -n "$(OTHER_PYTHON)" || \
+		{ echo "Python $(PYTHON_VERSION) not found (supported: $(SUPPORTED_PYTHONS))"; exit 1; }; \
+	$(MAKE) VENV=.venv-$(PYTHON_VERSION) PYTHON="$(OTHER_PYTHON)"
+
+install-python:
+	$(OTHER_MAKE) install
+
+test-python:
+	$(OTHER_MAKE) test
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -79,4 +103,4 @@ check: lint
 		ALLOWED_HOSTS=patron.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-3.* .pytest_cache

@@ -26,3 +26,21 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 limit_request_line = min(
     8190, int(os.environ.get("API_MAX_URL_LENGTH", "8000")) + len("OPTIONS  HTTP/1.1")
 )
+
+# --- operability ---
+# With metrics on, every worker writes its samples to files in one directory that /metrics
+# reads whole (prometheus_client's multiprocess mode), so a scrape counts every worker's
+# requests whichever worker answers it. It must be set before prometheus_client is imported
+# (the app is preloaded after this file is read); a fresh directory per server start.
+if os.environ.get("METRICS_ENABLED", "0").lower() in ("1", "true", "yes", "on"):
+    import tempfile
+
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="patron-metrics-"))
+
+
+def child_exit(server, worker):
+    """Keep a stopped worker's counters but drop its live gauges (multiprocess mode)."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,52 +1,62 @@
-"""Site-wide middleware: one JSON log line per request, NUL characters refused in URLs, and a
-database failure answered 503."""
+"""Site-wide middleware: one structured log line per request, NUL characters refused in URLs,
+and a database failure answered 503."""
 
-import json
-import logging
 import time
 
+import structlog
+from django.core.signals import request_finished
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 
 from config.database import database_failure, database_failure_detail, database_retry_after
 
-request_logger = logging.getLogger("patron.request")
+from config.logs import REQUEST_ID_HEADER, log_level_name, request_id_from
+
+request_logger = structlog.get_logger("patron.request")
 
 NUL_IN_URL = "Null characters are not allowed in the URL or its query string."
 
 
-def request_log_line(request, response, duration_ms: float) -> str:
-    """Return the JSON log line of a request: no query string, headers or body, ever."""
-    user = getattr(request, "user", None)
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    return json.dumps(
-        {
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": round(duration_ms, 1),
-            "user_id": user_id,
-        },
-        ensure_ascii=False,
-    )
-
-
 class RequestLogMiddleware:
-    """Log each request as one JSON line on the `patron.request` logger.
+    """Log each request as one line on the `patron.request` logger, under a request id.
 
-    The query string is left out: integrators put e-mails and names in filters. Headers
+    The request id is the caller's `X-Request-ID` when it is well-formed (config/logs.py), else
+    a fresh one; it is bound for every line logged during the request and sent back in the
+    answer's `X-Request-ID`. The line holds method, path, status, duration and user id: the
+    query string is left out (integrators put e-mails and names in filters), and headers
     (Authorization, cookies) and bodies (passwords) are never read here.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # The id stays bound until the answer is sent: Django logs a 5xx answer (django.request)
+        # after the middleware has returned it.
+        request_finished.connect(_request_id_forget, dispatch_uid="patron-request-id")
 
     def __call__(self, request):
+        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
-        request_logger.info(request_log_line(request, response, duration_ms))
+        response[REQUEST_ID_HEADER] = request_id
+        user = getattr(request, "user", None)
+        request_logger.log(
+            log_level_name(response.status_code),
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round(duration_ms, 1),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+        )
         return response
+
+
+def _request_id_forget(**kwargs):
+    structlog.contextvars.clear_contextvars()
 
 
 def _has_nul(request) -> bool:

@@ -7,6 +7,28 @@ from django.views.decorators.http import require_GET
 
 from config.database import database_failure, database_retry_after
 from config.middleware import database_failure_response
+from config.health import readiness
+
+
+@require_GET
+def healthz_live(request):
+    """Liveness: answer 200 as long as the process serves requests; touch nothing else.
+
+    A failing database must not get the process restarted (it would not help): that is what
+    readiness reports.
+    """
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def healthz_ready(request):
+    """Readiness: 200 when the database, the cache and (with RQ) the broker answer, else 503."""
+    results = readiness()
+    body = {name: "ok" if ready else "unreachable" for name, ready in results.items()}
+    ready = all(results.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "error", **body}, status=200 if ready else 503
+    )
 
 
 @require_GET

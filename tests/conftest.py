@@ -1,6 +1,10 @@
 import datetime
+import io
+import json
+import logging
 
 import pytest
+import structlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
@@ -127,6 +131,24 @@ def people(db):
         )
         for index, name in enumerate(("ann", "bob", "cid"))
     }
+
+
+@pytest.fixture
+def log_lines():
+    """The log lines written during the test, as the configured JSON formatter writes them
+    (settings.LOGGING), parsed: a function that returns them so far."""
+    root = logging.getLogger()
+    formatter = next(
+        handler.formatter
+        for handler in root.handlers
+        if isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter)
+    )
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
 
 
 @pytest.fixture(autouse=True)

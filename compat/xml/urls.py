@@ -46,5 +46,6 @@ urlpatterns = [
     *_routes(f"{_PREFIX}UserGroups", UserGroupListView, "xml-usergroups"),
     *_routes(f"{_PREFIX}<xml_spec:spec>", CustomerListView, "xml-customers"),
     *_routes(f"{_PREFIX}<xml_spec:spec>/<str:username>", CustomerDetailView, "xml-customer"),
-    re_path(r"^.*$", NotFoundView.as_view(), name="xml-not-found"),
+    # Searched, not matched whole: any path, a newline in it included ("." stops at one).
+    re_path(r"", NotFoundView.as_view(), name="xml-not-found"),
 ]

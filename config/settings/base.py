@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config import database as _database
+from config.logs import logging_config, structlog_configure
+from config.metrics import metrics_settings_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -315,49 +317,34 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "message": {"format": "%(message)s"},
-        "django.server": {  # --- credentials ---
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
-    # --- credentials --- runserver's request lines without query strings
-    "filters": {"no_query_strings": {"()": "config.log_filters.QueryStringFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        # patron.request lines are JSON already: print them bare, one per line.
-        "request_lines": {"class": "logging.StreamHandler", "formatter": "message"},
-        "django.server": {  # --- credentials ---
-            "class": "logging.StreamHandler",
-            "formatter": "django.server",
-        },
-    },
-    "loggers": {
-        "patron.request": {
-            "handlers": ["request_lines"],
-            "level": env.str("REQUEST_LOG_LEVEL", default="INFO"),
-            "propagate": False,
-        },
-        # The JSON request line replaces Django's "Bad Request: /path" warnings.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        "django.server": {  # --- credentials ---
-            "handlers": ["django.server"],
-            "level": "INFO",
-            "filters": ["no_query_strings"],
-            "propagate": False,
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# --- operability ---
+# Logs: one JSON object per line on stderr (timestamp, level, logger, event, request_id, ...),
+# for Django's records and structlog's alike (config/logs.py). OTEL_ENABLED turns on tracing
+# (config/tracing.py) and adds trace and span ids to every line.
+OTEL_ENABLED = env.bool("OTEL_ENABLED", default=False)
+structlog_configure(with_trace_ids=OTEL_ENABLED)
+LOGGING = logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    request_level=env.str("REQUEST_LOG_LEVEL", default="INFO"),
+    with_trace_ids=OTEL_ENABLED,
+)
+
+# Prometheus metrics at /metrics (config/metrics.py), only when asked for, and never open to
+# all: METRICS_TOKEN (bearer) and/or METRICS_ALLOWED_IPS, each one required when set.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+if METRICS_ENABLED:
+    metrics_settings_check(token=METRICS_TOKEN, allowed_ips=METRICS_ALLOWED_IPS)
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# --- end operability ---
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Probes and scrapers reach the app directly, over plain HTTP (--- operability ---).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

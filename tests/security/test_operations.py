@@ -1,12 +1,13 @@
 """Operations: one JSON log line per request without secrets, health, production settings.
 
+The log line's other fields (timestamp, level, request id) are in tests/config/test_logs.py.
+
 The health check against a really unreachable database (a fresh process) is in
 tests/config/test_healthz.py; the refusal to start without a SECRET_KEY is in
 tests/config/test_settings.py.
 """
 
 import json
-import logging
 
 import pytest
 from django.db import OperationalError, connection
@@ -22,17 +23,9 @@ PASSWORD = "S3cret-passphrase-for-logs"
 
 
 @pytest.fixture
-def request_lines(caplog):
+def request_lines(log_lines):
     """The patron.request lines logged during the test, parsed."""
-    logger = logging.getLogger("patron.request")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="patron.request")
-    yield lambda: [
-        json.loads(record.getMessage())
-        for record in caplog.records
-        if record.name == "patron.request"
-    ]
-    logger.removeHandler(caplog.handler)
+    return lambda: [line for line in log_lines() if line["logger"] == "patron.request"]
 
 
 @pytest.fixture
@@ -40,7 +33,9 @@ def token(api_user):
     return api_key_for(api_user)
 
 
-def test_each_request_is_one_json_line_without_secrets(token, api_user, request_lines, caplog):
+def test_each_request_is_one_json_line_without_secrets(
+    token, api_user, request_lines, log_lines, caplog
+):
     # given
     ChannelFactory(code="web")
     client = APIClient()
@@ -64,11 +59,16 @@ def test_each_request_is_one_json_line_without_secrets(token, api_user, request_
         {"method": "GET", "path": "/api/v1/customers/", "status": 200, "user_id": api_user.pk},
     ]
     assert all(
-        set(line) == {"method", "path", "status", "duration_ms", "user_id"} for line in lines
+        set(line)
+        == {"event", "method", "path", "status", "duration_ms", "user_id"}
+        | {"request_id", "logger", "level", "timestamp"}
+        for line in lines
     )
     assert all(isinstance(line["duration_ms"], float) for line in lines)
+    written = json.dumps(log_lines())
     for secret in (token, PASSWORD, "query-secret", "ann@example.com", "Authorization"):
         assert secret not in caplog.text
+        assert secret not in written
 
 
 def test_refused_and_anonymous_requests_are_logged_without_a_user(request_lines):

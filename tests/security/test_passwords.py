@@ -45,11 +45,7 @@ def test_passwords_set_through_the_api_are_hashed_with_argon2(api_client, settin
 @pytest.fixture
 def logs(caplog):
     caplog.set_level(logging.DEBUG)
-    # patron.request does not propagate to the root logger: listen to it directly.
-    request_logger = logging.getLogger("patron.request")
-    request_logger.addHandler(caplog.handler)
-    yield caplog
-    request_logger.removeHandler(caplog.handler)
+    return caplog
 
 
 def _sent(client, method, url, body):

@@ -346,7 +346,15 @@ def test_unknown_query_parameters_are_400_naming_them(client, channel, method, r
 
 @pytest.mark.parametrize(
     "resource",
-    ["Customer", "Customer+UserCustomerGroups/a", "UserGroups", "Customer+Orders", "API"],
+    [
+        "Customer",
+        "Customer+UserCustomerGroups/a",
+        "UserGroups",
+        "Customer+Orders",
+        "API",
+        "Customer%0A",  # a newline, decoded into the path
+        "%0A%0Ax",
+    ],
 )
 def test_an_unknown_channel_or_resource_is_404(client, channel, resource):
     CustomerFactory(channel=channel, username="a", email="a@example.com")
