@@ -9,9 +9,11 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.docs import RedocView, SwaggerView
+from config.query_params import StrictQueryParamsMixin
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
 from events.api import EventViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
@@ -65,10 +67,13 @@ def _resource_paths() -> dict[str, str]:
     return {**paths, **_ROUTES}
 
 
-class ApiRootView(APIView):
+class ApiRootView(StrictQueryParamsMixin, APIView):
     """The API's entry point: its collections (as URL templates) and its manual."""
 
     permission_classes = [permissions.IsAuthenticated]
+
+    def known_query_params(self) -> set[str]:
+        return {api_settings.URL_FORMAT_OVERRIDE} - {None}
 
     @extend_schema(
         summary="List the API's resources",

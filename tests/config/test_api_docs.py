@@ -87,6 +87,13 @@ def test_api_root_lists_every_collection_and_the_manual(api_client):
     }
 
 
+def test_api_root_refuses_unknown_query_parameters(api_client):
+    response = api_client.get("/api/v1/", {"page": "2"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page"]
+
+
 @pytest.mark.parametrize(
     "name", [name for name, template in RESOURCES.items() if "{" not in template]
 )
