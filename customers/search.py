@@ -51,12 +51,19 @@ def _document() -> _Joined:
 
 SEARCH_DOCUMENT = Fold(_document())
 
+# Letters that Unicode does not decompose into a base letter and a mark, spelled the way
+# PostgreSQL's unaccent spells them, so both databases fold them alike.
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H",
+     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ı": "i"}
+)  # fmt: skip
+
 
 def fold(text: str | None) -> str | None:
     """Upper case without accents: SQLite's `patron_fold` (PostgreSQL has its own)."""
     if text is None:
         return None
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
 

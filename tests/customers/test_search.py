@@ -116,7 +116,20 @@ def test_like_wildcards_in_a_word_are_plain_characters(api_client, marias):
 
 @pytest.mark.parametrize(
     "text",
-    ["São João", "Ação", "Peña", "Müller", "Ångström", "Çelik", "José Ñúñez", "ÀÉÎÕÜ", "plain 42"],
+    [
+        "São João",
+        "Ação",
+        "Peña",
+        "Müller",
+        "Ångström",
+        "Çelik",
+        "José Ñúñez",
+        "ÀÉÎÕÜ",
+        "Søren Łódź",
+        "Æsir Œuvre",
+        "Straße",
+        "plain 42",
+    ],
 )
 def test_the_databases_fold_like_the_application(text):
     with connection.cursor() as cursor:
