@@ -1,9 +1,19 @@
-"""The /api/v1/ router and the OpenAPI schema, Swagger UI and ReDoc routes."""
+"""The /api/v1/ router, its root, and the OpenAPI schema, Swagger UI and ReDoc routes."""
+
+import re
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import permissions, serializers
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
+from config.docs import RedocView, SwaggerView
+from config.query_params import StrictQueryParamsMixin
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
 from events.api import EventViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
@@ -40,10 +50,59 @@ membership = MembershipViewSet.as_view(
     {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 )
 
+# Routes outside the router, by the name the root lists them under.
+_ROUTES = {
+    "memberships": "customers/{customer_id}/memberships/",
+    "group-members": "groups/{code}/members/",
+}
+_URL_ARGUMENT = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def _resource_paths() -> dict[str, str]:
+    """Every collection of the API by its name, as a path template under /api/v1/."""
+    paths = {
+        basename: _URL_ARGUMENT.sub(r"{\1}", prefix) + "/"
+        for prefix, _, basename in router.registry
+    }
+    return {**paths, **_ROUTES}
+
+
+class ApiRootView(StrictQueryParamsMixin, APIView):
+    """The API's entry point: its collections (as URL templates) and its manual."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def known_query_params(self) -> set[str]:
+        return {api_settings.URL_FORMAT_OVERRIDE} - {None}
+
+    @extend_schema(
+        summary="List the API's resources",
+        tags=["API"],
+        responses=inline_serializer(
+            "ApiRootOutput",
+            {
+                "resources": serializers.DictField(
+                    child=serializers.CharField(),
+                    help_text="Each collection's URL; `{name}` parts stand for an id or code.",
+                ),
+                "schema": serializers.URLField(),
+                "docs": serializers.URLField(),
+                "redoc": serializers.URLField(),
+            },
+        ),
+    )
+    def get(self, request, *args, **kwargs):
+        root = reverse("api-root", request=request)
+        manual = {name: reverse(name, request=request) for name in ("schema", "docs", "redoc")}
+        resources = {name: root + template for name, template in _resource_paths().items()}
+        return Response({"resources": resources, **manual})
+
+
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("groups/<slug:code>/members/", GroupMemberListView.as_view(), name="group-members"),
     path("customers/<int:customer_id>/memberships/", memberships, name="customer-memberships-list"),
     path(

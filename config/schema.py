@@ -3,8 +3,9 @@ may give, as named components so that generated clients get typed errors instead
 the conditional requests (If-Match, If-None-Match) of every versioned object.
 """
 
+from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from drf_spectacular.utils import OpenApiParameter
 
 from config.etags import ConditionalMixin
@@ -141,6 +142,19 @@ _CONDITIONAL = {
 # The actions whose answer is one versioned object, with its ETag.
 _ONE_OBJECT = frozenset({"retrieve", "create", "update", "partial_update"})
 _NOT_MODIFIED = "Not modified: the object is still at the version If-None-Match names."
+# Summaries of the standard actions, from the model's verbose names; any other operation
+# declares its own (extend_schema(summary=...)), or operations_have_summaries warns.
+_ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "create": "Create {a} {name}",
+    "retrieve": "Get {a} {name}",
+    "update": "Replace {a} {name}",
+    "partial_update": "Change some fields of {a} {name}",
+    "destroy": "Delete {a} {name}",
+}
+MISSING_SUMMARY = (
+    "{method} {path} ({operation_id}) has no summary: give it one with extend_schema(summary=...)."
+)
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -151,6 +165,17 @@ class AutoSchema(SpectacularAutoSchema):
     Idempotency-Key header with its 422 where the view honours it. An error answer declared
     by a view without a body gets its component too, keeping the view's description.
     """
+
+    def get_summary(self) -> str | None:
+        """The standard actions' summary, e.g. "List customers", "Get an order"."""
+        template = _ACTION_SUMMARIES.get(getattr(self.view, "action", None))
+        model = get_view_model(self.view, emit_warnings=False) if template else None
+        if model is None:
+            return None
+        name = str(model._meta.verbose_name)
+        article = "an" if name[:1].lower() in "aeio" else "a"
+        plural = str(model._meta.verbose_name_plural)
+        return template.format(a=article, name=name, plural=plural)
 
     def _conditional(self) -> list[OpenApiParameter]:
         if not isinstance(self.view, ConditionalMixin):
@@ -241,4 +266,22 @@ def responses_optional_properties(result, generator, request, public):
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if not name.endswith("Request") and name not in ERROR_SCHEMAS:
             component.pop("required", None)
+    return result
+
+
+def operations_have_summaries(result, generator, request, public):
+    """Warn about each operation without a summary (`spectacular --fail-on-warn` then fails)."""
+    operations = (
+        (path, method, operation)
+        for path, item in result.get("paths", {}).items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    )
+    for path, method, operation in operations:
+        if not operation.get("summary"):
+            warn(
+                MISSING_SUMMARY.format(
+                    method=method.upper(), path=path, operation_id=operation["operationId"]
+                )
+            )
     return result

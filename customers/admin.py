@@ -33,7 +33,7 @@ from customers.models import (
     Channel,
     Customer,
 )
-from customers.search import SEARCH_FIELDS, TRIGRAM_MIN_LENGTH, search_word_q
+from customers.search import SEARCH_FIELDS, TRIGRAM_MIN_LENGTH, folded_field_q, search_word_q
 from customers.services import (
     address_create,
     address_delete,
@@ -197,8 +197,9 @@ def customer_search_q(term: str) -> Q:
     """One word of a search, as lookups PostgreSQL serves from indexes.
 
     E-mails are stored lower-cased with a pattern-ops btree (exact and prefix); names, e-mail,
-    phone and identification share the trigram search index (customers.search); erp_code and
-    the id match exactly. A term too short for trigrams matches field prefixes instead.
+    phone and identification share the trigram search index (customers.search), in any case
+    and with or without accents; erp_code and the id match exactly. A term too short for
+    trigrams matches field prefixes instead (folded the same way).
     """
     if "@" in term:
         return Q(email__startswith=term.lower())
@@ -207,7 +208,7 @@ def customer_search_q(term: str) -> Q:
     else:
         query = Q()
         for name in SEARCH_FIELDS:
-            query |= Q(**{f"{name}__istartswith": term})
+            query |= folded_field_q(name, "istartswith", term)
     query |= Q(erp_code=term)
     if term.isdigit() and len(term) < 19:
         query |= Q(pk=int(term))

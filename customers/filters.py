@@ -20,7 +20,7 @@ from rest_framework import exceptions
 
 from config.filtering import INT64_MAX, KEY_PLACEHOLDER, PkAliasMixin
 from customers.models import Customer
-from customers.search import search_narrowed, search_word_q
+from customers.search import folded_field_q, search_narrowed, search_word_q
 from groups.selectors import customer_filter_group
 
 # JSON fields filtered by key, in two forms: `attributes={"tier": "gold"}` (a declared filter
@@ -48,13 +48,19 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
 
 
+NAME_HELP = "{field}, in any case and with or without accents."
+
+
 class SearchedFieldFilter(filters.CharFilter):
-    """A lookup on a name, which has no index of its own: the search index finds candidates."""
+    """A lookup on a name, in any case and with or without accents ("maria" is María).
+
+    Names have no index of their own: the search index finds the candidates.
+    """
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        match = Q(**{f"{self.field_name}__{self.lookup_expr}": value})
+        match = folded_field_q(self.field_name, self.lookup_expr, value)
         return qs.filter(search_narrowed(match, value))
 
 
@@ -222,12 +228,18 @@ class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
     updated_at__date = _day_filter("updated_at")
     date_joined__date = _day_filter("date_joined")
     last_order_at__date = _day_filter("last_order_at")
-    first_name = SearchedFieldFilter()
+    first_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="First name"))
     first_name__istartswith = SearchedFieldFilter(
-        field_name="first_name", lookup_expr="istartswith"
+        field_name="first_name",
+        lookup_expr="istartswith",
+        help_text=NAME_HELP.format(field="First name's beginning"),
     )
-    last_name = SearchedFieldFilter()
-    last_name__istartswith = SearchedFieldFilter(field_name="last_name", lookup_expr="istartswith")
+    last_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="Last name"))
+    last_name__istartswith = SearchedFieldFilter(
+        field_name="last_name",
+        lookup_expr="istartswith",
+        help_text=NAME_HELP.format(field="Last name's beginning"),
+    )
     attributes = JsonKeysFilter(
         help_text='A JSON object, e.g. `{"tier": "gold", "size": 2}`: customers whose '
         '`attributes` hold each key with that value, compared as text (2 matches 2 and "2"). '
@@ -238,8 +250,8 @@ class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
     )
     q = filters.CharFilter(
         method="filter_q",
-        help_text="Case-insensitive search in names, e-mail, identification and phone; "
-        "every word must match.",
+        help_text="Search in names, e-mail, identification and phone, in any case and with or "
+        "without accents; every word must match.",
     )
 
     class Meta:

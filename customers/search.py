@@ -1,20 +1,36 @@
-"""Customer search: a word anywhere in names, e-mail, phone or identification.
+"""Customer search: a word anywhere in names, e-mail, phone or identification, in any case and
+with or without accents ("maria" finds María, "NINGUÉM" finds Ninguém).
 
-On PostgreSQL one trigram GIN index (`customer_search_trgm`, migration 0007) covers the
-upper-cased concatenation of those fields, SEARCH_DOCUMENT. One index instead of one per field:
-an index entry costs the same per trigram wherever it lives, and one index means one pending
-list, one scan per word and a fifth of the per-row overhead for every write and import.
-Lookups written as `document icontains word` compile to `UPPER(document) LIKE UPPER('%word%')`,
-exactly the indexed expression. SQLite has no such index and scans.
+Both sides of every comparison are folded by one SQL function, `patron_fold(text)`: upper case
+without accents. On PostgreSQL it is an IMMUTABLE wrapper around `unaccent` (migration 0010),
+so one trigram GIN index (`customer_search_trgm`) covers the folded concatenation of those
+fields, SEARCH_DOCUMENT. One index instead of one per field: an index entry costs the same per
+trigram wherever it lives, and one index means one pending list, one scan per word and a fifth
+of the per-row overhead for every write and import. A search compiles to
+`patron_fold(document) LIKE '%' || patron_fold('word') || '%'`: the planner folds the
+constant side, and the other is exactly the indexed expression. On SQLite, `patron_fold` is a
+Python function registered on every connection (fold_register); searches scan.
 """
 
+import unicodedata
+
 from django.db.models import F, Func, Q, TextField, Value
-from django.db.models.lookups import IContains
+from django.db.models.lookups import Contains, Exact, StartsWith
 
 SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "identification")
 SEARCH_INDEX = "customer_search_trgm"
+FOLD_FUNCTION = "patron_fold"
 # A trigram index narrows nothing for words shorter than this.
 TRIGRAM_MIN_LENGTH = 3
+# The lookups that compare folded text, by the case-insensitive lookup each stands for.
+FOLDED_LOOKUPS = {"exact": Exact, "iexact": Exact, "istartswith": StartsWith, "icontains": Contains}
+
+
+class Fold(Func):
+    """`patron_fold(text)`: the text in upper case without accents, on either database."""
+
+    function = FOLD_FUNCTION
+    output_field = TextField()
 
 
 class _Joined(Func):
@@ -33,19 +49,48 @@ def _document() -> _Joined:
     return _Joined(*parts[:-1])
 
 
-SEARCH_DOCUMENT = _document()
+SEARCH_DOCUMENT = Fold(_document())
+
+# Letters that Unicode does not decompose into a base letter and a mark, spelled the way
+# PostgreSQL's unaccent spells them, so both databases fold them alike.
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H",
+     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ı": "i"}
+)  # fmt: skip
+
+
+def fold(text: str | None) -> str | None:
+    """Upper case without accents: SQLite's `patron_fold` (PostgreSQL has its own)."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+def fold_register(sender, connection, **kwargs) -> None:
+    """Give a new SQLite connection `patron_fold` (a connection_created receiver).
+
+    Deterministic, so SQLite may use it in indexes and the planner may reuse its results.
+    """
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
 
 
 def search_word_q(word: str) -> Q:
-    """Customers with the word (any case) inside one of the searched fields."""
-    return Q(IContains(SEARCH_DOCUMENT, word))
+    """Customers with the word (any case, any accents) inside one of the searched fields."""
+    return Q(Contains(SEARCH_DOCUMENT, Fold(Value(word))))
+
+
+def folded_field_q(name: str, lookup: str, value: str) -> Q:
+    """`name` compared with `value` by the lookup (exact, istartswith, icontains), both folded."""
+    return Q(FOLDED_LOOKUPS[lookup](Fold(F(name)), Fold(Value(value))))
 
 
 def search_narrowed(field_match: Q, text: str) -> Q:
     """A lookup on a searched field, plus the index-served search for its text.
 
     The field's own match decides; the document match only lets the trigram index find the
-    candidates (every customer whose field matches has the text in its document).
+    candidates (every customer whose field matches has the text in its folded document).
     """
     text = text.strip()
     if len(text) < TRIGRAM_MIN_LENGTH:

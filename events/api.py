@@ -114,7 +114,12 @@ class EventViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     def known_query_params(self) -> set[str]:
         return {*super().known_query_params(), *FEED_PARAMS} - {"fields"}
 
-    @extend_schema(tags=["Events"], parameters=_PARAMETERS, responses=EventPageSerializer)
+    @extend_schema(
+        tags=["Events"],
+        summary="Read the change feed",
+        parameters=_PARAMETERS,
+        responses=EventPageSerializer,
+    )
     def list(self, request):
         """Read the events after `after`, oldest first. Poll with the answer's `next`: an
         event committed later never sorts before it (gap-free), and none is served twice."""

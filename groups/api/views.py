@@ -1,6 +1,6 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -38,6 +38,14 @@ EMPTY_LIST = "Send at least one group."
 CODE_PATTERN = "[-a-zA-Z0-9_]+"
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List groups"),
+    create=extend_schema(summary="Create a group, or a list of them"),
+    retrieve=extend_schema(summary="Get a group"),
+    update=extend_schema(summary="Replace a group"),
+    partial_update=extend_schema(summary="Change some fields of a group"),
+    destroy=extend_schema(summary="Delete a group (its sub-groups move up)"),
+)
 class GroupViewSet(
     IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
 ):
@@ -118,6 +126,7 @@ class GroupViewSet(
         group_delete(group=instance, if_match=self.if_match)
 
 
+@extend_schema_view(get=extend_schema(summary="List a group's members"))
 class GroupMemberListView(StrictQueryParamsMixin, generics.ListAPIView):
     """The customers in a group (direct members), with their opt-in flag for it."""
 
@@ -140,6 +149,14 @@ GROUP_CODE = OpenApiParameter("group_code", str, OpenApiParameter.PATH)
 
 
 @extend_schema(parameters=[CUSTOMER_ID])
+@extend_schema_view(
+    list=extend_schema(summary="List a customer's memberships"),
+    create=extend_schema(summary="Add the customer to a group"),
+    retrieve=extend_schema(summary="Get a membership"),
+    update=extend_schema(summary="Replace a membership"),
+    partial_update=extend_schema(summary="Change some fields of a membership"),
+    destroy=extend_schema(summary="Remove the customer from a group"),
+)
 class MembershipViewSet(
     IdempotentWritesMixin,
     ConditionalMixin,

@@ -104,19 +104,24 @@ _ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 _RECORD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-def _custom_data_schema(*parameters):
-    detail = extend_schema(parameters=[*parameters, _RECORD_ID])
+def _custom_data_schema(owner: str, *parameters):
+    """The routes' parameters, and summaries naming the records' owner ("an order's")."""
+    detail = [*parameters, _RECORD_ID]
     return extend_schema_view(
-        list=extend_schema(parameters=list(parameters)),
-        create=extend_schema(parameters=list(parameters)),
-        retrieve=detail,
-        update=detail,
-        partial_update=detail,
-        destroy=detail,
+        list=extend_schema(summary=f"List {owner} custom data", parameters=list(parameters)),
+        create=extend_schema(
+            summary=f"Add a record to {owner} custom data", parameters=list(parameters)
+        ),
+        retrieve=extend_schema(summary=f"Get a record of {owner} custom data", parameters=detail),
+        update=extend_schema(summary=f"Replace a record of {owner} custom data", parameters=detail),
+        partial_update=extend_schema(
+            summary=f"Change some fields of a record of {owner} custom data", parameters=detail
+        ),
+        destroy=extend_schema(summary=f"Delete a record of {owner} custom data", parameters=detail),
     )
 
 
-@_custom_data_schema(_ORDER_ID)
+@_custom_data_schema("an order's", _ORDER_ID)
 class OrderCustomDataViewSet(
     IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
 ):
@@ -156,7 +161,7 @@ class OrderCustomDataViewSet(
         order_custom_data_delete(record=instance, if_match=self.if_match)
 
 
-@_custom_data_schema(_ORDER_ID, _ITEM_ID)
+@_custom_data_schema("an order item's", _ORDER_ID, _ITEM_ID)
 class OrderItemCustomDataViewSet(OrderCustomDataViewSet):
     """Kibo's Custom Order Item Data API: name/value records on one item of an order."""
 

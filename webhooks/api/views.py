@@ -150,6 +150,7 @@ class WebhookViewSet(
         tags=[TAG],
         request=None,
         responses=WebhookSubscriptionSecretOutputSerializer,
+        summary="Replace a subscription's signing secret",
         description="A new signing secret, shown in this answer only; the old one stops "
         "signing at once.",
     )
@@ -164,6 +165,7 @@ class WebhookViewSet(
         tags=[TAG],
         request=None,
         responses=WebhookDeliveryOutputSerializer,
+        summary="Send a test event to a subscription now",
         description="POST a `webhook.ping` event to the subscription now (once, no retries) "
         "and answer its delivery with the attempt.",
     )
@@ -218,6 +220,7 @@ class WebhookDeliveryViewSet(
             200: WebhookDeliveryOutputSerializer,
             409: OpenApiResponse(description=SUBSCRIPTION_DISABLED),
         },
+        summary="Send a delivery again",
         description="Send the delivery again now (same `webhook-id`, freshly signed) and "
         "answer it with the new attempt in its log.",
     )
