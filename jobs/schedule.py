@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from events.services import events_purge
 from jobs.services import jobs_stale_fail
@@ -54,16 +54,23 @@ def schedule() -> list[Entry]:
     ]
 
 
+def _connections_refresh() -> None:
+    """Drop broken or expired connections between runs (a long-lived process), never one
+    holding a transaction (a caller's, or a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def entry_run(entry: Entry) -> dict | None:
     """Run one entry; a failure is logged (and the next run tries again), never raised."""
-    close_old_connections()
+    _connections_refresh()
     try:
         outcome = entry.run()
     except Exception:
         logger.exception("Scheduled %s failed; it runs again in %g s.", entry.name, entry.every)
         return None
     finally:
-        close_old_connections()
+        _connections_refresh()
     logger.info("Scheduled %s: %s", entry.name, outcome)
     return outcome
 
