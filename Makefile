@@ -20,12 +20,12 @@ STAMP := $(VENV)/.installed
 # The worker command of the configured task engine (TASK_BACKEND, TASK_QUEUE; see the README),
 # as the shell's positional parameters: `$(WORKER_ARGS); python manage.py "$$@"`.
 WORKER_ARGS = if [ "$${TASK_BACKEND:-database}" = rq ]; then \
-		set -- rqworker "$${TASK_QUEUE:-default}" --job-class django_tasks_rq.backend.Job; \
+		set -- rqworker "$${TASK_QUEUE:-default}" --job-class django_tasks_rq.backend.Job --with-scheduler; \
 	else \
 		set -- db_worker --queue-name "$${TASK_QUEUE:-default}" --no-reload; \
 	fi
 
-.PHONY: install run serve worker test test-pg test-all install-python test-python lint format check lock migrate clean
+.PHONY: install run serve worker scheduler test test-pg test-all install-python test-python lint format check lock migrate clean
 
 install: $(STAMP)
 
@@ -44,19 +44,24 @@ migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createcachetable
 
-# The development server with one task worker beside it (admin imports, exports and
-# invitations run there); Ctrl-C stops both.
+# The development server with one task worker (admin imports, exports, invitations and
+# webhook deliveries run there) and the scheduler (sweep, purges) beside it; Ctrl-C stops all.
 run: migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py prepare_demo
 	$(WORKER_ARGS); \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py "$$@" & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # One task worker (start as many as needed, on any machine that reaches the database, the
 # file storage and, with TASK_BACKEND=rq, Redis).
 worker: install
 	$(WORKER_ARGS); exec $(BIN)/python manage.py "$$@"
+
+# The scheduler: the sweep every SCHEDULER_SWEEP_SECONDS and the hourly purges (run one).
+scheduler: install
+	exec $(BIN)/python manage.py run_scheduler
 
 # Production server: gunicorn gthread workers (config/gunicorn.py) with psycopg pooling.
 # Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL); see the README.

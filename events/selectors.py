@@ -23,6 +23,7 @@ from django.db.models.expressions import RawSQL
 from events.models import Event
 
 BIGINT_MAX = 2**63 - 1
+FEED_ORDER = ("transaction_id", "position")
 # Events of transactions that finished before every transaction still running.
 _FINISHED = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 _OWN = "pg_current_xact_id_if_assigned()::text::bigint"
@@ -70,6 +71,13 @@ def _channels_scoped(events: QuerySet[Event], user) -> QuerySet[Event]:
     return events.filter(channel__in=["", *codes])
 
 
+def _after(events: QuerySet[Event], after: Cursor) -> QuerySet[Event]:
+    return events.filter(
+        Q(transaction_id__gt=after.transaction_id)
+        | Q(transaction_id=after.transaction_id, position__gt=after.position)
+    )
+
+
 def _types_filtered(events: QuerySet[Event], types: list[str]) -> QuerySet[Event]:
     """Each name is a type (`customer.created`) or every type of an object (`customer.*`)."""
     condition = Q()
@@ -91,15 +99,34 @@ def event_list(
     object_id: int | None = None,
 ) -> list[Event]:
     """The next `limit` events after the cursor that the user may see, in feed order."""
-    events = _channels_scoped(_visible(Event.objects.all()), user)
-    events = events.filter(
-        Q(transaction_id__gt=after.transaction_id)
-        | Q(transaction_id=after.transaction_id, position__gt=after.position)
-    )
+    events = _after(_channels_scoped(_visible(Event.objects.all()), user), after)
     if types:
         events = _types_filtered(events, types)
     if object_type is not None:
         events = events.filter(object_type=object_type)
     if object_id is not None:
         events = events.filter(object_id=object_id)
-    return list(events.order_by("transaction_id", "position")[:limit])
+    return list(events.order_by(*FEED_ORDER)[:limit])
+
+
+def outbox_events(after: str, limit: int) -> tuple[list[dict], str]:
+    """Every channel's next `limit` events after the cursor text `after` ("" for the start),
+    in feed order, as the plain dicts consumers of the outbox take (config.outbox), and the
+    cursor after them (`after` itself when there are none)."""
+    cursor = Cursor.parse(after) if after else Cursor()
+    events = list(_after(_visible(Event.objects.all()), cursor).order_by(*FEED_ORDER)[:limit])
+    rows = [
+        {
+            "id": event.id,
+            "type": event.type,
+            "channel": event.channel or None,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "occurred_at": event.occurred_at,
+            "actor": {"user_id": event.actor_user_id, "source": event.actor_source},
+            "changed": event.changed,
+            "payload": event.payload,
+        }
+        for event in events
+    ]
+    return rows, events[-1].cursor if events else after

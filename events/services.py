@@ -19,6 +19,7 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.outbox import events_written
 from events.models import Event
 
 SOURCE_API, SOURCE_ADMIN, SOURCE_COMPAT = "api", "admin", "compat"
@@ -211,7 +212,11 @@ def events_emit(
     params = [event_type, source.object_type, now, actor.user_id, actor.source]
     with connection.cursor() as cursor:
         cursor.execute(_SQL_CACHE[key], [*params, orjson.dumps(selected).decode()])
-        return cursor.rowcount
+        written = cursor.rowcount
+    if written:
+        # Consumers of the outbox (webhooks) act once the transaction commits.
+        events_written.send(sender=Event, count=written)
+    return written
 
 
 def fields_stored(instance: models.Model) -> dict | None:

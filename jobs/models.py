@@ -56,6 +56,9 @@ class Job(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written by the job's worker every JOB_HEARTBEAT_SECONDS while it runs: a running job
+    # silent for JOB_STALE_AFTER lost its worker (jobs.services.jobs_stale_fail).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

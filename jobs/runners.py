@@ -9,10 +9,13 @@ import csv
 import io
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.files import File
+from django.db import DatabaseError, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -65,8 +68,9 @@ class Progress:
 
 def job_execute(job_id: int) -> None:
     """Run the job if it is still queued; record its outcome on the Job row."""
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     )
     if not claimed:
         # Cancelled before it started, or already run (a task delivered twice).
@@ -74,7 +78,7 @@ def job_execute(job_id: int) -> None:
     job = Job.objects.select_related("created_by").get(pk=job_id)
     progress = Progress(job)
     try:
-        with history_user_as(job.created_by):
+        with _heartbeat(job.pk), history_user_as(job.created_by):
             summary = RUNNERS[job.kind](job, progress)
     except (JobCancelled, ImportCancelled):
         _finish(job, JobStatus.CANCELLED, from_status=JobStatus.CANCELLED)
@@ -85,6 +89,31 @@ def job_execute(job_id: int) -> None:
         raise
     else:
         _finish(job, JobStatus.DONE, summary=summary)
+
+
+@contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """Write the job's heartbeat_at every JOB_HEARTBEAT_SECONDS from a thread of its own
+    while the block runs (a batch that takes long still beats)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    Job.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("Job %s: heartbeat not written", job_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _finish(job: Job, status: str, *, from_status=JobStatus.RUNNING, **fields) -> None:

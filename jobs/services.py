@@ -1,10 +1,13 @@
 """Starting and cancelling background jobs."""
 
+import datetime
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Channel
@@ -14,6 +17,10 @@ from jobs.tasks import job_run
 logger = logging.getLogger(__name__)
 
 NOT_QUEUED = "The task engine did not take the job: {error}"
+STALE = (
+    "Its worker stopped (no heartbeat for over {seconds:g} s: stopped, killed or cut off from "
+    "the database). What it wrote before stays; start the job again."
+)
 
 
 @transaction.atomic
@@ -71,3 +78,20 @@ def job_cancel(*, job: Job) -> bool:
     return bool(
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(status=JobStatus.CANCELLED)
     )
+
+
+def jobs_stale_fail() -> int:
+    """Mark failed the running jobs whose worker has been silent for JOB_STALE_AFTER (its
+    heartbeat stopped: the worker was killed or lost), so staff see it and start them again;
+    a job cancelled while running, whose worker never reached its next batch, is finished.
+    Return how many jobs."""
+    seconds = settings.JOB_STALE_AFTER
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=seconds)
+    silent = Job.objects.filter(finished_at__isnull=True, started_at__isnull=False).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    failed = silent.filter(status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, error=STALE.format(seconds=seconds), finished_at=now
+    )
+    return failed + silent.filter(status=JobStatus.CANCELLED).update(finished_at=now)

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "webhooks"
+
+    def ready(self):
+        from config.outbox import events_written
+        from webhooks.dispatch import events_written_receive
+
+        events_written.connect(events_written_receive, dispatch_uid="webhooks.dispatch")

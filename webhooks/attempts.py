@@ -12,7 +12,7 @@ import random
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from webhooks import signing
@@ -23,10 +23,10 @@ from webhooks.retries import retry_delay
 from webhooks.transport import Outcome, http_post
 
 DISABLED_REASON = "Every delivery failed for {days:g} days; last: {last}"
-# Beyond the attempt's own timeouts: how long a claimed delivery is left alone before another
-# worker may take it over (its worker died mid-attempt).
-LEASE_MARGIN = datetime.timedelta(seconds=60)
 SCHEDULED = (Delivery.Status.PENDING, Delivery.Status.FAILED)
+# A task deferred to a retry's time may run this much before it: RQ's scheduler keeps whole
+# seconds (it truncates). Refusing it would strand the delivery until the sweep.
+EARLY = datetime.timedelta(seconds=1)
 
 _rng = random.SystemRandom()
 
@@ -42,15 +42,20 @@ def delivery_claim(*, delivery_id: int) -> Delivery | None:
     """Take the delivery for one attempt if it is due; None when it is not (done, not yet due,
     or taken by another worker).
 
-    Claiming moves next_attempt_at past the attempt's longest duration (a lease): a worker
-    that dies mid-attempt leaves the delivery due again once the lease is over, so
-    deliver_webhooks or another worker delivers it.
+    A task up to EARLY before the due time claims it too (a deferred task's engine may keep
+    coarser times). Claiming takes a lease (lease_expires_at) for the attempt's longest
+    duration plus WEBHOOK_LEASE_MARGIN; the attempt's outcome ends it. A worker that dies
+    mid-attempt leaves the delivery due, and once the lease is over the sweep queues it again
+    (or deliver_webhooks sends it).
     """
     now = timezone.now()
-    lease = now + _attempt_longest() + LEASE_MARGIN
-    claimed = Delivery.objects.filter(
-        pk=delivery_id, status__in=SCHEDULED, next_attempt_at__lte=now
-    ).update(next_attempt_at=lease)
+    claimed = (
+        Delivery.objects.filter(
+            pk=delivery_id, status__in=SCHEDULED, next_attempt_at__lte=now + EARLY
+        )
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        .update(lease_expires_at=now + lease_length())
+    )
     if not claimed:
         return None
     return Delivery.objects.select_related("subscription").get(pk=delivery_id)
@@ -132,7 +137,11 @@ def _delivery_settle(delivery: Delivery, outcome: Outcome, *, manual: bool, rng)
         status = Delivery.Status.FAILED
         next_attempt_at = now + datetime.timedelta(seconds=delay)
     delivery.status, delivery.next_attempt_at = status, next_attempt_at
-    delivery.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    fields = ["status", "next_attempt_at", "updated_at"]
+    if not manual:  # the automatic attempt held the lease; a manual one took none
+        delivery.lease_expires_at = None
+        fields.append("lease_expires_at")
+    delivery.save(update_fields=fields)
 
 
 def _retries_over(delivery: Delivery, now: datetime.datetime) -> bool:
@@ -173,6 +182,12 @@ def _subscription_disable(subscription: Subscription, outcome: Outcome, now) -> 
     transaction.on_commit(lambda: subscription_disabled_send(subscription=subscription))
 
 
-def _attempt_longest() -> datetime.timedelta:
-    seconds = settings.WEBHOOK_CONNECT_TIMEOUT + settings.WEBHOOK_READ_TIMEOUT
+def lease_length() -> datetime.timedelta:
+    """How long a claim holds a delivery: the attempt's longest duration (both timeouts)
+    and WEBHOOK_LEASE_MARGIN."""
+    seconds = (
+        settings.WEBHOOK_CONNECT_TIMEOUT
+        + settings.WEBHOOK_READ_TIMEOUT
+        + settings.WEBHOOK_LEASE_MARGIN
+    )
     return datetime.timedelta(seconds=seconds)

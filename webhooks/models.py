@@ -70,6 +70,9 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker attempts the delivery: until then nobody else may. A worker that dies
+    # mid-attempt leaves it to expire, and the sweep (webhooks.sweep) re-queues the delivery.
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,3 +118,21 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
+
+
+class Dispatcher(models.Model):
+    """How far webhooks have read the outbox's feed: one row (pk 1).
+
+    `cursor` is the feed's cursor after the last event turned into deliveries; `requested_at`
+    is set while a dispatch task is queued or running (None: none is), so writes that commit
+    meanwhile do not queue another one each.
+    """
+
+    ROW = 1
+
+    cursor = models.CharField(max_length=64, blank=True, default="")
+    requested_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"after {self.cursor or 'the start'}"

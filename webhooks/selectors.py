@@ -1,6 +1,8 @@
 """Named reads of subscriptions and deliveries, limited to what the caller may see."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from webhooks.models import Delivery, DeliveryAttempt, Subscription
@@ -29,11 +31,27 @@ def delivery_list(*, subscription: Subscription) -> QuerySet[Delivery]:
     return subscription.deliveries.prefetch_related(attempts).order_by("-id")
 
 
+def _due(*, since: datetime.datetime) -> QuerySet[Delivery]:
+    """The deliveries due since `since` or earlier that no worker holds (no lease, or one
+    that ran out), the longest waiting first."""
+    now = timezone.now()
+    return (
+        Delivery.objects.filter(
+            status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
+            next_attempt_at__lte=since,
+        )
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        .order_by("next_attempt_at", "pk")
+    )
+
+
 def delivery_ids_due(*, limit: int | None = None) -> list[int]:
     """Return the ids of the deliveries whose next attempt is due, the longest waiting first."""
-    due = Delivery.objects.filter(
-        status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
-        next_attempt_at__lte=timezone.now(),
-    ).order_by("next_attempt_at", "pk")
-    ids = due.values_list("pk", flat=True)
+    ids = _due(since=timezone.now()).values_list("pk", flat=True)
     return list(ids[:limit] if limit is not None else ids)
+
+
+def delivery_stranded(*, grace: datetime.timedelta) -> QuerySet[Delivery]:
+    """The deliveries due for longer than `grace` that no worker holds: the task of each was
+    lost (a worker killed mid-attempt, a broker emptied) or never queued."""
+    return _due(since=timezone.now() - grace)

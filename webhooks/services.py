@@ -1,6 +1,7 @@
 """Every write of the webhooks app: subscriptions, the fan-out of events into deliveries,
 attempts (webhooks.attempts) and redeliveries."""
 
+import datetime
 import logging
 import re
 import uuid
@@ -23,6 +24,7 @@ __all__ = [
     "delivery_redeliver",
     "deliveries_due_attempt",
     "deliveries_enqueue",
+    "deliveries_purge",
     "event_type_matches",
     "event_types_validate",
     "subscription_create",
@@ -266,3 +268,20 @@ def deliveries_due_attempt(*, limit: int | None = None) -> dict[str, int]:
             outcome = delivery.status
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+PURGE_BATCH = 1000
+FINISHED = (Delivery.Status.SUCCEEDED, Delivery.Status.DEAD)
+
+
+def deliveries_purge(*, days: int) -> int:
+    """Delete the finished deliveries (succeeded or dead) made more than `days` days ago,
+    with their attempt log, in short batches; return how many deliveries."""
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    old = Delivery.objects.filter(status__in=FINISHED, created_at__lt=cutoff).order_by("pk")
+    deleted = 0
+    while batch := list(old.values_list("pk", flat=True)[:PURGE_BATCH]):
+        with transaction.atomic():
+            DeliveryAttempt.objects.filter(delivery_id__in=batch).delete()
+            deleted += Delivery.objects.filter(pk__in=batch).delete()[0]
+    return deleted

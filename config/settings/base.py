@@ -176,6 +176,21 @@ WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
 WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
 WEBHOOK_RETRY_SPAN = env.int("WEBHOOK_RETRY_SPAN", default=3 * 24 * 3600)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=3 * 24 * 3600)
+# Seconds before each retry (the last repeats until WEBHOOK_RETRY_SPAN is over), each with
+# +/-20% jitter; a comma-separated list, e.g. WEBHOOK_RETRY_SCHEDULE=5,20,120.
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE", cast=float, default=[5, 20, 120, 600, 1800, 3600, 7200, 14400, 28800]
+)
+if not WEBHOOK_RETRY_SCHEDULE or min(WEBHOOK_RETRY_SCHEDULE) <= 0:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE: give one or more positive seconds.")
+# A worker attempting a delivery holds it for both timeouts plus this margin (seconds); past
+# that (the worker died mid-attempt) the sweep hands the delivery to another worker.
+WEBHOOK_LEASE_MARGIN = env.float("WEBHOOK_LEASE_MARGIN", default=60.0)
+# The sweep re-queues deliveries due for this long (seconds) that no worker holds: their task
+# was lost with a worker, a broker or a backend that cannot defer.
+WEBHOOK_SWEEP_GRACE = env.float("WEBHOOK_SWEEP_GRACE", default=60.0)
+# Deliveries (and their attempt log) older than this are purged hourly by the scheduler.
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # Uploaded import files, export results and error reports of background jobs (jobs app),
 # in Django's default storage. Never served as static media: the jobs admin hands them out
@@ -207,6 +222,13 @@ RQ_QUEUES = {
         "DEFAULT_TIMEOUT": env.int("TASK_TIMEOUT", default=6 * 3600),
     }
 }
+# A running job's worker writes its heartbeat every JOB_HEARTBEAT_SECONDS; a job silent for
+# JOB_STALE_AFTER seconds lost its worker and is marked failed (staff start it again).
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=30.0)
+JOB_STALE_AFTER = env.float("JOB_STALE_AFTER", default=600.0)
+# `manage.py run_scheduler`: the sweep (lost webhook deliveries, stale jobs) runs this often;
+# the purges (events, old deliveries) hourly.
+SCHEDULER_SWEEP_SECONDS = env.float("SCHEDULER_SWEEP_SECONDS", default=30.0)
 
 # History is read per object (by its id); an index on history_date would slow every write.
 SIMPLE_HISTORY_DATE_INDEX = False

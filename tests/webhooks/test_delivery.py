@@ -197,13 +197,16 @@ def test_a_worker_lost_mid_attempt_leaves_the_delivery_due_again(receiver):
     # then: nothing was sent twice; once the lease is over it is delivered
     assert receiver.requests == []
     claimed.refresh_from_db()
-    lease_end = claimed.next_attempt_at
-    assert lease_end > timezone.now() + datetime.timedelta(seconds=60)
+    # both timeouts (2 + 1 s, private_allowed) and WEBHOOK_LEASE_MARGIN (60 s)
+    assert claimed.lease_expires_at > timezone.now() + datetime.timedelta(seconds=62)
+    assert claimed.lease_expires_at < timezone.now() + datetime.timedelta(seconds=64)
     Delivery.objects.filter(pk=delivery.pk).update(
-        next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
     assert deliveries_due_attempt() == {"succeeded": 1}
     assert len(receiver.requests) == 1
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.lease_expires_at) == ("succeeded", None)
 
 
 def test_redirects_are_not_followed(receiver):
