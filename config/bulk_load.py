@@ -89,8 +89,9 @@ def indexes_deferred(
 
     `maintenance_work_mem` is raised for this transaction only: index builds sort in memory
     instead of spilling to disk.
-    The transaction must not have deferred foreign-key checks pending on these tables or the
-    tables they point at (PostgreSQL refuses to alter a table with pending trigger events).
+    Foreign-key checks the transaction has deferred so far run first (PostgreSQL refuses to
+    alter a table with pending trigger events); afterwards checks are deferred again, the mode
+    Django declares every foreign key with.
     """
     if connection.vendor != "postgresql":
         raise NotImplementedError("indexes_deferred is for PostgreSQL")
@@ -98,9 +99,11 @@ def indexes_deferred(
         cursor.execute(
             "SELECT set_config('maintenance_work_mem', %s, true)", [maintenance_work_mem]
         )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         deferred = _Deferred()
         for table in tables:
             deferred.read(cursor, table)
         deferred.drop(cursor)
         yield
         deferred.restore(cursor)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -46,13 +46,14 @@ from orders.models import Order, OrderCustomData, OrderItem
 from orders.services import customer_stats_recompute
 
 POOL_FIELDS = ("first_name", "last_name", "streets", "cities", "provinces", "zipcodes", "phones")
-SEEDED_MODELS = (Customer, Address, UserCustomerGroup, Order, OrderCustomData, OrderItem)
+SEEDED_MODELS = (Customer, Address, UserCustomerGroup, Order, OrderItem, OrderCustomData)
 SEEDED_TABLES = tuple(model._meta.db_table for model in SEEDED_MODELS)
 # One address for three customers in four, two for the fourth: 1.25 per customer.
 SECOND_ADDRESS_ONE_IN = 4
 MEMBERSHIP_PERCENT = 35
 MAX_ITEMS = 3
 CUSTOM_DATA_ONE_IN = 10
+WORK_MEM = "256MB"
 _MASK31 = 2_147_483_647
 _MASK47 = 140_737_488_355_327
 _UINT64 = (1 << 64) - 1
@@ -160,10 +161,18 @@ def _case(expression: str, choices) -> str:
     return f"CASE {expression} {whens} ELSE {_literal(choices[-1])} END"
 
 
-def _by_slot(expressions: list[str]) -> str:
-    """The expression of the item slot `k.k` (0, 1, ...)."""
+def _by_slot(slot: str, expressions: list[str]) -> str:
+    """The expression of the item slot `slot` (0, 1, ...)."""
     whens = " ".join(f"WHEN {n} THEN {e}" for n, e in enumerate(expressions[:-1]))
-    return f"CASE k.k {whens} ELSE {expressions[-1]} END"
+    return f"CASE {slot} {whens} ELSE {expressions[-1]} END"
+
+
+def _numbered(columns: str, source: str, order: str, alias: str = "s") -> str:
+    """`(SELECT columns, n FROM source) alias`, n the row's position in `order` from 1: ids
+    computed from it do not depend on the plan the database picks, and only these narrow
+    keys are sorted, not the finished rows."""
+    numbered = f"ROW_NUMBER() OVER (ORDER BY {order}) AS n"
+    return f"(SELECT {columns}, {numbered} FROM {source}) {alias}"
 
 
 def _id_base(model: type[models.Model]) -> int:
@@ -235,7 +244,7 @@ class _FastSeeder:
             cursor.execute(
                 "CREATE TEMPORARY TABLE demo_pool (locale integer, n integer, first_name text, "
                 "first_ascii text, last_name text, last_ascii text, street text, city text, "
-                "province text, zipcode text, phone text)"
+                "province text, zipcode text, phone text, PRIMARY KEY (locale, n))"
             )
             cursor.executemany(
                 "INSERT INTO demo_pool VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -258,7 +267,7 @@ class _FastSeeder:
                 ],
             )
             cursor.execute(
-                "CREATE TEMPORARY TABLE demo_product (n integer, sku text, name text, "
+                "CREATE TEMPORARY TABLE demo_product (n integer PRIMARY KEY, sku text, name text, "
                 "price numeric)"
             )
             cursor.executemany(
@@ -271,9 +280,11 @@ class _FastSeeder:
 
     def insert(self, model, values: dict[str, str], source: str, with_clause: str = "") -> int:
         names, expressions = _columns(model, values)
+        # The WITH clause after the column list: SQLite counts the rows of INSERT statements
+        # only, and a statement that starts with WITH is not one.
         sql = (
-            f"{with_clause}INSERT INTO {model._meta.db_table} ({names})\n"
-            f"SELECT {expressions}\n  FROM {source}"
+            f"INSERT INTO {model._meta.db_table} ({names})\n"
+            f"{with_clause}SELECT {expressions}\n  FROM {source}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql)
@@ -345,29 +356,34 @@ class _FastSeeder:
         with_clause, series = sql.series(self.customers)
         count = f"CASE WHEN {sql.rand(g, 19, SECOND_ADDRESS_ONE_IN)} = 0 THEN 2 ELSE 1 END"
         values = {
+            "id": f"{_id_base(Address)} + s.n",
             "customer_id": f"{self.customer_base} + s.i",
             "first_name": "f.first_name",
             "last_name": "l.last_name",
             "address": "st.street",
-            "number": f"CAST(1 + {sql.rand(self.address_key('a.k'), 21, 2000)} AS TEXT)",
+            "number": f"CAST(1 + {sql.rand(self.address_key('s.k'), 21, 2000)} AS TEXT)",
             "city": "ci.city",
             "province": "pr.province",
             "zipcode": "z.zipcode",
             "country": self.by_channel(self.countries),
             "phone": "p.phone",
-            "is_default": "a.k = 1",
-            "is_billing": f"a.k = {count}",
-            "created_at": sql.timestamp(f"{self.joined()} + (a.k - 1) * 60"),
+            "is_default": "s.k = 1",
+            "is_billing": f"s.k = {count}",
+            "created_at": sql.timestamp(f"{self.joined()} + (s.k - 1) * 60"),
             "updated_at": sql.timestamp(str(self.now)),
         }
+        rows = _numbered(
+            "s.i, a.k",
+            f"{series} CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2) a WHERE a.k <= {count}",
+            "s.i, a.k",
+        )
         source = "\n  ".join(
             [
-                f"{series} CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2) a",
+                rows,
                 self.pool_join("f", g, 1),
                 self.pool_join("l", g, 2),
                 self.pool_join("p", g, 3),
-                *self.address_joins("a.k").values(),
-                f"WHERE a.k <= {count}",
+                *self.address_joins("s.k").values(),
             ]
         )
         self.result.addresses = self.insert(Address, values, source, with_clause)
@@ -377,6 +393,7 @@ class _FastSeeder:
         with_clause, series = sql.series(self.customers)
         now = sql.timestamp(str(self.now))
         values = {
+            "id": f"{_id_base(UserCustomerGroup)} + s.n",
             "customer_id": f"{self.customer_base} + s.i",
             "group_id": _case(
                 sql.rand(g, 31, len(self.groups)), [group.pk for group in self.groups]
@@ -385,7 +402,9 @@ class _FastSeeder:
             "created_at": now,
             "updated_at": now,
         }
-        source = f"{series} WHERE {sql.rand(g, 30, 100)} < {MEMBERSHIP_PERCENT}"
+        source = _numbered(
+            "s.i", f"{series} WHERE {sql.rand(g, 30, 100)} < {MEMBERSHIP_PERCENT}", "s.i"
+        )
         self.result.memberships = self.insert(UserCustomerGroup, values, source, with_clause)
 
     # --- orders: key `og`, the order's running number ---------------------------------------
@@ -453,20 +472,22 @@ class _FastSeeder:
         )
         self.result.orders = self.insert(Order, values, source, with_clause)
 
-    def new_orders(self) -> tuple[str, str]:
-        """(FROM item, order running number) of the orders this run wrote."""
+    def new_orders(self) -> tuple[str, str, str]:
+        """(FROM item, WHERE condition, order running number) of the orders this run wrote."""
         last = self.order_base + self.result.orders
         return (
-            f"orders_order o WHERE o.id > {self.order_base} AND o.id <= {last}",
+            "orders_order o",
+            f"o.id > {self.order_base} AND o.id <= {last}",
             f"({self.order_offset} + o.id - {self.order_base})",
         )
 
     def items_insert(self) -> None:
-        orders, og = self.new_orders()
-        product = _by_slot([self.product(og, n) for n in range(MAX_ITEMS)])
-        quantity = _by_slot([self.quantity(og, n) for n in range(MAX_ITEMS)])
+        orders, where, og = self.new_orders()
+        product = _by_slot("o.k", [self.product(og, n) for n in range(MAX_ITEMS)])
+        quantity = _by_slot("o.k", [self.quantity(og, n) for n in range(MAX_ITEMS)])
         now = self.sql.timestamp(str(self.now))
         values = {
+            "id": f"{_id_base(OrderItem)} + o.n",
             "order_id": "o.id",
             "sku": "p.sku",
             "name": "p.name",
@@ -476,30 +497,38 @@ class _FastSeeder:
             "updated_at": now,
         }
         slots = " UNION ALL ".join(f"SELECT {n} AS k" for n in range(MAX_ITEMS))
-        table, where = orders.split(" WHERE ")
-        source = (
-            f"{table} CROSS JOIN ({slots}) k JOIN demo_product p ON p.n = {product}\n"
-            f" WHERE {where} AND k.k < {self.item_count(og)}"
+        rows = _numbered(
+            "o.id, k.k",
+            f"{orders} CROSS JOIN ({slots}) k WHERE {where} AND k.k < {self.item_count(og)}",
+            "o.id, k.k",
+            alias="o",
         )
+        source = f"{rows} JOIN demo_product p ON p.n = {product}"
         self.result.items = self.insert(OrderItem, values, source)
 
     def custom_data_insert(self) -> None:
-        orders, og = self.new_orders()
+        orders, where, og = self.new_orders()
         now = self.sql.timestamp(str(self.now))
         values = {
+            "id": f"{_id_base(OrderCustomData)} + o.n",
             "order_id": "o.id",
             "name": "'gift_message'",
             "value": "'Happy birthday!'",
             "created_at": now,
             "updated_at": now,
         }
-        source = f"{orders} AND {self.sql.rand(og, 52, CUSTOM_DATA_ONE_IN)} = 0"
+        source = _numbered(
+            "o.id",
+            f"{orders} WHERE {where} AND {self.sql.rand(og, 52, CUSTOM_DATA_ONE_IN)} = 0",
+            "o.id",
+            alias="o",
+        )
         self.result.custom_data = self.insert(OrderCustomData, values, source)
 
     def finish(self) -> None:
         """Point the sequences past the explicit ids and drop the pools."""
         with connection.cursor() as cursor:
-            for statement in connection.ops.sequence_reset_sql(no_style(), [Customer, Order]):
+            for statement in connection.ops.sequence_reset_sql(no_style(), SEEDED_MODELS):
                 cursor.execute(statement)
             cursor.execute("DROP TABLE demo_pool")
             cursor.execute("DROP TABLE demo_product")
@@ -541,14 +570,17 @@ def demo_seed_fast(
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         connection.connection.create_function("demo_hash", 2, _splitmix64, deterministic=True)
-    # Channels and groups are committed first: the load's transaction may then drop the
-    # foreign keys that point at them (no checks of its own are pending on those tables).
-    seeder = _FastSeeder(
-        customers=customers, orders_per_customer=orders_per_customer, seed=seed, now=now
-    )
-    result = seeder.result
     with transaction.atomic():
+        seeder = _FastSeeder(
+            customers=customers, orders_per_customer=orders_per_customer, seed=seed, now=now
+        )
+        result = seeder.result
         result.indexes_deferred = connection.vendor == "postgresql" and _tables_empty()
+        if connection.vendor == "postgresql":
+            # For this transaction only: the ids' ordering and the statistics' aggregates
+            # sort and hash millions of rows in memory instead of on disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         with _phase(result, "pools", progress):
             seeder.pools()
         with indexes_deferred(SEEDED_TABLES) if result.indexes_deferred else nullcontext():
