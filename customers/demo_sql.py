@@ -10,9 +10,10 @@ same per-channel Faker pools as `demo_seed`, held in temporary tables for the du
 
 On PostgreSQL, when the customer and order tables are empty, their secondary indexes, unique
 and foreign-key constraints are dropped for the load and rebuilt from their own definitions
-afterwards (config.bulk_load), all in one transaction. The order statistics are then set by
-`customer_stats_recompute`, the one home of their rule, and ANALYZE refreshes the planner's
-row counts (the API's list counts rely on them).
+afterwards (config.bulk_load), all in one transaction. Orders are written before their
+customers, and each customer row is written once, with the order statistics that
+`customer_stats_select_sql` (the rule `recompute_customer_stats` applies) computes from them.
+ANALYZE then refreshes the planner's row counts (the API's list counts rely on them).
 
 Like `demo_seed`, this writes no change history and no events: the rows appear as if they had
 always been there (the first change staff or an integrator make is the first history record
@@ -40,10 +41,10 @@ from customers.demo import (
     demo_channels_and_groups,
     locale_pools,
 )
-from customers.models import Address, Customer
+from customers.models import CUSTOMER_STATS_COLUMNS, Address, Customer
 from groups.models import UserCustomerGroup
 from orders.models import Order, OrderCustomData, OrderItem
-from orders.services import customer_stats_recompute
+from orders.services import customer_stats_select_sql
 
 POOL_FIELDS = ("first_name", "last_name", "streets", "cities", "provinces", "zipcodes", "phones")
 SEEDED_MODELS = (Customer, Address, UserCustomerGroup, Order, OrderItem, OrderCustomData)
@@ -332,15 +333,34 @@ class _FastSeeder:
                 source=_case(sql.rand(g, 18, 3), ("organic", "ads", "referral"))
             ),
         }
+        values.update({column: f"stats.{column}" for column in CUSTOMER_STATS_COLUMNS})
+        customer_id = values["id"]
+        with_clause, statistics = self.statistics(with_clause)
         source = "\n  ".join(
             [
                 series,
                 self.pool_join("f", g, 1),
                 self.pool_join("l", g, 2),
                 self.pool_join("p", g, 3),
+                f"JOIN ({statistics}) stats ON stats.customer_id = {customer_id}",
             ]
         )
         self.result.customers = self.insert(Customer, values, source, with_clause)
+
+    def statistics(self, with_clause: str) -> tuple[str, str]:
+        """(WITH clause, SELECT) of the statistics of the customers about to be written,
+        from their orders (written first), by the rule recompute_customer_stats applies:
+        exact, and no second version of every customer row."""
+        _, series = self.sql.series(self.customers)
+        channel = self.by_channel(c.pk for c in self.channels)
+        new_customers = (
+            f"new_customers AS (SELECT {self.customer_base} + s.i AS id, "
+            f"{channel} AS channel_id FROM {series}) "
+        )
+        with_clause = f"{with_clause.rstrip()}, " if with_clause else "WITH "
+        sql, params = customer_stats_select_sql(customers="new_customers")
+        # The counted statuses, inlined: the rest of the statement is not parameterised.
+        return with_clause + new_customers, sql % tuple(_literal(str(p)) for p in params)
 
     def address_key(self, slot: str) -> str:
         return f"({self.number()} * 2 + {slot})"
@@ -584,14 +604,14 @@ def demo_seed_fast(
         with _phase(result, "pools", progress):
             seeder.pools()
         with indexes_deferred(SEEDED_TABLES) if result.indexes_deferred else nullcontext():
+            # Orders first: each customer is written with its statistics already in place.
             for name, step in (
-                ("customers", seeder.customers_insert),
-                ("addresses", seeder.addresses_insert),
-                ("memberships", seeder.memberships_insert),
                 ("orders", seeder.orders_insert),
                 ("items", seeder.items_insert),
                 ("custom data", seeder.custom_data_insert),
-                ("statistics", customer_stats_recompute),
+                ("customers", seeder.customers_insert),
+                ("addresses", seeder.addresses_insert),
+                ("memberships", seeder.memberships_insert),
             ):
                 with _phase(result, name, progress):
                     step()
