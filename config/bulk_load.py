@@ -14,6 +14,7 @@ Everything runs inside the caller's transaction: DDL is transactional on Postgre
 that fails leaves every index and constraint as it was.
 """
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,46 +50,58 @@ class _Deferred:
 
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
     uniques: list[tuple[str, str, str]] = field(default_factory=list)
-    indexes: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    indexes: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
 
     def read(self, cursor, table: str) -> None:
         cursor.execute(_CONSTRAINTS_SQL, [table])
         for name, kind, definition in cursor.fetchall():
             (self.foreign_keys if kind == "f" else self.uniques).append((table, name, definition))
         cursor.execute(_INDEXES_SQL, [table])
-        self.indexes += cursor.fetchall()
+        self.indexes += [(table, *row) for row in cursor.fetchall()]
 
     def drop(self, cursor) -> None:
         # Foreign keys before the unique keys they may rest on, indexes last.
         for table, name, _ in [*self.foreign_keys, *self.uniques]:
             cursor.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(name)}")
-        for name, _, _ in self.indexes:
+        for _, name, _, _ in self.indexes:
             # regclass::text is already quoted where the name needs it.
             cursor.execute(f"DROP INDEX {name}")
 
-    def restore(self, cursor) -> None:
-        for name, definition, targets in self.indexes:
-            cursor.execute(definition)
-            for target in targets:
-                column, statistics = (int(part) for part in target.split())
-                cursor.execute(
-                    f"ALTER INDEX {name} ALTER COLUMN {column} SET STATISTICS {statistics}"
-                )
-        for table, name, definition in [*self.uniques, *self.foreign_keys]:
-            cursor.execute(
-                f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+    def restore(self, cursor, seconds: dict[str, float]) -> None:
+        """Rebuild what drop() dropped; add each table's seconds to `seconds`."""
+
+        def timed(table: str, *statements: str) -> None:
+            started = time.perf_counter()
+            for statement in statements:
+                cursor.execute(statement)
+            seconds[table] = seconds.get(table, 0.0) + time.perf_counter() - started
+
+        for table, name, definition, targets in self.indexes:
+            statistics = (target.split() for target in targets)
+            timed(
+                table,
+                definition,
+                *(
+                    f"ALTER INDEX {name} ALTER COLUMN {int(column)} SET STATISTICS {int(value)}"
+                    for column, value in statistics
+                ),
             )
+        for table, name, definition in [*self.uniques, *self.foreign_keys]:
+            timed(table, f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
 
 
 @contextmanager
 def indexes_deferred(
-    tables: Sequence[str], *, maintenance_work_mem: str = "256MB"
+    tables: Sequence[str],
+    *,
+    maintenance_work_mem: str = "256MB",
+    seconds: dict[str, float] | None = None,
 ) -> Iterator[None]:
     """Drop the tables' secondary indexes, unique and foreign-key constraints, run the block,
     then rebuild them all from their own definitions; PostgreSQL only, in one transaction.
 
     `maintenance_work_mem` is raised for this transaction only: index builds sort in memory
-    instead of spilling to disk.
+    instead of spilling to disk. `seconds`, if given, receives each table's rebuild time.
     Foreign-key checks the transaction has deferred so far run first (PostgreSQL refuses to
     alter a table with pending trigger events); afterwards checks are deferred again, the mode
     Django declares every foreign key with.
@@ -105,5 +118,5 @@ def indexes_deferred(
             deferred.read(cursor, table)
         deferred.drop(cursor)
         yield
-        deferred.restore(cursor)
+        deferred.restore(cursor, {} if seconds is None else seconds)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

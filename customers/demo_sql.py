@@ -66,6 +66,8 @@ class FastSeedResult(DemoSeedResult):
     indexes_deferred: bool = False
     # (phase, seconds), in the order they ran.
     phases: list[tuple[str, float]] = field(default_factory=list)
+    # Seconds the index and constraint rebuild took per table.
+    index_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _splitmix64(value: int, seed: int) -> int:
@@ -603,7 +605,8 @@ def demo_seed_fast(
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         with _phase(result, "pools", progress):
             seeder.pools()
-        with indexes_deferred(SEEDED_TABLES) if result.indexes_deferred else nullcontext():
+        deferred = indexes_deferred(SEEDED_TABLES, seconds=result.index_seconds)
+        with deferred if result.indexes_deferred else nullcontext():
             # Orders first: each customer is written with its statistics already in place.
             for name, step in (
                 ("orders", seeder.orders_insert),

@@ -41,6 +41,10 @@ class Command(BaseCommand):
                 seed=seed,
                 progress=lambda phase, seconds: self.stdout.write(f"  {phase}: {seconds:.1f}s"),
             )
+            if result.index_seconds:
+                tables = sorted(result.index_seconds.items(), key=lambda item: -item[1])
+                by_table = ", ".join(f"{table} {seconds:.1f}s" for table, seconds in tables)
+                self.stdout.write(f"  indexes by table: {by_table}")
         else:
             result = self._seed_in_batches(customers, orders_per_customer, seed)
         elapsed = time.perf_counter() - started
