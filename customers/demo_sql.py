@@ -444,6 +444,8 @@ class _FastSeeder:
         return f"(1 + {self.sql.rand(og, 43 + 2 * slot, 3)})"
 
     def orders_insert(self) -> None:
+        if not self.per_customer:
+            return
         sql, og = self.sql, self.order_number()
         with_clause, series = sql.series(self.customers)
         subtotal = " + ".join(

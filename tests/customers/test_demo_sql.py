@@ -129,6 +129,14 @@ def test_statistics_equal_what_recompute_computes():
     )
 
 
+def test_customers_without_orders_have_empty_statistics():
+    seed(customers=50, orders_per_customer=0)
+
+    assert not Order.objects.exists()
+    assert set(Customer.objects.values_list("orders_count", "total_spent_currency")) == {(0, "")}
+    assert customer_stats_recompute() == 0
+
+
 def test_the_api_lists_finds_and_shows_seeded_rows(api_client):
     # given
     seed()
