@@ -38,7 +38,7 @@ PRODUCTS = [(f"SKU-{n:05d}", f"Product {n}", Decimal(5 + n % 195)) for n in rang
 ORDER_STATUSES = ("paid",) * 5 + ("fulfilled",) * 8 + ("pending", "cancelled", "refunded")
 
 
-def _ascii(text: str) -> str:
+def ascii_folded(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
@@ -56,7 +56,7 @@ class _Locale:
     phones: list
 
 
-def _locale(channel: Channel, faker_locale: str, country: str, seed: int) -> _Locale:
+def locale_pools(channel: Channel, faker_locale: str, country: str, seed: int) -> _Locale:
     fake = Faker(faker_locale)
     fake.seed_instance(seed)
     pool = range(POOL_SIZE)
@@ -73,7 +73,7 @@ def _locale(channel: Channel, faker_locale: str, country: str, seed: int) -> _Lo
     )
 
 
-def _channels_and_groups() -> tuple[list[tuple[Channel, str, str]], list[UserGroup]]:
+def demo_channels_and_groups() -> tuple[list[tuple[Channel, str, str]], list[UserGroup]]:
     channels = []
     for code, name, currency, faker_locale, country in CHANNELS:
         channel, _ = Channel.objects.get_or_create(
@@ -105,8 +105,8 @@ class _Seeder:
         self.orders_per_customer = orders_per_customer
         self.now = timezone.now().replace(microsecond=0)
         self.result = DemoSeedResult()
-        channels, self.groups = _channels_and_groups()
-        self.locales = [_locale(c, loc, country, seed) for c, loc, country in channels]
+        channels, self.groups = demo_channels_and_groups()
+        self.locales = [locale_pools(c, loc, country, seed) for c, loc, country in channels]
         self.offset = Customer.objects.count()
         self.order_offset = Order.objects.count()
 
@@ -117,8 +117,8 @@ class _Seeder:
         status = rng.choices(("active", "inactive", "frozen"), weights=(94, 4, 2))[0]
         return Customer(
             channel=locale.channel,
-            email=f"{_ascii(first)}.{_ascii(last)}.{index}@example.com",
-            username=f"{_ascii(first)}{index}" if rng.random() < 0.3 else None,
+            email=f"{ascii_folded(first)}.{ascii_folded(last)}.{index}@example.com",
+            username=f"{ascii_folded(first)}{index}" if rng.random() < 0.3 else None,
             first_name=first,
             last_name=last,
             phone=rng.choice(locale.phones),
@@ -250,14 +250,14 @@ def demo_seed(
             seeder.batch(start, min(BATCH, customers - start))
         if progress:
             progress(min(start + BATCH, customers))
-    _analyze()
+    demo_analyze()
     customer_stats_recompute()
     return seeder.result
 
 
-def _analyze() -> None:
+def demo_analyze(tables=("customers_customer", "customers_address", "orders_order")) -> None:
     """Refresh PostgreSQL's planner statistics, stale right after a bulk load."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customer, customers_address, orders_order")
+        cursor.execute(f"ANALYZE {', '.join(tables)}")

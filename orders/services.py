@@ -137,39 +137,47 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     )
 
 
-# The same rule as _stats_expressions(), as one joined UPDATE: aggregates are hashed once
-# instead of run per customer, and rows whose statistics already match are not rewritten.
-# Portable across PostgreSQL and SQLite (UPDATE ... FROM, window functions, IS DISTINCT FROM).
+# The same rule as _stats_expressions(), as one set-based SELECT per customer of `customers`
+# (any rows with `id` and `channel_id`): aggregates are hashed once instead of run per customer.
+# Portable across PostgreSQL and SQLite (window functions).
+_STATS_SQL = """
+SELECT c.id AS customer_id,
+       COALESCE(a.orders_count, 0) AS orders_count,
+       COALESCE(a.total_spent, 0) AS total_spent,
+       CASE WHEN a.orders_count IS NULL THEN '' ELSE ch.currency END AS total_spent_currency,
+       a.first_order_at, a.last_order_at, l.last_order_id
+  FROM {customers} c
+  JOIN customers_channel ch ON ch.id = c.channel_id
+  LEFT JOIN (
+      SELECT o.customer_id, COUNT(*) AS orders_count,
+             SUM(CASE WHEN o.currency = och.currency THEN o.total ELSE 0 END) AS total_spent,
+             MIN(o.placed_at) AS first_order_at, MAX(o.placed_at) AS last_order_at
+        FROM orders_order o JOIN customers_channel och ON och.id = o.channel_id
+       WHERE o.status IN ({statuses})
+       GROUP BY o.customer_id
+  ) a ON a.customer_id = c.id
+  LEFT JOIN (
+      SELECT customer_id, id AS last_order_id FROM (
+          SELECT o.customer_id, o.id, ROW_NUMBER() OVER (
+                     PARTITION BY o.customer_id ORDER BY o.placed_at DESC, o.id DESC) AS rn
+            FROM orders_order o WHERE o.status IN ({statuses})
+      ) ranked WHERE rn = 1
+  ) l ON l.customer_id = c.id
+"""
+# Rows whose statistics already match are not rewritten (IS DISTINCT FROM).
 _RECOMPUTE_SQL = """
 UPDATE customers_customer SET {assignments}
-FROM (
-    SELECT c.id AS customer_id,
-           COALESCE(a.orders_count, 0) AS orders_count,
-           COALESCE(a.total_spent, 0) AS total_spent,
-           CASE WHEN a.orders_count IS NULL THEN '' ELSE ch.currency END
-               AS total_spent_currency,
-           a.first_order_at, a.last_order_at, l.last_order_id
-      FROM customers_customer c
-      JOIN customers_channel ch ON ch.id = c.channel_id
-      LEFT JOIN (
-          SELECT o.customer_id, COUNT(*) AS orders_count,
-                 SUM(CASE WHEN o.currency = och.currency THEN o.total ELSE 0 END)
-                     AS total_spent,
-                 MIN(o.placed_at) AS first_order_at, MAX(o.placed_at) AS last_order_at
-            FROM orders_order o JOIN customers_channel och ON och.id = o.channel_id
-           WHERE o.status IN ({statuses})
-           GROUP BY o.customer_id
-      ) a ON a.customer_id = c.id
-      LEFT JOIN (
-          SELECT customer_id, id AS last_order_id FROM (
-              SELECT o.customer_id, o.id, ROW_NUMBER() OVER (
-                         PARTITION BY o.customer_id ORDER BY o.placed_at DESC, o.id DESC) AS rn
-                FROM orders_order o WHERE o.status IN ({statuses})
-          ) ranked WHERE rn = 1
-      ) l ON l.customer_id = c.id
-) s
-WHERE customers_customer.id = s.customer_id AND ({changed})
+  FROM ({stats}) s
+ WHERE customers_customer.id = s.customer_id AND ({changed})
 """
+
+
+def customer_stats_select_sql(*, customers: str = "customers_customer") -> tuple[str, list]:
+    """Return (sql, params) of a SELECT of `customer_id` and every statistics column
+    (CUSTOMER_STATS_COLUMNS) for each row of `customers`: a table, or a derived table of
+    customers about to be written (columns `id`, `channel_id`) whose orders already exist."""
+    sql = _STATS_SQL.format(customers=customers, statuses=", ".join(["%s"] * len(COUNTED_STATUSES)))
+    return sql, [*COUNTED_STATUSES, *COUNTED_STATUSES]
 
 
 @transaction.atomic
@@ -178,6 +186,7 @@ def customer_stats_recompute() -> int:
 
     Only customers whose statistics were wrong are written, so a rerun on exact data is cheap.
     """
+    stats, params = customer_stats_select_sql()
     sql = _RECOMPUTE_SQL.format(
         assignments=", ".join(
             [
@@ -185,14 +194,14 @@ def customer_stats_recompute() -> int:
                 "version = customers_customer.version + 1",
             ]
         ),
-        statuses=", ".join(["%s"] * len(COUNTED_STATUSES)),
+        stats=stats,
         changed=" OR ".join(
             f"customers_customer.{column} IS DISTINCT FROM s.{column}"
             for column in CUSTOMER_STATS_COLUMNS
         ),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*COUNTED_STATUSES, *COUNTED_STATUSES])
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
