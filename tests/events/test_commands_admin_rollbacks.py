@@ -66,6 +66,29 @@ def test_import_customers_emits_per_batch_and_a_rerun_nothing(channel, outbox, w
     assert set(Event.objects.values_list("actor_source", flat=True)) == {"import"}
 
 
+def test_existing_customers_new_address_and_group_get_their_own_events(channel, outbox, write):
+    """In one batch: the new customer's address and membership are listed in its
+    customer.created; the existing customer's new ones get address.created and
+    membership.added."""
+    UserGroupFactory(code="vip")
+    ann = CustomerFactory(channel=channel, email="ann@example.com", first_name="Ann")
+    rows = "web,ann@example.com,Ann,vip,Rio,BR\nweb,cid@example.com,Cid,vip,Lima,PE\n"
+
+    code, _, _ = run("import_customers", write("a.csv", CSV + rows))
+
+    assert code == 0
+    cid = Customer.objects.get(email="cid@example.com")
+    events = outbox.take()
+    assert sorted(events) == [
+        ("address.created", "address", ann.addresses.get().pk, None),
+        ("customer.created", "customer", cid.pk, None),
+        ("membership.added", "membership", ann.memberships.get().pk, None),
+    ]
+    created = Event.objects.get(type="customer.created").payload
+    assert [a["city"] for a in created["addresses"]] == ["Lima"]
+    assert [m["customer_id"] for m in created["memberships"]] == [cid.pk]
+
+
 def test_import_dry_run_emits_nothing(channel, outbox, write):
     code, _, _ = run(
         "import_customers", write("a.csv", CSV + "web,a@example.com,A,,,\n"), dry_run=True
