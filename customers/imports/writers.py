@@ -62,6 +62,13 @@ class BatchWritten:
     # The names of the fields each updated customer (or changed address) changed: events.
     customers_changed: dict[int, list[str]] = field(default_factory=dict)
     addresses_fields_changed: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # The created addresses and memberships of customers this batch created (their
+    # customer.created event lists them: they get no event of their own).
+    addresses_of_created: set[int] = field(default_factory=set)
+    memberships_of_created: set[int] = field(default_factory=set)
+
+    def created_ids(self) -> set[int]:
+        return {pk for _, pk, status in self.customers if status == CREATED}
 
 
 def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
@@ -410,8 +417,16 @@ def _addresses_write(batch: BatchWritten, now) -> set[int]:
             batch.addresses_changed += ids
             for pk in ids:
                 batch.addresses_fields_changed[pk].add(flag)
-    batch.addresses_created += _bulk_insert(Address, new)
+    ids = _bulk_insert(Address, new)
+    batch.addresses_created += ids
+    batch.addresses_of_created.update(_of_created(batch, ids, new))
     return replaced | {address["customer_id"] for address in new}
+
+
+def _of_created(batch: BatchWritten, ids: list[int], rows: list[dict]) -> list[int]:
+    """The ids of the inserted `rows` that belong to customers the batch created."""
+    created = batch.created_ids()
+    return [pk for pk, row in zip(ids, rows, strict=True) if row["customer_id"] in created]
 
 
 _ADDRESS_BLANK = {
@@ -493,7 +508,9 @@ def _address_list_replace(batch: BatchWritten, items: list[dict], customer_id: i
         for address in final
         if "id" not in address
     ]
-    batch.addresses_created += _bulk_insert(Address, added)
+    ids = _bulk_insert(Address, added)
+    batch.addresses_created += ids
+    batch.addresses_of_created.update(_of_created(batch, ids, added))
     return bool(unlisted or changed or added)
 
 
@@ -569,4 +586,5 @@ def _groups_write(batch: BatchWritten, now) -> set[int]:
         for group_id in sorted(group_ids - current[customer_id])
     ]
     batch.memberships_created = _bulk_insert(UserCustomerGroup, new)
+    batch.memberships_of_created.update(_of_created(batch, batch.memberships_created, new))
     return changed | {membership["customer_id"] for membership in new}

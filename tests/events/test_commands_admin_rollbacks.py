@@ -51,18 +51,42 @@ def test_import_customers_emits_per_batch_and_a_rerun_nothing(channel, outbox, w
     assert [code for code, *_ in (created, rerun, updated)] == [0, 0, 0]
     ann = Customer.objects.get(email="ann@example.com")
     bob = Customer.objects.get(email="bob@example.com")
-    # One statement per kind and batch: the customers' events first, in no particular order.
-    assert sorted(created_events[:2]) == [
+    # One statement per kind and batch, in no particular order; a new customer's address
+    # and membership are listed in its customer.created.
+    assert sorted(created_events) == [
         ("customer.created", "customer", ann.pk, None),
         ("customer.created", "customer", bob.pk, None),
     ]
-    assert created_events[2:] == [
-        ("address.created", "address", ann.addresses.get().pk, None),
-        ("membership.added", "membership", ann.memberships.get().pk, None),
-    ]
+    payloads = {e.object_id: e.payload for e in Event.objects.filter(type="customer.created")}
+    assert [a["id"] for a in payloads[ann.pk]["addresses"]] == [ann.addresses.get().pk]
+    assert [m["id"] for m in payloads[ann.pk]["memberships"]] == [ann.memberships.get().pk]
+    assert (payloads[bob.pk]["addresses"], payloads[bob.pk]["memberships"]) == ([], [])
     assert rerun_events == []
     assert outbox.take() == [("customer.updated", "customer", ann.pk, ["first_name"])]
     assert set(Event.objects.values_list("actor_source", flat=True)) == {"import"}
+
+
+def test_existing_customers_new_address_and_group_get_their_own_events(channel, outbox, write):
+    """In one batch: the new customer's address and membership are listed in its
+    customer.created; the existing customer's new ones get address.created and
+    membership.added."""
+    UserGroupFactory(code="vip")
+    ann = CustomerFactory(channel=channel, email="ann@example.com", first_name="Ann")
+    rows = "web,ann@example.com,Ann,vip,Rio,BR\nweb,cid@example.com,Cid,vip,Lima,PE\n"
+
+    code, _, _ = run("import_customers", write("a.csv", CSV + rows))
+
+    assert code == 0
+    cid = Customer.objects.get(email="cid@example.com")
+    events = outbox.take()
+    assert sorted(events) == [
+        ("address.created", "address", ann.addresses.get().pk, None),
+        ("customer.created", "customer", cid.pk, None),
+        ("membership.added", "membership", ann.memberships.get().pk, None),
+    ]
+    created = Event.objects.get(type="customer.created").payload
+    assert [a["city"] for a in created["addresses"]] == ["Lima"]
+    assert [m["customer_id"] for m in created["memberships"]] == [cid.pk]
 
 
 def test_import_dry_run_emits_nothing(channel, outbox, write):
