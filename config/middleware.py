@@ -9,7 +9,6 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 
 from config.database import database_failure, database_failure_detail, database_retry_after
-
 from config.logs import REQUEST_ID_HEADER, log_level_name, request_id_from
 
 request_logger = structlog.get_logger("patron.request")

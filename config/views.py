@@ -6,8 +6,8 @@ from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from config.database import database_failure, database_retry_after
-from config.middleware import database_failure_response
 from config.health import readiness
+from config.middleware import database_failure_response
 
 
 @require_GET
