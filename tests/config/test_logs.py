@@ -6,10 +6,10 @@ import re
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.logs import REQUEST_ID_PATTERN
+from tests.conftest import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_a_request_line_has_timestamp_level_request_id_user_duration_and_status(
 ):
     # given
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=api_user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(api_user)}")
     before = datetime.datetime.now(datetime.UTC)
 
     # when
