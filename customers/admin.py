@@ -6,6 +6,7 @@ search through indexes only, so they stay quick with a million customers.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
@@ -16,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
+from config.request_bounds import TOO_MANY_WORDS
 from customers import admin_actions
 from customers.admin_scoping import (
     ChannelListFilter,
@@ -336,6 +338,11 @@ class CustomerAdmin(ChannelScopedAdminMixin, SimpleHistoryAdmin):
         terms = search_term.split()
         if not terms:
             return queryset, False
+        if len(terms) > settings.API_MAX_SEARCH_WORDS:
+            # Each word is a scan of its own: the API's cap holds here too.
+            limit = settings.API_MAX_SEARCH_WORDS
+            messages.error(request, TOO_MANY_WORDS.format(limit=limit, count=len(terms)))
+            return queryset.none(), False
         query = Q()
         for term in terms:
             query &= customer_search_q(term)

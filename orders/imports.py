@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from config.statistics import statistics_refresh
-from customers.imports import ImportCounts, RowError
+from customers.imports import ROW_NOT_WRITTEN, ImportCounts, RowError
 from customers.imports.readers import (
     EMPTY_FILE,
     FIELD_COUNT,
@@ -133,16 +133,27 @@ def _row_import(result, line, data, parse_errors, on_error) -> None:
             raise ValidationError(parse_errors)
         created = order_import_one(data)
     except ValidationError as error:
-        result.rejected += 1
         messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for name, field_messages in messages.items():
-            for message in field_messages:
-                (on_error or result.errors.append)(RowError(line, name, message))
+        _row_reject(result, line, messages, on_error)
+        return
+    except (IntegrityError, DataError) as error:
+        # A value or constraint the checks could not foresee: this row's savepoint is undone
+        # and the import goes on, as the customer import does.
+        _row_reject(
+            result, line, {"": [ROW_NOT_WRITTEN.format(error=str(error).strip())]}, on_error
+        )
         return
     if created:
         result.created += 1
     else:
         result.updated += 1
+
+
+def _row_reject(result, line, messages: dict[str, list[str]], on_error) -> None:
+    result.rejected += 1
+    for name, field_messages in messages.items():
+        for message in field_messages:
+            (on_error or result.errors.append)(RowError(line, name, message))
 
 
 def order_csv_rows_read(stream: IO[str]) -> Iterator[tuple[int, dict, dict]]:

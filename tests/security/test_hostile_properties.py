@@ -341,3 +341,50 @@ def test_import_formats_take_hostile_rows_without_a_traceback(
         _everything_reads(api_client, staff_client, tmp_path)
 
     hostile_import()
+
+
+ORDER_BASE = {
+    "channel": "web",
+    "number": "HOSTILE-1",
+    "customer": {"email": "buyer@example.com"},
+    "items": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}],
+}
+ORDER_ROW_FIELDS = [
+    "number",
+    "status",
+    "currency",
+    "placed_at",
+    "shipping_total",
+    "discount_total",
+    "total",
+    "shipping_address",
+    "billing_address",
+    "customer",
+    "items",
+    "channel",
+]
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json"])
+def test_order_feeds_take_hostile_rows_without_a_traceback(
+    api_client, staff_client, world, tmp_path, fmt
+):
+    @HOSTILE
+    @given(field=st.sampled_from(ORDER_ROW_FIELDS), fragment=json_values)
+    def hostile_feed(field, fragment):
+        good = json.dumps({**ORDER_BASE, "number": "GOOD-1"})
+        bad = _body(ORDER_BASE, field, fragment, world)
+        rows = [good, bad, good.replace("GOOD-1", "GOOD-2")]
+        text = "\n".join(rows) + "\n" if fmt == "ndjson" else "[" + ",\n".join(rows) + "]"
+        path = tmp_path / f"orders.{fmt}"
+        path.write_text(text, encoding="utf-8")
+        status, out, err = run("import_orders", str(path))
+        assert status in (0, 1), (status, err[-500:])
+        assert "Traceback" not in err
+        err.encode("utf-8")
+        assert set(
+            Order.objects.filter(number__startswith="GOOD-").values_list("number", flat=True)
+        ) == {"GOOD-1", "GOOD-2"}
+        _everything_reads(api_client, staff_client, tmp_path)
+
+    hostile_feed()

@@ -91,6 +91,27 @@ def test_default_search_word_cap_is_ten(api_client):
     assert response.json() == {"q": [TOO_MANY_WORDS.format(limit=10, count=11)]}
 
 
+def test_the_admin_search_holds_the_same_word_cap(superuser, client, small_caps):
+    # given: a customer every word below matches
+    CustomerFactory(first_name="Ann", last_name="Lee", email="ann@example.com")
+    client.force_login(superuser)
+    changelist = "/admin/customers/customer/"
+
+    # when: staff search with as many words as the cap allows, then one more
+    served = client.get(changelist, {"q": "ann lee example"})
+    refused = client.get(changelist, {"q": "ann lee example com"})
+
+    # then: the first finds her; the second runs no search and says why
+    assert served.status_code == 200
+    assert list(served.context["cl"].result_list.values_list("email", flat=True)) == [
+        "ann@example.com"
+    ]
+    assert refused.status_code == 200
+    assert list(refused.context["cl"].result_list) == []
+    shown = [str(message) for message in refused.context["messages"]]
+    assert shown == [TOO_MANY_WORDS.format(limit=3, count=4)]
+
+
 def test_url_over_the_cap_is_414(api_client, small_caps):
     served = api_client.get(f"{CUSTOMERS}?email=" + "a" * (200 - len(CUSTOMERS) - 7))
     refused = api_client.get(f"{CUSTOMERS}?email=" + "a" * (200 - len(CUSTOMERS) - 6))

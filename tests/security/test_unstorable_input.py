@@ -538,3 +538,51 @@ def test_an_unexpected_failure_exits_3_naming_the_line(write, refusing_trigger):
     assert status == 3
     assert re.search(r"The import stopped at line 1: \w+Error\. Batches before it are kept", err)
     assert "Traceback" not in err
+
+
+def _order_row(number: str, email: str) -> str:
+    row = {
+        "channel": "web",
+        "number": number,
+        "placed_at": "2024-01-01T10:00:00Z",
+        "customer": {"email": email},
+        "items": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}],
+    }
+    return json.dumps(row) + "\n"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_order_the_database_refuses_is_rejected_and_the_feed_goes_on(write, refusing_trigger):
+    # given: a feed whose second order's buyer the database refuses (a DataError)
+    ChannelFactory(code="web")
+    refusing_trigger("22000")
+    feed = [("W-1", "good1"), ("W-2", "refused"), ("W-3", "good2")]
+    path = write("orders.ndjson", "".join(_order_row(n, f"{e}@example.com") for n, e in feed))
+
+    # when
+    status, _, err = run("import_orders", path)
+
+    # then: that row is reported on its line; the orders around it are kept
+    assert status == 1, err
+    assert "line 2, row: The database refused this row" in err
+    assert sorted(Order.objects.values_list("number", flat=True)) == ["W-1", "W-3"]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_unexpected_failure_of_the_order_import_exits_3_naming_the_line(write, refusing_trigger):
+    # given: a feed whose second order fails in a way that is no data or integrity error
+    ChannelFactory(code="web")
+    refusing_trigger("P0001")
+    feed = [("W-1", "good1"), ("W-2", "refused"), ("W-3", "good2")]
+    path = write("orders.ndjson", "".join(_order_row(n, f"{e}@example.com") for n, e in feed))
+
+    # when
+    status, _, err = run("import_orders", path)
+
+    # then: exit 3 naming line 2, no traceback; the order before it is kept
+    assert status == 3
+    assert re.search(r"The import stopped at line 2: \w+Error\.", err)
+    assert "Traceback" not in err
+    assert list(Order.objects.values_list("number", flat=True)) == ["W-1"]

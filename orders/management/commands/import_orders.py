@@ -8,8 +8,10 @@ from customers.imports.readers import FORMATS, ImportFileError, format_infer
 from customers.management.commands.import_customers import (
     NO_FORMAT,
     ROWS_REJECTED,
+    LineTracker,
     error_printer,
     error_report_open,
+    import_crashed,
     progress_open,
     run_arguments_add,
     source_open,
@@ -28,8 +30,9 @@ class Command(BaseCommand):
     help = (
         "Create or update orders by (channel, number) from a JSON array, NDJSON or CSV file of "
         "API order objects whose `customer` is an object: the customer is created or updated "
-        "in the order's channel first. Exit status 0: every row taken; 1: some rows rejected; "
-        "2: unusable arguments or file."
+        "in the order's channel first. Exit status 0: every row taken; 1: some rows rejected "
+        "(the others are kept); 2: unusable arguments or file; 3: stopped by an unexpected "
+        "error (the message names the line; rows before it are kept)."
     )
 
     def add_arguments(self, parser):
@@ -45,15 +48,18 @@ class Command(BaseCommand):
             # Past PRINTED_ERRORS, the order import stays quiet (no hint line).
             on_error = error_report_open(stack, errors) or error_printer(self.stderr, more=None)
             bar = progress_open(stack, self.stdout, "orders")
+            reading = LineTracker(order_rows_read(stream, fmt))
             try:
                 result = orders_import(
-                    order_rows_read(stream, fmt),
+                    reading,
                     dry_run=dry_run,
                     on_error=on_error,
                     on_row=(lambda _: bar.update()) if bar is not None else None,
                 )
             except (ImportFileError, UnicodeDecodeError) as error:
                 raise CommandError(str(error), returncode=2) from None
+            except Exception as error:  # noqa: BLE001 - any other failure is exit status 3
+                raise import_crashed(error, reading.line) from error
         self.stdout.write(summary_fill(SUMMARY, result, dry_run=dry_run))
         if result.rejected:
             raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
