@@ -191,7 +191,24 @@ class GivenFiltersMixin:
         super().__init__(data, *args, **kwargs)
 
 
-class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
+class CustomerNameFilterSet(filters.FilterSet):
+    """The accent- and case-folded name filters, shared by every list of customers."""
+
+    first_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="First name"))
+    first_name__istartswith = SearchedFieldFilter(
+        field_name="first_name",
+        lookup_expr="istartswith",
+        help_text=NAME_HELP.format(field="First name's beginning"),
+    )
+    last_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="Last name"))
+    last_name__istartswith = SearchedFieldFilter(
+        field_name="last_name",
+        lookup_expr="istartswith",
+        help_text=NAME_HELP.format(field="Last name's beginning"),
+    )
+
+
+class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, CustomerNameFilterSet):
     # `attributes__<key>=text` for any key (see _filter_json_keys).
     keyed_params = tuple(f"{field}__{KEY_PLACEHOLDER}" for field in JSON_FILTER_FIELDS)
     id__in = NumberInFilter(field_name="id", lookup_expr="in", help_text="Comma-separated ids.")
@@ -228,18 +245,6 @@ class CustomerFilterSet(GivenFiltersMixin, PkAliasMixin, filters.FilterSet):
     updated_at__date = _day_filter("updated_at")
     date_joined__date = _day_filter("date_joined")
     last_order_at__date = _day_filter("last_order_at")
-    first_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="First name"))
-    first_name__istartswith = SearchedFieldFilter(
-        field_name="first_name",
-        lookup_expr="istartswith",
-        help_text=NAME_HELP.format(field="First name's beginning"),
-    )
-    last_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="Last name"))
-    last_name__istartswith = SearchedFieldFilter(
-        field_name="last_name",
-        lookup_expr="istartswith",
-        help_text=NAME_HELP.format(field="Last name's beginning"),
-    )
     attributes = JsonKeysFilter(
         help_text='A JSON object, e.g. `{"tier": "gold", "size": 2}`: customers whose '
         '`attributes` hold each key with that value, compared as text (2 matches 2 and "2"). '

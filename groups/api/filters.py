@@ -1,7 +1,7 @@
 import django_filters
 
 from config.filtering import PkAliasMixin
-from customers.filters import NAME_HELP, SearchedFieldFilter
+from customers.filters import CustomerNameFilterSet
 from customers.models import Customer
 from customers.search import folded_field_q
 from groups.models import UserGroup
@@ -30,26 +30,12 @@ class GroupFilterSet(django_filters.FilterSet):
         return queryset.filter(folded_field_q("title", "icontains", value))
 
 
-class GroupMemberFilterSet(PkAliasMixin, django_filters.FilterSet):
-    """Filters of a group's member list.
-
-    To be replaced by a subclass of the customer list's CustomerFilterSet (keeping `subscribed`).
-    """
+class GroupMemberFilterSet(PkAliasMixin, CustomerNameFilterSet):
+    """Filters of a group's member list: the customer list's name filters, ids, e-mails and
+    the membership's opt-in flag."""
 
     subscribed = django_filters.BooleanFilter(
         field_name="subscribed", help_text="The member's opt-in flag for this group."
-    )
-    first_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="First name"))
-    first_name__istartswith = SearchedFieldFilter(
-        field_name="first_name",
-        lookup_expr="istartswith",
-        help_text=NAME_HELP.format(field="First name's beginning"),
-    )
-    last_name = SearchedFieldFilter(help_text=NAME_HELP.format(field="Last name"))
-    last_name__istartswith = SearchedFieldFilter(
-        field_name="last_name",
-        lookup_expr="istartswith",
-        help_text=NAME_HELP.format(field="Last name's beginning"),
     )
 
     class Meta:
