@@ -16,12 +16,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+
+from tests.servers import database_url_of
 
 BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
@@ -46,17 +47,6 @@ def _worker_command(backend: str, name: str) -> list[str]:
         *("rqworker", queue, "--job-class", "django_tasks_rq.backend.Job"),
         *("--with-scheduler", "--name", name),
     ]
-
-
-def _database_url() -> str:
-    """The test database, as DATABASE_URL for a worker process."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{host}{port}/{db['NAME']}"
 
 
 def _redis_reachable() -> str:
@@ -109,7 +99,7 @@ class Engine:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url_of(connection.settings_dict),
             "TASK_BACKEND": self.name,
             "TASK_QUEUE": settings.TASK_QUEUE,
             "PATRON_TEST_RUN_DIR": settings.PATRON_TEST_RUN_DIR,

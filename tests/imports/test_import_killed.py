@@ -18,6 +18,7 @@ from django.db import connection
 from customers.imports import customers_import
 from customers.models import Address, Channel, Customer
 from tests.imports.helpers import run, state
+from tests.servers import database_url_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -31,12 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS, BATCH = 6_000, 200
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
-
-
 def test_killed_import_leaves_whole_batches_and_reruns_to_a_clean_state(tmp_path):
     # given
     Channel.objects.create(code="web", name="Web")
@@ -44,7 +39,7 @@ def test_killed_import_leaves_whole_batches_and_reruns_to_a_clean_state(tmp_path
     lines = ["email,first_name,address.city"]
     lines += [f"c{n}@example.com,N{n},City {n}" for n in range(ROWS)]
     path.write_text("\n".join(lines) + "\n")
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url_of(connection.settings_dict), "DEBUG": "1"}
     command = [sys.executable, "manage.py", "import_customers", str(path)]
     command += ["--channel", "web", "--batch-size", str(BATCH)]
 
