@@ -70,11 +70,12 @@ serve: install
 	$(BIN)/python manage.py createcachetable
 	PORT=$(PORT) DB_POOL=$${DB_POOL:-1} $(BIN)/gunicorn config.wsgi --config python:config.gunicorn
 
+# PYTEST_ARGS=... passes arguments to pytest (files, -k, --ignore, ...).
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-pg: install
-	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_PG)} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_PG)} $(BIN)/pytest $(PYTEST_ARGS)
 
 test-all: test test-pg
 
@@ -90,7 +91,7 @@ install-python:
 	$(OTHER_MAKE) install
 
 test-python:
-	$(OTHER_MAKE) test
+	$(OTHER_MAKE) test PYTEST_ARGS="$(PYTEST_ARGS)"
 
 lint: install
 	$(BIN)/ruff check .
