@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.history import queryset_update_with_history, rows_update_with_history
 from config.statistics import statistics_refresh
@@ -49,7 +50,7 @@ from groups.models import UserCustomerGroup
 UPSERT_ATTEMPTS = 3
 UPSERT_MAX_ITEMS = 1000
 STATUS_BATCH = 2000
-CUSTOMER_HAS_ORDERS = "This customer has orders and cannot be deleted; anonymize it instead."
+CUSTOMER_HAS_ORDERS = _("This customer has orders and cannot be deleted; anonymize it instead.")
 ANONYMIZED_EMAIL = "anonymized-{pk}@invalid.example"
 ADDRESS_KEPT_FIELDS = ("country",)
 # Hashed for unknown customers so that sign-in takes as long whether the e-mail exists or not.

@@ -34,6 +34,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from config.history import history_user_id
 from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
@@ -54,15 +55,15 @@ from orders.validation import (
 # orders do not.
 COUNTED_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED)
 
-CUSTOMER_OTHER_CHANNEL = "The customer belongs to another channel than the order."
-UNKNOWN_ITEM = "Item {index} refers to item id {item_id}, which is not part of this order."
+CUSTOMER_OTHER_CHANNEL = _("The customer belongs to another channel than the order.")
+UNKNOWN_ITEM = _("Item {index} refers to item id {item_id}, which is not part of this order.")
 CUSTOM_DATA_NAME_LENGTH = "Ensure the name has 1 to 100 characters."
 CUSTOM_DATA_VALUE_LENGTH = "Ensure the value has 1 to 1000 characters."
-CUSTOM_DATA_NAME_TAKEN = "Custom data with this name already exists here."
-CUSTOM_DATA_NAME_IMMUTABLE = "The name of a custom data record cannot change."
-CUSTOM_DATA_ITEM_IMMUTABLE = "The item of a custom data record cannot change."
-CUSTOM_DATA_ITEM_OF_OTHER_ORDER = "This item belongs to another order."
-CUSTOM_DATA_NUMBER_RANGE = "Ensure this value is a whole number from {low} to {high}."
+CUSTOM_DATA_NAME_TAKEN = _("Custom data with this name already exists here.")
+CUSTOM_DATA_NAME_IMMUTABLE = _("The name of a custom data record cannot change.")
+CUSTOM_DATA_ITEM_IMMUTABLE = _("The item of a custom data record cannot change.")
+CUSTOM_DATA_ITEM_OF_OTHER_ORDER = _("This item belongs to another order.")
+CUSTOM_DATA_NUMBER_RANGE = _("Ensure this value is a whole number from {low} to {high}.")
 # The lowest value of each catalogue number (Kibo: manufacturerID from 1, catalogID from 0);
 # the highest is what the column holds on every database.
 CUSTOM_DATA_NUMBERS = {"manufacturer_number": 1, "catalog_number": 0}

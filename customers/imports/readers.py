@@ -8,6 +8,8 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from django.utils.translation import gettext_lazy as _
+
 from config.values import JSON_TOO_DEEP
 from customers.imports.rows import (
     ADDRESS_FIELDS,
@@ -24,11 +26,11 @@ from customers.imports.rows import (
 
 FORMATS = ("csv", "json", "ndjson")
 UNKNOWN_COLUMNS = "Unknown column(s): {columns}."
-EMPTY_FILE = "The file is empty: a CSV needs a header line."
-NOT_AN_ARRAY = "A JSON import must be an array of objects: {problem} at line {line}."
-INVALID_JSON_LINE = "Invalid JSON: {error}."
-FIELD_COUNT = "Expected {expected} values, found {found}."
-CSV_BROKEN = "The CSV cannot be read from line {line}: {error}."
+EMPTY_FILE = _("The file is empty: a CSV needs a header line.")
+NOT_AN_ARRAY = _("A JSON import must be an array of objects: {problem} at line {line}.")
+INVALID_JSON_LINE = _("Invalid JSON: {error}.")
+FIELD_COUNT = _("Expected {expected} values, found {found}.")
+CSV_BROKEN = _("The CSV cannot be read from line {line}: {error}.")
 # A JSON item that does not decode within this many characters is reported as broken, instead
 # of reading the rest of the file into memory looking for its end.
 MAX_ITEM_CHARS = 16 * 1024 * 1024
@@ -167,7 +169,7 @@ def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
         try:
             yield line, json_loads(text), {}
         except RecursionError:
-            yield line, {}, {"": [JSON_TOO_DEEP]}
+            yield line, {}, {"": [str(JSON_TOO_DEEP)]}
         except ValueError as error:
             yield line, {}, {"": [INVALID_JSON_LINE.format(error=error)]}
 
@@ -250,7 +252,7 @@ class _JsonArrayStream:
             elif char in "]}":
                 depth -= 1
                 if depth == 0:
-                    return start, {}, {"": [JSON_TOO_DEEP]}
+                    return start, {}, {"": [str(JSON_TOO_DEEP)]}
 
     def __iter__(self) -> Iterator[Row]:
         if self._skip_space() != "[":
