@@ -132,7 +132,7 @@ class PagePagination(BasePagination):
             self.count = None
             self.page = None
             return rows[: self.per_page]
-        self.page = _positive_int(params.get("page", 1), {"page": [INVALID_PAGE]})
+        self.page = _positive_int(params.get("page", 1), {"page": [str(INVALID_PAGE)]})
         self.count, exact = self._count(queryset)
         offset = (self.page - 1) * self.per_page
         if exact:

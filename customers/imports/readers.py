@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.values import JSON_TOO_DEEP
 from customers.imports.rows import (
     ADDRESS_FIELDS,
+    BLANK_CHOICE_FIELDS,
     CUSTOMER_FIELDS,
     IGNORED_FIELDS,
     IMPORT_FIELDS,
@@ -39,10 +40,14 @@ Row = tuple[int, object, dict[str, list[str]]]
 
 ADDRESS_COLUMNS = tuple(f"address.{name}" for name in ADDRESS_FIELDS)
 # Blank CSV cells of these columns mean "not given"; of username/date_of_birth, null.
-# (Choices, booleans, numbers, dates: the columns where blank is not a value.)
+# (Choices, booleans, numbers, dates: the columns where blank is not a value; a choice that
+# may be blank, like a customer's language, takes a blank cell as blank.)
 _BLANK_MEANS_ABSENT = frozenset(
     {"channel", "name", "password"}
-    | (set(CUSTOMER_FIELDS) - {"email", *TEXT_FIELDS, *JSON_FIELDS, *NULLABLE_FIELDS})
+    | (
+        set(CUSTOMER_FIELDS)
+        - {"email", *TEXT_FIELDS, *BLANK_CHOICE_FIELDS, *JSON_FIELDS, *NULLABLE_FIELDS}
+    )
 )
 _BLANK_MEANS_NULL = frozenset(NULLABLE_FIELDS)
 _CHUNK = 1 << 16

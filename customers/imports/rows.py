@@ -82,6 +82,8 @@ PASSWORD_MAX_LENGTH = 4096
 # field of a kind below is checked, written, imported and exported without another list.
 _WRITTEN = [Customer._meta.get_field(name) for name in CUSTOMER_EDITABLE_FIELDS]
 CHOICE_FIELDS = {f.name: frozenset(value for value, _ in f.choices) for f in _WRITTEN if f.choices}
+# Choices where blank is a value too (a customer's language: blank is the channel's).
+BLANK_CHOICE_FIELDS = tuple(name for name in CHOICE_FIELDS if Customer._meta.get_field(name).blank)
 TEXT_FIELDS = tuple(
     f.name
     for f in _WRITTEN
@@ -300,7 +302,7 @@ def _choice_cleaner(name: str):
     """One of the field's choices; a field that may be blank (a customer's language) also
     takes "" and null, both stored as ""."""
     choices = CHOICE_FIELDS[name]
-    blank = Customer._meta.get_field(name).blank
+    blank = name in BLANK_CHOICE_FIELDS
 
     def clean(value):
         if blank and value in (None, ""):
