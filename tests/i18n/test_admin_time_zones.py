@@ -66,3 +66,31 @@ def test_api_times_stay_utc(api_client, sao_paulo):
     response = api_client.get(f"/api/v1/customers/{customer.pk}/")
 
     assert response.data["created_at"] == "2026-01-15T12:00:00Z"
+
+
+def test_channel_admin_edits_language_zone_and_link_and_refuses_a_bad_zone(staff_client, sao_paulo):
+    url = f"/admin/customers/channel/{sao_paulo.pk}/change/"
+    form = {
+        "name": "Brasil",
+        "currency": "BRL",
+        "is_active": "on",
+        "language": "pt-br",
+        "set_password_url": "https://loja.example/senha?u={uid}&t={token}",
+    }
+
+    refused = staff_client.post(url, {**form, "time_zone": "America/Sao Paulo"})
+    saved = staff_client.post(url, {**form, "time_zone": "America/Recife"})
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors == {
+        "time_zone": [
+            "Unknown time zone 'America/Sao Paulo': use an IANA name such as 'America/Sao_Paulo'."
+        ]
+    }
+    assert saved.status_code == 302
+    sao_paulo.refresh_from_db()
+    assert (sao_paulo.language, sao_paulo.time_zone, sao_paulo.set_password_url) == (
+        "pt-br",
+        "America/Recife",
+        "https://loja.example/senha?u={uid}&t={token}",
+    )
