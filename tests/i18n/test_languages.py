@@ -267,3 +267,16 @@ def test_admin_login_page_in_the_requested_language(client, language, words):
     assert f'<html lang="{language}"' in page
     for word in words:
         assert word in page
+
+
+@needs_catalogs
+def test_request_bounds_answer_in_the_requested_language(api_client, settings):
+    """The bounds are checked before authentication: the language is chosen before them."""
+    settings.API_MAX_SEARCH_WORDS = 2
+
+    response = api_client.get(CUSTOMERS, {"q": "ana bia cid"}, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "q": ["Indique como máximo 2 palabras para buscar; esta búsqueda tiene 3."]
+    }
