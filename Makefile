@@ -25,7 +25,7 @@ WORKER_ARGS = if [ "$${TASK_BACKEND:-database}" = rq ]; then \
 		set -- db_worker --queue-name "$${TASK_QUEUE:-default}" --no-reload; \
 	fi
 
-.PHONY: install run serve worker scheduler test test-pg test-all install-python test-python lint format check lock migrate clean
+.PHONY: install messages makemessages run serve worker scheduler test test-pg test-all install-python test-python lint format check lock migrate clean
 
 install: $(STAMP)
 
@@ -35,12 +35,34 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	touch $(STAMP)
 
+# Translations (README "Languages and time zones"): the committed .po files compiled to the
+# .mo files Django reads, by GNU gettext's msgfmt (package `gettext`). Without msgfmt Patron
+# still runs, in English only, and says so here.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+messages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		msgfmt --check-format -o $@ $<; \
+	else \
+		echo "msgfmt not found (install GNU gettext): $< not compiled, Patron speaks English only."; \
+	fi
+
+# After changing or adding a user-facing message: update the .po files, then translate the new
+# entries (tests/i18n fails on an untranslated or fuzzy one).
+makemessages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l pt_BR -l es --add-location=file \
+		--ignore='.venv*' --ignore=tests --ignore=bench --ignore=media --ignore=staticfiles \
+		--ignore=artifacts
+
 # One lock for every supported Python (--universal adds markers where versions differ).
 lock: install
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
-migrate: install
+migrate: install messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createcachetable
 
@@ -65,16 +87,16 @@ scheduler: install
 
 # Production server: gunicorn gthread workers (config/gunicorn.py) with psycopg pooling.
 # Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL); see the README.
-serve: install
+serve: install messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	PORT=$(PORT) DB_POOL=$${DB_POOL:-1} $(BIN)/gunicorn config.wsgi --config python:config.gunicorn
 
 # PYTEST_ARGS=... passes arguments to pytest (files, -k, --ignore, ...).
-test: install
+test: install messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-pg: install
+test-pg: install messages
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_PG)} $(BIN)/pytest $(PYTEST_ARGS)
 
 test-all: test test-pg

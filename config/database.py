@@ -16,11 +16,13 @@ import hashlib
 import sys
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 # manage.py commands other than these serve requests like the WSGI server does.
 REQUEST_SERVING_COMMANDS = {"runserver"}
 
-DATABASE_UNAVAILABLE = "The database is unavailable; retry in {seconds} seconds."
-STATEMENT_TIMEOUT = (
+DATABASE_UNAVAILABLE = _("The database is unavailable; retry in {seconds} seconds.")
+STATEMENT_TIMEOUT = _(
     "The request took longer than the database allows ({timeout_ms} ms) and was cancelled; "
     "retry later or narrow it (fewer filter values, longer search words)."
 )

@@ -5,6 +5,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,9 +15,9 @@ from config.parsers import TOO_LARGE
 from config.rest import errors_nest
 from config.versions import PreconditionFailed
 
-PROTECTED = "This object is still referenced by other records and cannot be deleted."
-CONFLICT = "The change conflicts with data written at the same time; retry."
-UNSTORABLE = "A value is out of range or cannot be stored."
+PROTECTED = _("This object is still referenced by other records and cannot be deleted.")
+CONFLICT = _("The change conflicts with data written at the same time; retry.")
+UNSTORABLE = _("A value is out of range or cannot be stored.")
 
 logger = logging.getLogger(__name__)
 

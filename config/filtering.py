@@ -12,6 +12,8 @@ import copy
 import datetime
 from decimal import Decimal
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
@@ -19,7 +21,9 @@ from rest_framework import exceptions
 from config.values import DATE_OUT_OF_RANGE, FIRST_YEAR, LAST_YEAR
 
 INT64_MAX = 2**63 - 1
-NUMBER_OUT_OF_RANGE = f"Ensure this value is between {-INT64_MAX - 1} and {INT64_MAX}."
+NUMBER_OUT_OF_RANGE = format_lazy(
+    _("Ensure this value is between {low} and {high}."), low=-INT64_MAX - 1, high=INT64_MAX
+)
 
 
 def _in_range(value) -> bool:

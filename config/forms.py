@@ -6,11 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext_lazy as _
 from rest_framework.utils.json import strict_constant
 
 from config import values
 
-INVALID_JSON = "Enter a valid JSON."
+INVALID_JSON = _("Enter a valid JSON.")
 
 
 class StorableJSONField(forms.JSONField):

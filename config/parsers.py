@@ -13,6 +13,7 @@ import json
 import math
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, status
 from rest_framework.utils.json import strict_constant
 
@@ -20,14 +21,14 @@ from config import values
 
 MAX_DEPTH = values.MAX_JSON_DEPTH
 MAX_KEYS = 1000
-TOO_LARGE = "Request body too large: the limit is {limit} bytes."
-TOO_DEEP = "JSON nested too deeply: at most {max} levels."
-TOO_MANY_KEYS = "JSON object with too many keys at {path}: at most {max}."
-NUL_CHARACTER = "Null characters are not allowed (at {path})."
-LONE_SURROGATE = "Lone surrogate characters (U+D800 to U+DFFF) are not allowed (at {path})."
-NOT_FINITE = "Numbers must be finite (at {path})."
+TOO_LARGE = _("Request body too large: the limit is {limit} bytes.")
+TOO_DEEP = _("JSON nested too deeply: at most {max} levels.")
+TOO_MANY_KEYS = _("JSON object with too many keys at {path}: at most {max}.")
+NUL_CHARACTER = _("Null characters are not allowed (at {path}).")
+LONE_SURROGATE = _("Lone surrogate characters (U+D800 to U+DFFF) are not allowed (at {path}).")
+NOT_FINITE = _("Numbers must be finite (at {path}).")
 _TEXT_MESSAGES = {values.NUL_CHARACTER: NUL_CHARACTER, values.LONE_SURROGATE: LONE_SURROGATE}
-PARSE_ERROR = "JSON parse error - {error}"
+PARSE_ERROR = _("JSON parse error - {error}")
 
 
 class RequestTooLarge(exceptions.APIException):

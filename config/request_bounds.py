@@ -8,14 +8,15 @@ the parameter otherwise). Applies to the native API and every platform dialect.
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 BOUNDED_PREFIXES = ("/api/", "/compat/")
 # Parameters whose value is words to search for, each word a condition of its own.
 SEARCH_PARAMS = ("q",)
 
-URL_TOO_LONG = "The URL is longer than {limit} characters; send fewer or shorter parameters."
-TOO_MANY_WORDS = "Give at most {limit} words to search for; this search has {count}."
-TOO_MANY_VALUES = (
+URL_TOO_LONG = _("The URL is longer than {limit} characters; send fewer or shorter parameters.")
+TOO_MANY_WORDS = _("Give at most {limit} words to search for; this search has {count}.")
+TOO_MANY_VALUES = _(
     "Give at most {limit} filter values in one request (each comma-separated item and each "
     "repetition of a parameter counts); this request has {count}."
 )

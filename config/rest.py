@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import orjson
 from django.db import connections
+from django.utils.translation import gettext_lazy as _
 from rest_framework import ISO_8601, exceptions, permissions, serializers
 from rest_framework.fields import SkipField
 from rest_framework.filters import OrderingFilter
@@ -30,11 +31,11 @@ from rest_framework.utils.encoders import JSONEncoder
 from config.pagination import EXACT_COUNT_LIMIT
 from config.unknown_names import unknown_fields
 
-INVALID_PAGE = "Page must be a whole number from 1."
-INVALID_PER_PAGE = "per_page must be a whole number from 1 to {max}."
-PAGE_OUT_OF_RANGE = "Invalid page."
-UNKNOWN_ORDERING = "Unknown ordering field(s): {fields}. Allowed: {allowed}."
-UNKNOWN_FIELDS = "Unknown field(s): {fields}."
+INVALID_PAGE = _("Page must be a whole number from 1.")
+INVALID_PER_PAGE = _("per_page must be a whole number from 1 to {max}.")
+PAGE_OUT_OF_RANGE = _("Invalid page.")
+UNKNOWN_ORDERING = _("Unknown ordering field(s): {fields}. Allowed: {allowed}.")
+UNKNOWN_FIELDS = _("Unknown field(s): {fields}.")
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -131,7 +132,7 @@ class PagePagination(BasePagination):
             self.count = None
             self.page = None
             return rows[: self.per_page]
-        self.page = _positive_int(params.get("page", 1), {"page": [INVALID_PAGE]})
+        self.page = _positive_int(params.get("page", 1), {"page": [str(INVALID_PAGE)]})
         self.count, exact = self._count(queryset)
         offset = (self.page - 1) * self.per_page
         if exact:

@@ -9,9 +9,11 @@ import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping
 
-UNKNOWN_FIELD = "Unknown field '{name}'."
-UNKNOWN_PARAMETER = "Unknown query parameter '{name}'."
-DID_YOU_MEAN = " Did you mean '{suggestion}'?"
+from django.utils.translation import gettext_lazy as _
+
+UNKNOWN_FIELD = _("Unknown field '{name}'.")
+UNKNOWN_PARAMETER = _("Unknown query parameter '{name}'.")
+DID_YOU_MEAN = _(" Did you mean '{suggestion}'?")
 _SEPARATORS = re.compile(r"[\W_]+")
 
 

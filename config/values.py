@@ -15,18 +15,27 @@ value (a message quoting a lone surrogate could not be rendered either).
 import datetime
 import math
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 # Date-times (as UTC) and dates must fall within these years: one year inside Python's range
 # on each side, so that any UTC offset and a shift to the end of a day stay representable.
 FIRST_YEAR, LAST_YEAR = 2, 9998
 MAX_JSON_DEPTH = 32
 
-NUL_CHARACTER = "Null characters are not allowed."
-LONE_SURROGATE = "Lone surrogate characters (U+D800 to U+DFFF) are not allowed."
-NOT_FINITE = "Enter a finite number: NaN and infinite values cannot be stored."
-JSON_TOO_DEEP = f"JSON nested too deeply: at most {MAX_JSON_DEPTH} levels."
-DATE_OUT_OF_RANGE = f"Ensure this date is between year {FIRST_YEAR} and year {LAST_YEAR}."
-DATETIME_OUT_OF_RANGE = (
-    f"Ensure this date and time is between year {FIRST_YEAR} and year {LAST_YEAR} (in UTC)."
+NUL_CHARACTER = _("Null characters are not allowed.")
+LONE_SURROGATE = _("Lone surrogate characters (U+D800 to U+DFFF) are not allowed.")
+NOT_FINITE = _("Enter a finite number: NaN and infinite values cannot be stored.")
+JSON_TOO_DEEP = format_lazy(_("JSON nested too deeply: at most {max} levels."), max=MAX_JSON_DEPTH)
+DATE_OUT_OF_RANGE = format_lazy(
+    _("Ensure this date is between year {first} and year {last}."),
+    first=FIRST_YEAR,
+    last=LAST_YEAR,
+)
+DATETIME_OUT_OF_RANGE = format_lazy(
+    _("Ensure this date and time is between year {first} and year {last} (in UTC)."),
+    first=FIRST_YEAR,
+    last=LAST_YEAR,
 )
 
 

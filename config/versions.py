@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
-VERSION_CHANGED = (
+VERSION_CHANGED = _(
     "This object has changed since the version given in If-Match; read it again and retry."
 )
 ANY = "*"

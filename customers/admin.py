@@ -22,6 +22,7 @@ from customers import admin_actions
 from customers.admin_scoping import (
     ChannelListFilter,
     ChannelScopedAdminMixin,
+    ChannelTimeZoneAdminMixin,
     request_channel_scope,
     user_may_manage_channels,
 )
@@ -218,7 +219,7 @@ def customer_search_q(term: str) -> Q:
 
 
 @admin.register(Customer)
-class CustomerAdmin(ChannelScopedAdminMixin, SimpleHistoryAdmin):
+class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = [

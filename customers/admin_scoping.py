@@ -7,6 +7,8 @@ are not valid choices in any form.
 """
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Address, Channel, Customer
 from customers.selectors import channel_scope, user_is_channel_scoped
@@ -68,6 +70,39 @@ class ChannelScopedInlineMixin(ChannelScopedAdminMixin):
 
     def get_queryset(self, request):
         return super(ChannelScopedAdminMixin, self).get_queryset(request)
+
+
+TIMES_IN_ZONE = _("%(object)s · times in %(zone)s")
+
+
+class ChannelTimeZoneAdminMixin:
+    """A change page shows, and reads, its times in the time zone of the object's channel,
+    named under the title: staff of a store in São Paulo see São Paulo's times. (The API
+    always answers in UTC.)"""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request._channel_time_zone_wanted = True
+        try:
+            response = super().change_view(request, object_id, form_url, extra_context)
+            # The page is rendered here, while the channel's zone is the current one.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+        finally:
+            timezone.deactivate()
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and getattr(request, "_channel_time_zone_wanted", False):
+            request._channel_time_zone = obj.channel.time_zone
+            timezone.activate(request._channel_time_zone)
+        return obj
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        zone = getattr(request, "_channel_time_zone", None)
+        if obj is not None and zone:
+            context["subtitle"] = TIMES_IN_ZONE % {"object": obj, "zone": zone}
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 def user_may_manage_channels(request) -> bool:

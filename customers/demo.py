@@ -24,6 +24,13 @@ CHANNELS = (
     ("b2b-eu", "B2B Europe", "EUR", "de_DE", "DE"),
     ("tienda-mx", "Tienda México", "MXN", "es_MX", "MX"),
 )
+# Each demo channel's e-mail language and the time zone its admin pages show.
+CHANNEL_LOCALES = {
+    "web": ("en", "America/New_York"),
+    "marketplace-br": ("pt-br", "America/Sao_Paulo"),
+    "b2b-eu": ("en", "Europe/Berlin"),
+    "tienda-mx": ("es", "America/Mexico_City"),
+}
 # (code, title, parent, visibility)
 GROUPS = (
     ("retail", "Retail customers", None, "private"),
@@ -76,8 +83,15 @@ def locale_pools(channel: Channel, faker_locale: str, country: str, seed: int) -
 def demo_channels_and_groups() -> tuple[list[tuple[Channel, str, str]], list[UserGroup]]:
     channels = []
     for code, name, currency, faker_locale, country in CHANNELS:
+        language, time_zone = CHANNEL_LOCALES[code]
         channel, _ = Channel.objects.get_or_create(
-            code=code, defaults={"name": name, "currency": currency}
+            code=code,
+            defaults={
+                "name": name,
+                "currency": currency,
+                "language": language,
+                "time_zone": time_zone,
+            },
         )
         channels.append((channel, faker_locale, country))
     groups = {}

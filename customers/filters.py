@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from rest_framework import exceptions
@@ -27,11 +28,11 @@ from groups.selectors import customer_filter_group
 # taking a JSON object) and the shorthand `attributes__tier=gold`, one parameter per key, whose
 # names are `<field>__<key>` for any key (see json_key_filter_field).
 JSON_FILTER_FIELDS = ("attributes", "extra_field")
-JSON_OBJECT_INVALID = (
+JSON_OBJECT_INVALID = _(
     'Give a JSON object of keys and values (strings, numbers, true, false or null), e.g. {"tier": '
     '"gold"}.'
 )
-SINCE_ID_ORDERING = "since_id pages by id: leave ordering out or use ordering=id."
+SINCE_ID_ORDERING = _("since_id pages by id: leave ordering out or use ordering=id.")
 COMPARISONS = ["exact", "gt", "gte", "lt", "lte"]
 MOMENTS = [*COMPARISONS, "date"]
 

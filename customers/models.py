@@ -3,12 +3,18 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from config.localization import default_time_zone, set_password_url_validate, time_zone_validate
 
 NAME_LENGTH = 255
 PHONE_LENGTH = 128
 CODE_LENGTH = 64
 EMAIL_LENGTH = 254
+LANGUAGE_LENGTH = 16
+TIME_ZONE_LENGTH = 64
+URL_LENGTH = 1000
 
 # History is read per object (by id); these columns' indexes would only slow every write.
 HISTORY_UNINDEXED_FIELDS = ["channel", "customer", "created_at", "updated_at"]
@@ -60,6 +66,32 @@ class Channel(VersionedModel):
     name = models.CharField(max_length=NAME_LENGTH)
     currency = models.CharField(max_length=3, default="USD")
     is_active = models.BooleanField(default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=LANGUAGE_LENGTH,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Language of the e-mails of customers who have none of their own."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=TIME_ZONE_LENGTH,
+        default=default_time_zone,
+        validators=[time_zone_validate],
+        help_text=_("IANA time zone (such as America/Sao_Paulo) the admin shows its times in."),
+    )
+    set_password_url = models.CharField(
+        _("set-password URL"),
+        max_length=URL_LENGTH,
+        blank=True,
+        default="",
+        validators=[set_password_url_validate],
+        help_text=_(
+            "Link of invitation e-mails, with {uid} and {token} (and optionally {channel} and "
+            "{language}), e.g. https://shop.example/account/set-password?uid={uid}&token={token}."
+            " Blank: the PASSWORD_SET_URL setting."
+        ),
+    )
     api_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -116,6 +148,14 @@ class Customer(VersionedModel):
     note = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
+    language = models.CharField(
+        _("language"),
+        max_length=LANGUAGE_LENGTH,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("Language of the customer's e-mails; blank: the channel's."),
+    )
     user_type = models.CharField(
         max_length=16, choices=UserType.choices, default=UserType.REGISTERED
     )
@@ -186,6 +226,10 @@ class Customer(VersionedModel):
             ),
             models.CheckConstraint(
                 condition=Q(user_type__in=UserType.values), name="customer_user_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=["", *(code for code, _label in settings.LANGUAGES)]),
+                name="customer_language_valid",
             ),
         ]
         # Each index costs every insert and update (imports write millions of rows), so only

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.history import queryset_update_with_history, rows_update_with_history
 from config.statistics import statistics_refresh
@@ -49,7 +50,7 @@ from groups.models import UserCustomerGroup
 UPSERT_ATTEMPTS = 3
 UPSERT_MAX_ITEMS = 1000
 STATUS_BATCH = 2000
-CUSTOMER_HAS_ORDERS = "This customer has orders and cannot be deleted; anonymize it instead."
+CUSTOMER_HAS_ORDERS = _("This customer has orders and cannot be deleted; anonymize it instead.")
 ANONYMIZED_EMAIL = "anonymized-{pk}@invalid.example"
 ADDRESS_KEPT_FIELDS = ("country",)
 # Hashed for unknown customers so that sign-in takes as long whether the e-mail exists or not.
@@ -83,13 +84,13 @@ def _target_errors(row: CleanRow, customer: Customer | None) -> dict[str, list[s
     """A new customer's e-mail must be free; an edited one keeps its channel, and a new
     e-mail must be free in it."""
     if customer is not None and row.channel_id != customer.channel_id:
-        return {"channel": [CHANNEL_IMMUTABLE]}
+        return {"channel": [str(CHANNEL_IMMUTABLE)]}
     if customer is not None and row.email == customer.email:
         return {}
     others = Customer.objects.filter(channel_id=row.channel_id, email=row.email)
     if customer is not None:
         others = others.exclude(pk=customer.pk)
-    return {"email": [EMAIL_TAKEN]} if others.exists() else {}
+    return {"email": [str(EMAIL_TAKEN)]} if others.exists() else {}
 
 
 def _edited(customer: Customer, data, *, partial: bool) -> dict:
@@ -124,7 +125,7 @@ def customer_validate(
     if customer is not None:
         row.pk = customer.pk
     if not errors and usernames_refused([row]):
-        errors["username"] = [USERNAME_TAKEN]
+        errors["username"] = [str(USERNAME_TAKEN)]
     if errors:
         raise RowInvalid(errors)
     return row
@@ -157,7 +158,7 @@ def customer_write(
     if row.pk is None and status != CREATED:
         # Another request created this e-mail after customer_validate looked; the rollback
         # also drops the queued invitation.
-        raise RowInvalid({"email": [EMAIL_TAKEN]})
+        raise RowInvalid({"email": [str(EMAIL_TAKEN)]})
     return customer
 
 
@@ -192,7 +193,7 @@ def customer_upsert(*, data, channel: Channel, user_id: int | None = None) -> Cu
     )
     row = row_clean(0, data, context)
     if usernames_refused([row]):
-        raise RowInvalid({"username": [USERNAME_TAKEN]})
+        raise RowInvalid({"username": [str(USERNAME_TAKEN)]})
     customer, _ = _row_write(row, user_id=user_id)
     return customer
 
@@ -248,7 +249,7 @@ def customers_upsert(*, items: Sequence, user) -> UpsertResult:
             errors[str(index)] = invalid.errors
     merged = _upsert_rows_merge(rows)
     for row in usernames_refused(list(merged.values())):
-        errors[str(row.line)] = {"username": [USERNAME_TAKEN]}
+        errors[str(row.line)] = {"username": [str(USERNAME_TAKEN)]}
     if errors:
         raise UpsertItemsInvalid(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
     batch = retrying(

@@ -10,11 +10,12 @@ import pycountry
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
 
-INVALID_COUNTRY = "Use an ISO 3166-1 alpha-2 country code such as 'BR' or 'US'."
-INVALID_CURRENCY = "Use an ISO 4217 currency code such as 'USD' or 'BRL'."
-INVALID_EMAIL = "Enter a valid email address."
-EMAIL_REQUIRED = "This field is required."
+INVALID_COUNTRY = _("Use an ISO 3166-1 alpha-2 country code such as 'BR' or 'US'.")
+INVALID_CURRENCY = _("Use an ISO 4217 currency code such as 'USD' or 'BRL'.")
+INVALID_EMAIL = _("Enter a valid email address.")
+EMAIL_REQUIRED = _("This field is required.")
 
 COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
 CURRENCY_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
@@ -64,12 +65,12 @@ def currency_normalize(value: str) -> str:
     return code
 
 
-EMAIL_TAKEN = "A customer with this e-mail already exists in this channel."
+EMAIL_TAKEN = _("A customer with this e-mail already exists in this channel.")
 EMAIL_TAKEN_CODE = "email_taken"
-USERNAME_TAKEN = "A customer with this username already exists in this channel."
-CHANNEL_IMMUTABLE = "The channel of a customer cannot change."
-NOT_AN_OBJECT = 'Send a JSON object, such as {"key": "value"}.'
-DISCOUNT_RANGE = "Enter a discount from 0 to 100."
+USERNAME_TAKEN = _("A customer with this username already exists in this channel.")
+CHANNEL_IMMUTABLE = _("The channel of a customer cannot change.")
+NOT_AN_OBJECT = _('Send a JSON object, such as {"key": "value"}.')
+DISCOUNT_RANGE = _("Enter a discount from 0 to 100.")
 JSON_OBJECT_FIELDS = ("attributes", "extra_field")
 
 

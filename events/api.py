@@ -1,5 +1,6 @@
 """GET /api/v1/events/: the change feed, read with a cursor."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -14,8 +15,8 @@ from events.types import EVENT_TYPES, OBJECT_TYPES, TYPE_PATTERNS
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-BAD_CURSOR = "Not a cursor: send the `next` of an earlier answer, or leave `after` out."
-UNKNOWN_TYPE = "Unknown event type '{name}'."
+BAD_CURSOR = _("Not a cursor: send the `next` of an earlier answer, or leave `after` out.")
+UNKNOWN_TYPE = _("Unknown event type '{name}'.")
 FEED_PARAMS = ("after", "limit", "type", "object_type", "object_id")
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
+from django.utils.translation import gettext_lazy as _
 
 from config.database import advisory_xact_lock
 from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
@@ -16,12 +17,14 @@ from groups.selectors import group_ancestors
 # The fields of its own a group write copies from the data (the parent is resolved apart).
 GROUP_FIELDS = ("code", "title", "description", "visibility", "subscribe_text")
 
-UNKNOWN_GROUPS = "Unknown group code(s): {codes}."
-UNKNOWN_GROUP = "Unknown group: {code}."
-UNKNOWN_PARENT = "Unknown parent group: {code}."
-PARENT_CYCLE = "A group cannot be its own ancestor: {cycle}."
-MEMBERSHIP_EXISTS = "The customer is already a member of {code}."
-MEMBERSHIP_GROUP_IMMUTABLE = "The group of a membership cannot change; delete it and add another."
+UNKNOWN_GROUPS = _("Unknown group code(s): {codes}.")
+UNKNOWN_GROUP = _("Unknown group: {code}.")
+UNKNOWN_PARENT = _("Unknown parent group: {code}.")
+PARENT_CYCLE = _("A group cannot be its own ancestor: {cycle}.")
+MEMBERSHIP_EXISTS = _("The customer is already a member of {code}.")
+MEMBERSHIP_GROUP_IMMUTABLE = _(
+    "The group of a membership cannot change; delete it and add another."
+)
 
 # Changes to the shape of the group tree queue on this lock (PostgreSQL), so each checks for a
 # cycle against what the previous one committed: concurrent a → b and b → a cannot both pass.

@@ -13,17 +13,22 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from idempotency.models import KEY_MAX_LENGTH, IdempotencyKey
 
 KEY_HEADER = "Idempotency-Key"
 KEY_LIFETIME = timedelta(hours=24)
-KEY_INVALID = f"Send 1 to {KEY_MAX_LENGTH} printable ASCII characters (a random UUID, for example)."
-KEY_IN_USE = "A request with this Idempotency-Key is still running; retry once it has finished."
-KEY_REUSED_ROUTE = (
+KEY_INVALID = format_lazy(
+    _("Send 1 to {max} printable ASCII characters (a random UUID, for example)."),
+    max=KEY_MAX_LENGTH,
+)
+KEY_IN_USE = _("A request with this Idempotency-Key is still running; retry once it has finished.")
+KEY_REUSED_ROUTE = _(
     "This Idempotency-Key was first used for {method} {path}; send a new key for another request."
 )
-KEY_REUSED_BODY = (
+KEY_REUSED_BODY = _(
     "This Idempotency-Key was first used with another body; send a new key for another request."
 )
 _PRINTABLE_ASCII = frozenset(map(chr, range(0x20, 0x7F)))

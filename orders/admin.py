@@ -10,6 +10,7 @@ from customers.admin_scoping import (
     ChannelListFilter,
     ChannelScopedAdminMixin,
     ChannelScopedInlineMixin,
+    ChannelTimeZoneAdminMixin,
 )
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
 from orders.services import (
@@ -188,7 +189,7 @@ def _custom_data_save(formset) -> None:
 
 
 @admin.register(Order)
-class OrderAdmin(ChannelScopedAdminMixin, admin.ModelAdmin):
+class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.ModelAdmin):
     form = OrderAdminForm
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["number", "channel", "customer_email", "status", "total", "placed_at"]

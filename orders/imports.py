@@ -15,6 +15,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from config.statistics import statistics_refresh
 from customers.imports import ROW_NOT_WRITTEN, ImportCounts, RowError
@@ -32,9 +33,9 @@ from events.services import SOURCE_IMPORT, actor_source, actor_use
 from orders.models import Order, OrderItem
 from orders.services import order_write
 
-CUSTOMER_OBJECT_REQUIRED = "Give the customer as an object with at least an email."
-ROW_NOT_OBJECT = "Expected a JSON object."
-JSON_CELL = "Enter valid JSON: {error}."
+CUSTOMER_OBJECT_REQUIRED = _("Give the customer as an object with at least an email.")
+ROW_NOT_OBJECT = _("Expected a JSON object.")
+JSON_CELL = _("Enter valid JSON: {error}.")
 NESTED_COLUMNS = ("customer", "shipping_address", "billing_address")
 
 
@@ -45,9 +46,9 @@ class OrderImportResult(ImportCounts):
 
 def _row_check(data) -> None:
     if not isinstance(data, dict):
-        raise ValidationError({"": [ROW_NOT_OBJECT]})
+        raise ValidationError({"": [str(ROW_NOT_OBJECT)]})
     if not isinstance(data.get("customer"), dict):
-        raise ValidationError({"customer": [CUSTOMER_OBJECT_REQUIRED]})
+        raise ValidationError({"customer": [str(CUSTOMER_OBJECT_REQUIRED)]})
 
 
 def _order_existing(data: dict) -> Order | None:

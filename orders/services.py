@@ -34,6 +34,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from config.history import history_user_id
 from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
@@ -54,15 +55,15 @@ from orders.validation import (
 # orders do not.
 COUNTED_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED)
 
-CUSTOMER_OTHER_CHANNEL = "The customer belongs to another channel than the order."
-UNKNOWN_ITEM = "Item {index} refers to item id {item_id}, which is not part of this order."
+CUSTOMER_OTHER_CHANNEL = _("The customer belongs to another channel than the order.")
+UNKNOWN_ITEM = _("Item {index} refers to item id {item_id}, which is not part of this order.")
 CUSTOM_DATA_NAME_LENGTH = "Ensure the name has 1 to 100 characters."
 CUSTOM_DATA_VALUE_LENGTH = "Ensure the value has 1 to 1000 characters."
-CUSTOM_DATA_NAME_TAKEN = "Custom data with this name already exists here."
-CUSTOM_DATA_NAME_IMMUTABLE = "The name of a custom data record cannot change."
-CUSTOM_DATA_ITEM_IMMUTABLE = "The item of a custom data record cannot change."
-CUSTOM_DATA_ITEM_OF_OTHER_ORDER = "This item belongs to another order."
-CUSTOM_DATA_NUMBER_RANGE = "Ensure this value is a whole number from {low} to {high}."
+CUSTOM_DATA_NAME_TAKEN = _("Custom data with this name already exists here.")
+CUSTOM_DATA_NAME_IMMUTABLE = _("The name of a custom data record cannot change.")
+CUSTOM_DATA_ITEM_IMMUTABLE = _("The item of a custom data record cannot change.")
+CUSTOM_DATA_ITEM_OF_OTHER_ORDER = _("This item belongs to another order.")
+CUSTOM_DATA_NUMBER_RANGE = _("Ensure this value is a whole number from {low} to {high}.")
 # The lowest value of each catalogue number (Kibo: manufacturerID from 1, catalogID from 0);
 # the highest is what the column holds on every database.
 CUSTOM_DATA_NUMBERS = {"manufacturer_number": 1, "catalog_number": 0}
@@ -217,7 +218,7 @@ def _customer_resolve(*, channel: Channel, customer: Customer | dict) -> Custome
             errors = {f"customer.{name}".rstrip("."): msgs for name, msgs in invalid.errors.items()}
             raise ValidationError(errors) from None
     if customer.channel_id != channel.pk:
-        raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
+        raise ValidationError({"customer": [str(CUSTOMER_OTHER_CHANNEL)]})
     return customer
 
 
@@ -229,7 +230,7 @@ def _order_save(order: Order) -> Order:
             version_save(order)
     except IntegrityError:
         if Order.objects.filter(channel_id=order.channel_id, number=order.number).exists():
-            raise ValidationError({"number": [NUMBER_TAKEN]}) from None
+            raise ValidationError({"number": [str(NUMBER_TAKEN)]}) from None
         raise
     return order
 
@@ -405,7 +406,7 @@ def _order_row(order: Order) -> dict:
 def order_save(*, order: Order, previous_customer_id: int | None = None) -> Order:
     """Check and save an order edited field by field (the admin); refresh the stats."""
     if order.customer.channel_id != order.channel_id:
-        raise ValidationError({"customer": [CUSTOMER_OTHER_CHANNEL]})
+        raise ValidationError({"customer": [str(CUSTOMER_OTHER_CHANNEL)]})
     before = fields_stored(order)
     cleaned = order_input_clean(_order_row(order), instance=order)
     _fields_set(order, {k: v for k, v in cleaned.items() if k not in ("channel", "customer")})
@@ -451,9 +452,9 @@ def orders_delete(*, orders: QuerySet[Order]) -> int:
 def _custom_data_field_errors(record: OrderCustomData) -> dict[str, list[str]]:
     errors = {}
     if not 1 <= len(record.name or "") <= 100:
-        errors["name"] = [CUSTOM_DATA_NAME_LENGTH]
+        errors["name"] = [str(CUSTOM_DATA_NAME_LENGTH)]
     if not 1 <= len(record.value or "") <= 1000:
-        errors["value"] = [CUSTOM_DATA_VALUE_LENGTH]
+        errors["value"] = [str(CUSTOM_DATA_VALUE_LENGTH)]
     for field, low in CUSTOM_DATA_NUMBERS.items():
         number = getattr(record, field)
         if number is not None and not (
@@ -472,14 +473,14 @@ def order_custom_data_check(
     """
     errors = _custom_data_field_errors(record)
     if previous is None and record.item is not None and record.item.order_id != record.order_id:
-        errors["item"] = [CUSTOM_DATA_ITEM_OF_OTHER_ORDER]
+        errors["item"] = [str(CUSTOM_DATA_ITEM_OF_OTHER_ORDER)]
     if previous is not None and previous.name != record.name:
-        errors["name"] = [CUSTOM_DATA_NAME_IMMUTABLE]
+        errors["name"] = [str(CUSTOM_DATA_NAME_IMMUTABLE)]
     if previous is not None and previous.item_id != record.item_id:
-        errors["item"] = [CUSTOM_DATA_ITEM_IMMUTABLE]
+        errors["item"] = [str(CUSTOM_DATA_ITEM_IMMUTABLE)]
     siblings = OrderCustomData.objects.filter(order_id=record.order_id, item_id=record.item_id)
     if "name" not in errors and siblings.filter(name=record.name).exclude(pk=record.pk).exists():
-        errors["name"] = [CUSTOM_DATA_NAME_TAKEN]
+        errors["name"] = [str(CUSTOM_DATA_NAME_TAKEN)]
     if errors:
         raise ValidationError(errors)
 
@@ -497,7 +498,7 @@ def _custom_data_save(record: OrderCustomData) -> OrderCustomData:
         with transaction.atomic():
             version_save(record)
     except IntegrityError:
-        raise ValidationError({"name": [CUSTOM_DATA_NAME_TAKEN]}) from None
+        raise ValidationError({"name": [str(CUSTOM_DATA_NAME_TAKEN)]}) from None
     return record
 
 

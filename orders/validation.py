@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config import values as stored_values
 from config.unknown_names import unknown_fields
@@ -33,17 +34,17 @@ from customers.models import ADDRESS_TEXT_FIELDS, Address, Channel, Customer
 from customers.validation import country_normalize, currency_normalize
 from orders.models import Order, OrderItem, OrderStatus
 
-BLANK = "This field may not be blank."
-NOT_A_DICT = "Invalid data. Expected a dictionary, but got {type}."
-STRING_TOO_LARGE = "String value too large."
-INVALID_INTEGER = "A valid integer is required."
-MIN_VALUE = "Ensure this value is greater than or equal to {limit}."
-MAX_VALUE = "Ensure this value is less than or equal to {limit}."
-CHANNEL_INVALID = "Invalid value."
-CHANNEL_IMMUTABLE = "The channel of an order cannot change."
-CUSTOMER_INVALID = "Give a customer id or a customer object with at least an email."
-CUSTOMER_UNKNOWN = 'Invalid pk "{pk}" - object does not exist.'
-NUMBER_TAKEN = "An order with this number already exists in this channel."
+BLANK = _("This field may not be blank.")
+NOT_A_DICT = _("Invalid data. Expected a dictionary, but got {type}.")
+STRING_TOO_LARGE = _("String value too large.")
+INVALID_INTEGER = _("A valid integer is required.")
+MIN_VALUE = _("Ensure this value is greater than or equal to {limit}.")
+MAX_VALUE = _("Ensure this value is less than or equal to {limit}.")
+CHANNEL_INVALID = _("Invalid value.")
+CHANNEL_IMMUTABLE = _("The channel of an order cannot change.")
+CUSTOMER_INVALID = _("Give a customer id or a customer object with at least an email.")
+CUSTOMER_UNKNOWN = _('Invalid pk "{pk}" - object does not exist.')
+NUMBER_TAKEN = _("An order with this number already exists in this channel.")
 
 MONEY_FIELDS = ("subtotal", "shipping_total", "tax_total", "discount_total", "total")
 REQUIRED_FIELDS = ("channel", "number", "customer")
@@ -197,7 +198,7 @@ def order_item_clean(data) -> dict:
     values, errors = _fields_clean(data, _ITEM_CLEANERS)
     errors.update(unknown_fields(data, (*_ITEM_CLEANERS, *ITEM_READ_ONLY_FIELDS)))
     if "sku" not in data and data.get("id") is None:
-        errors["sku"] = [REQUIRED]
+        errors["sku"] = [str(REQUIRED)]
     if errors:
         raise ValidationError(errors)
     return values
@@ -324,7 +325,7 @@ def _instance_check(values: dict, errors: dict, instance: Order | None) -> None:
     """The channel never changes; the number is unique in the channel."""
     channel = values.get("channel")
     if instance is not None and channel is not None and channel.pk != instance.channel_id:
-        errors["channel"] = [CHANNEL_IMMUTABLE]
+        errors["channel"] = [str(CHANNEL_IMMUTABLE)]
     channel_id = channel.pk if channel is not None else getattr(instance, "channel_id", None)
     if "number" not in values or "channel" in errors or channel_id is None:
         return
@@ -332,7 +333,7 @@ def _instance_check(values: dict, errors: dict, instance: Order | None) -> None:
     if instance is not None and instance.pk is not None:
         taken = taken.exclude(pk=instance.pk)
     if taken.exists():
-        errors["number"] = [NUMBER_TAKEN]
+        errors["number"] = [str(NUMBER_TAKEN)]
 
 
 def order_input_clean(
@@ -356,7 +357,7 @@ def order_input_clean(
     _references_clean(data, values, errors, channels=channels, customers=customers)
     errors.update(unknown_fields(data, (*INPUT_FIELDS, *ORDER_READ_ONLY_FIELDS)))
     if not partial:
-        errors.update({name: [REQUIRED] for name in REQUIRED_FIELDS if name not in data})
+        errors.update({name: [str(REQUIRED)] for name in REQUIRED_FIELDS if name not in data})
     _instance_check(values, errors, instance)
     if instance is None:
         _totals_fill(values, errors)

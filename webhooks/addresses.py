@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 SCHEMES = {"http": 80, "https": 443}
-BAD_SCHEME = "Only http and https URLs can receive webhooks."
-NO_HOST = "The URL needs a host name."
-CREDENTIALS = "Put no user name or password in the URL; verify the signature instead."
-BAD_PORT = "The URL's port is not a valid port number."
-UNRESOLVED = "The URL's host name could not be resolved."
-NOT_PUBLIC = (
+BAD_SCHEME = _("Only http and https URLs can receive webhooks.")
+NO_HOST = _("The URL needs a host name.")
+CREDENTIALS = _("Put no user name or password in the URL; verify the signature instead.")
+BAD_PORT = _("The URL's port is not a valid port number.")
+UNRESOLVED = _("The URL's host name could not be resolved.")
+NOT_PUBLIC = _(
     "Webhooks go to public addresses only: this URL's host is a {kind} address."
     " (The server's administrator can allow private addresses.)"
 )

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.versions import EntityTags, version_check, version_next
 from webhooks import signing
@@ -36,12 +37,12 @@ __all__ = [
 ]
 
 EVENT_TYPE_PATTERN = re.compile(r"^(\*|[a-z][a-z0-9_]*\.(\*|[a-z][a-z0-9_]*))$")
-BAD_EVENT_TYPE = (
+BAD_EVENT_TYPE = _(
     "'{value}' is not an event type: use one like 'customer.updated', a family like "
     "'customer.*', or '*' for every event."
 )
-NO_EVENT_TYPES = "Name at least one event type ('*' for every event)."
-BAD_EVENT = "Event {index}: needs an 'id' (UUID) and a 'type'."
+NO_EVENT_TYPES = _("Name at least one event type ('*' for every event).")
+BAD_EVENT = _("Event {index}: needs an 'id' (UUID) and a 'type'.")
 PING_TYPE = "webhook.ping"
 EDITABLE = ("url", "description", "event_types", "is_active")
 

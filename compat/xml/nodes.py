@@ -30,14 +30,14 @@ class NodesInvalid(Exception):
 def resultset_nodes(data, *, name: str, max_nodes: int) -> list[dict]:
     """The `name` nodes of a ResultSet body (at least one); any other child is refused."""
     if not isinstance(data, dict) or set(data) != {ROOT}:
-        raise NodesInvalid({ROOT: [NOT_A_RESULT_SET]})
+        raise NodesInvalid({ROOT: [str(NOT_A_RESULT_SET)]})
     content = data[ROOT] or {}
     if not isinstance(content, dict):
-        raise NodesInvalid({ROOT: [NOT_A_RESULT_SET]})
+        raise NodesInvalid({ROOT: [str(NOT_A_RESULT_SET)]})
     errors = unknown_fields(content, {name})
     nodes = node_list(content.get(name), name, errors)
     if name not in content:
-        errors[name] = [REQUIRED]
+        errors[name] = [str(REQUIRED)]
     elif len(nodes) > max_nodes:
         errors[name] = [TOO_MANY_NODES.format(max=max_nodes, name=name)]
     if errors:
@@ -52,7 +52,7 @@ def node_list(value, path: str, errors: dict) -> list[dict]:
     items = value if isinstance(value, list) else [value]
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            errors[f"{path}.{index}"] = [NOT_A_NODE]
+            errors[f"{path}.{index}"] = [str(NOT_A_NODE)]
     return [item for item in items if isinstance(item, dict)]
 
 
@@ -69,7 +69,7 @@ def node_values(
             values[name] = node_list(value, f"{path}.{name}", errors)
         elif name in fields:
             if isinstance(value, list) and len(value) != 1:
-                errors[f"{path}.{name}"] = [ONE_VALUE]
+                errors[f"{path}.{name}"] = [str(ONE_VALUE)]
                 continue
             values[name] = value[0] if isinstance(value, list) else value
     return values
@@ -78,7 +78,7 @@ def node_values(
 def text_value(value, *, path: str, errors: dict, max_length: int | None = None) -> str | None:
     """A single value as trimmed text (numbers allowed), or None after recording an error."""
     if isinstance(value, dict):
-        errors[path] = [NOT_STRING]
+        errors[path] = [str(NOT_STRING)]
         return None
     try:
         return text_clean("" if value is None else value, max_length)

@@ -28,7 +28,7 @@ def _node_username(node: dict, path: str, errors: dict) -> str | None:
     value = node.get("username")
     if isinstance(value, list):
         if len(value) != 1:
-            raise NodesInvalid({f"{path}.username": [ONE_VALUE]})
+            raise NodesInvalid({f"{path}.username": [str(ONE_VALUE)]})
         value = value[0]
     return text_value(value, path=f"{path}.username", errors=errors) if value is not None else None
 
@@ -67,7 +67,7 @@ def _target(node: dict, path: str, channel, user, customer) -> Customer | None:
             message = USERNAME_KEY.format(username=customer.username)
             errors.setdefault(f"{path}.username", [message])
     elif not username and not errors:
-        errors[f"{path}.username"] = [REQUIRED]
+        errors[f"{path}.username"] = [str(REQUIRED)]
     if errors:
         raise NodesInvalid(errors)
     return customer or customer_by_username(user=user, channel=channel, username=username)

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Accept-Language picks the language of the admin and of API messages (README "Languages
+    # and time zones"). Early, so the request bounds and every later refusal speak it; it reads
+    # no session (Django keeps the chosen language in a cookie).
+    "django.middleware.locale.LocaleMiddleware",
     "config.replicas.ReplicaReadsMiddleware",
     "config.middleware.RejectNulMiddleware",
     "config.middleware.ApiTrailingSlashMiddleware",
@@ -163,8 +167,11 @@ vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
     EMAIL_BACKEND = "config.mail.RedactingConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patron <no-reply@localhost>")
-# Base of the set-password link sent in invitations (the storefront's page).
-PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default="http://127.0.0.1:8000/set-password/")
+# Where Patron is reached from outside (links in e-mails); default: this machine's PORT.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+# Base of the set-password link sent in invitations (the storefront's page), for channels
+# without a set_password_url of their own: ?channel=&uid=&token= are appended.
+PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default=f"{PUBLIC_BASE_URL}/set-password/")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 
 # Webhooks (README "Webhooks"): deliveries go to public addresses only unless this is on (a
@@ -248,6 +255,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages of the admin, API messages and customer e-mails; translations of Patron's own
+# text are in locale/ (compiled by `make messages`), Django's and DRF's come with them.
+LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

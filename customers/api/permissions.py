@@ -1,9 +1,11 @@
 """Customer API permissions that need the customers app's own reads."""
 
+from django.utils.translation import gettext_lazy as _
+
 from config.rest import ModelPermissions
 from customers.selectors import user_is_channel_scoped
 
-SCOPED_CHANNEL_CREATE = "A user limited to some channels cannot create channels."
+SCOPED_CHANNEL_CREATE = _("A user limited to some channels cannot create channels.")
 
 
 class ChannelPermission(ModelPermissions):

@@ -1,4 +1,5 @@
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
@@ -39,13 +40,24 @@ from customers.validation import (
 from groups.models import Visibility
 from orders.models import OrderStatus
 
-CODE_IMMUTABLE = "The code of a channel cannot change."
+CODE_IMMUTABLE = _("The code of a channel cannot change.")
 
 
 class ChannelSerializer(StrictInputMixin, SparseFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Channel
-        fields = ["code", "name", "currency", "is_active", "created_at", "updated_at", "version"]
+        fields = [
+            "code",
+            "name",
+            "currency",
+            "is_active",
+            "language",
+            "time_zone",
+            "set_password_url",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
         read_only_fields = ["created_at", "updated_at", "version"]
 
     def validate_code(self, value):
@@ -60,7 +72,7 @@ class ChannelSerializer(StrictInputMixin, SparseFieldsMixin, serializers.ModelSe
         return value
 
 
-UNKNOWN_EXPAND = "Unknown expansion(s): {names}. Allowed: {allowed}."
+UNKNOWN_EXPAND = _("Unknown expansion(s): {names}. Allowed: {allowed}.")
 EXPAND_HELP = "Only present with ?expand={name}."
 
 

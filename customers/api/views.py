@@ -1,5 +1,6 @@
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -61,7 +62,7 @@ from customers.services import (
 )
 from idempotency.api import IdempotentWritesMixin
 
-UPSERT_SIZE = "Send one customer object, or a list of 1 to {max}."
+UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
 
 
 class ChannelViewSet(
@@ -123,8 +124,8 @@ ORDERING_PARAM_HELP = "Comma-separated fields, `-` for descending: " + ", ".join
         "total_spent",
     )
 )
-INVALID_CREDENTIALS = "Invalid credentials."
-INVITE_QUEUED = "The invitation e-mail is on its way."
+INVALID_CREDENTIALS = _("Invalid credentials.")
+INVITE_QUEUED = _("The invitation e-mail is on its way.")
 
 
 class CustomerPermission(ModelPermissions):

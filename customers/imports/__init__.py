@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import DataError, IntegrityError, connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from config.history import history_user_id
 from config.statistics import statistics_refresh
@@ -47,8 +48,8 @@ BATCH_SIZE = 5000
 WRITE_ATTEMPTS = 2
 # Database connections writing at once: PostgreSQL gives each its own process (and core).
 WRITERS = 2
-UNKNOWN_DEFAULT_CHANNEL = "Unknown channel: {code}."
-ROW_NOT_WRITTEN = "The database refused this row: {error}"
+UNKNOWN_DEFAULT_CHANNEL = _("Unknown channel: {code}.")
+ROW_NOT_WRITTEN = _("The database refused this row: {error}")
 
 
 class ImportCancelled(Exception):
@@ -173,7 +174,7 @@ class _Importer:
     def write_batch(self, rows: list[CleanRow]) -> None:
         refused = usernames_refused(rows)
         for row in refused:
-            self.reject(row.line, {"username": [USERNAME_TAKEN]})
+            self.reject(row.line, {"username": [str(USERNAME_TAKEN)]})
         if refused:
             keys = {row.key for row in refused}
             rows = [row for row in rows if row.key not in keys]

@@ -6,6 +6,8 @@ says instead of being refused: its customer's `extra` is Patron's `extra_field`,
 addresses say `default` for `is_default`. Any other name Patron does not know is refused.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from customers.models import ADDRESS_TEXT_FIELDS
 
 CUSTOMER_ALIASES = {"extra": "extra_field"}
@@ -14,4 +16,4 @@ ADDRESS_ALIASES = {"default": "is_default"}
 # own read-only billing_address is an object or null).
 BILLING_FIELDS = {f"billing_{name}": name for name in ADDRESS_TEXT_FIELDS}
 BILLING_STREET = "billing_address"
-ALIAS_AND_NAME = "'{alias}' is another name of '{name}': send only one of them."
+ALIAS_AND_NAME = _("'{alias}' is another name of '{name}': send only one of them.")

@@ -8,9 +8,12 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from django.utils.translation import gettext_lazy as _
+
 from config.values import JSON_TOO_DEEP
 from customers.imports.rows import (
     ADDRESS_FIELDS,
+    BLANK_CHOICE_FIELDS,
     CUSTOMER_FIELDS,
     IGNORED_FIELDS,
     IMPORT_FIELDS,
@@ -24,11 +27,11 @@ from customers.imports.rows import (
 
 FORMATS = ("csv", "json", "ndjson")
 UNKNOWN_COLUMNS = "Unknown column(s): {columns}."
-EMPTY_FILE = "The file is empty: a CSV needs a header line."
-NOT_AN_ARRAY = "A JSON import must be an array of objects: {problem} at line {line}."
-INVALID_JSON_LINE = "Invalid JSON: {error}."
-FIELD_COUNT = "Expected {expected} values, found {found}."
-CSV_BROKEN = "The CSV cannot be read from line {line}: {error}."
+EMPTY_FILE = _("The file is empty: a CSV needs a header line.")
+NOT_AN_ARRAY = _("A JSON import must be an array of objects: {problem} at line {line}.")
+INVALID_JSON_LINE = _("Invalid JSON: {error}.")
+FIELD_COUNT = _("Expected {expected} values, found {found}.")
+CSV_BROKEN = _("The CSV cannot be read from line {line}: {error}.")
 # A JSON item that does not decode within this many characters is reported as broken, instead
 # of reading the rest of the file into memory looking for its end.
 MAX_ITEM_CHARS = 16 * 1024 * 1024
@@ -37,10 +40,14 @@ Row = tuple[int, object, dict[str, list[str]]]
 
 ADDRESS_COLUMNS = tuple(f"address.{name}" for name in ADDRESS_FIELDS)
 # Blank CSV cells of these columns mean "not given"; of username/date_of_birth, null.
-# (Choices, booleans, numbers, dates: the columns where blank is not a value.)
+# (Choices, booleans, numbers, dates: the columns where blank is not a value; a choice that
+# may be blank, like a customer's language, takes a blank cell as blank.)
 _BLANK_MEANS_ABSENT = frozenset(
     {"channel", "name", "password"}
-    | (set(CUSTOMER_FIELDS) - {"email", *TEXT_FIELDS, *JSON_FIELDS, *NULLABLE_FIELDS})
+    | (
+        set(CUSTOMER_FIELDS)
+        - {"email", *TEXT_FIELDS, *BLANK_CHOICE_FIELDS, *JSON_FIELDS, *NULLABLE_FIELDS}
+    )
 )
 _BLANK_MEANS_NULL = frozenset(NULLABLE_FIELDS)
 _CHUNK = 1 << 16
@@ -167,7 +174,7 @@ def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
         try:
             yield line, json_loads(text), {}
         except RecursionError:
-            yield line, {}, {"": [JSON_TOO_DEEP]}
+            yield line, {}, {"": [str(JSON_TOO_DEEP)]}
         except ValueError as error:
             yield line, {}, {"": [INVALID_JSON_LINE.format(error=error)]}
 
@@ -250,7 +257,7 @@ class _JsonArrayStream:
             elif char in "]}":
                 depth -= 1
                 if depth == 0:
-                    return start, {}, {"": [JSON_TOO_DEEP]}
+                    return start, {}, {"": [str(JSON_TOO_DEEP)]}
 
     def __iter__(self) -> Iterator[Row]:
         if self._skip_space() != "[":

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework.utils.json import strict_constant
 
 from config import values as stored_values
@@ -45,29 +46,33 @@ from customers.validation import (
 )
 from groups.services import UNKNOWN_GROUPS
 
-REQUIRED = "This field is required."
-NOT_NULL = "This field may not be null."
-NOT_STRING = "Not a valid string."
-TOO_LONG = "Ensure this field has no more than {max} characters."
-INVALID_CHOICE = '"{value}" is not a valid choice.'
-INVALID_BOOLEAN = "Must be a valid boolean."
-INVALID_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
-INVALID_DATETIME = (
+REQUIRED = _("This field is required.")
+NOT_NULL = _("This field may not be null.")
+NOT_STRING = _("Not a valid string.")
+TOO_LONG = _("Ensure this field has no more than {max} characters.")
+INVALID_CHOICE = _('"{value}" is not a valid choice.')
+INVALID_BOOLEAN = _("Must be a valid boolean.")
+INVALID_DATE = _("Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+INVALID_DATETIME = _(
     "Datetime has wrong format. Use one of these formats instead: "
     "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 )
-INVALID_NUMBER = "A valid number is required."
-TOO_MANY_DECIMALS = "Ensure that there are no more than {places} decimal places."
-TOO_MANY_DIGITS = "Ensure that there are no more than {max} digits in total."
-TOO_MANY_WHOLE_DIGITS = "Ensure that there are no more than {max} digits before the decimal point."
-NOT_A_LIST = 'Expected a list of items but got type "{type}".'
-UNKNOWN_CHANNEL = "Object with code={value} does not exist."
-INVALID_GROUP_CODE = 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'
-ROW_NOT_OBJECT = "Expected a JSON object."
-INVALID_ID = "A valid integer is required."
-ADDRESS_NOT_OWN = "This customer has no address with this id."
-ADDRESS_LISTED_TWICE = "This address is already in the list."
-NAME_CONFLICT = (
+INVALID_NUMBER = _("A valid number is required.")
+TOO_MANY_DECIMALS = _("Ensure that there are no more than {places} decimal places.")
+TOO_MANY_DIGITS = _("Ensure that there are no more than {max} digits in total.")
+TOO_MANY_WHOLE_DIGITS = _(
+    "Ensure that there are no more than {max} digits before the decimal point."
+)
+NOT_A_LIST = _('Expected a list of items but got type "{type}".')
+UNKNOWN_CHANNEL = _("Object with code={value} does not exist.")
+INVALID_GROUP_CODE = _(
+    'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'
+)
+ROW_NOT_OBJECT = _("Expected a JSON object.")
+INVALID_ID = _("A valid integer is required.")
+ADDRESS_NOT_OWN = _("This customer has no address with this id.")
+ADDRESS_LISTED_TWICE = _("This address is already in the list.")
+NAME_CONFLICT = _(
     'name disagrees with first_name/last_name: send one of them, or a name equal to "first_name '
     'last_name".'
 )
@@ -77,6 +82,8 @@ PASSWORD_MAX_LENGTH = 4096
 # field of a kind below is checked, written, imported and exported without another list.
 _WRITTEN = [Customer._meta.get_field(name) for name in CUSTOMER_EDITABLE_FIELDS]
 CHOICE_FIELDS = {f.name: frozenset(value for value, _ in f.choices) for f in _WRITTEN if f.choices}
+# Choices where blank is a value too (a customer's language: blank is the channel's).
+BLANK_CHOICE_FIELDS = tuple(name for name in CHOICE_FIELDS if Customer._meta.get_field(name).blank)
 TEXT_FIELDS = tuple(
     f.name
     for f in _WRITTEN
@@ -292,9 +299,14 @@ def json_object_clean(value) -> dict:
 
 
 def _choice_cleaner(name: str):
+    """One of the field's choices; a field that may be blank (a customer's language) also
+    takes "" and null, both stored as ""."""
     choices = CHOICE_FIELDS[name]
+    blank = name in BLANK_CHOICE_FIELDS
 
     def clean(value):
+        if blank and value in (None, ""):
+            return ""
         if value.__class__ is not str or value not in choices:
             raise ValueError(INVALID_CHOICE.format(value=value_quoted(value)))
         return value
@@ -418,7 +430,7 @@ def address_clean_values(data, errors: dict, prefix: str) -> dict:
     """Return an address's stored values; record bad and unknown fields in `errors` under
     prefix. Read-only names (id, created_at...) are accepted and ignored."""
     if not isinstance(data, dict):
-        errors[prefix.rstrip(".")] = [ROW_NOT_OBJECT]
+        errors[prefix.rstrip(".")] = [str(ROW_NOT_OBJECT)]
         return {}
     _names_check(data, ADDRESS_KNOWN_FIELDS, ADDRESS_REPRESENTED_FIELDS, errors, prefix)
     data = _aliases_resolve(data, ADDRESS_ALIASES, errors, prefix)
@@ -544,7 +556,7 @@ def _name_apply(data: dict, values: dict, errors: dict, stored: tuple[str, str] 
             return
         winner = _names_or_name(name, values, stored)
         if winner is None:
-            errors["name"] = [NAME_CONFLICT]
+            errors["name"] = [str(NAME_CONFLICT)]
         if winner != "name":
             return
     first, last = name_split(name)
@@ -627,7 +639,7 @@ def row_clean(
     `address_ids`, the customer's addresses, which a sent `addresses` list replaces.
     """
     if not isinstance(data, dict):
-        raise RowInvalid({"": [ROW_NOT_OBJECT]})
+        raise RowInvalid({"": [str(ROW_NOT_OBJECT)]})
     errors: dict[str, list[str]] = {}
     _names_check(data, CUSTOMER_KNOWN_FIELDS, REPRESENTED_FIELDS, errors, "")
     data = _aliases_resolve(data, CUSTOMER_ALIASES, errors, "")
@@ -638,7 +650,7 @@ def row_clean(
     except ValueError as error:
         errors["channel"] = [str(error)]
     if "email" not in data and email is None:
-        errors["email"] = [REQUIRED]
+        errors["email"] = [str(REQUIRED)]
     _values_clean(data, values, errors)
     _name_apply(data, values, errors, names)
     groups = _groups_or_none(data, context, errors)

@@ -1,9 +1,11 @@
 """Group API permissions that need the groups app's own reads."""
 
+from django.utils.translation import gettext_lazy as _
+
 from config.rest import ModelPermissions
 from groups.selectors import group_has_hidden_members
 
-GROUP_HAS_HIDDEN_MEMBERS = (
+GROUP_HAS_HIDDEN_MEMBERS = _(
     "This group has members in channels you cannot see; only an unrestricted user may delete it."
 )
 

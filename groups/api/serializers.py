@@ -1,10 +1,11 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.rest import SparseFieldsMixin, StrictInputMixin
 from customers.models import CODE_LENGTH, Customer
 from groups.models import UserCustomerGroup, UserGroup
 
-NOT_AN_OBJECT = "Must be a JSON object."
+NOT_AN_OBJECT = _("Must be a JSON object.")
 
 
 class GroupOutputSerializer(SparseFieldsMixin, serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
@@ -33,8 +35,8 @@ from groups.services import (
 from idempotency.api import IdempotentWritesMixin
 
 MAX_ITEMS = 1000
-TOO_MANY_ITEMS = f"At most {MAX_ITEMS} groups per request."
-EMPTY_LIST = "Send at least one group."
+TOO_MANY_ITEMS = format_lazy(_("At most {max} groups per request."), max=MAX_ITEMS)
+EMPTY_LIST = _("Send at least one group.")
 CODE_PATTERN = "[-a-zA-Z0-9_]+"
 
 

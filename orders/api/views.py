@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
@@ -31,7 +32,7 @@ _WRITE_SCHEMA = extend_schema(request=OrderInputSerializer, responses=OrderOutpu
 
 
 CUSTOMER_WRITE_PERMS = ("customers.add_customer", "customers.change_customer")
-CUSTOMER_OBJECT_FORBIDDEN = (
+CUSTOMER_OBJECT_FORBIDDEN = _(
     "Sending a customer object needs the permissions to add and change customers; "
     "send the customer's id instead."
 )

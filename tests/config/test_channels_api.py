@@ -127,7 +127,11 @@ def test_a_read_channel_posted_as_it_is_creates_it_ignoring_read_only_fields(api
 # The code names the channel (it is in the URL): changing it is a 400 (below).
 CHANNEL_WRITE_ONCE = ("code",)
 # What a channel field changes to when its type alone does not make a valid value.
-CHANNEL_OVERRIDES = {"currency": lambda _: "EUR"}
+CHANNEL_OVERRIDES = {
+    "currency": lambda _: "EUR",
+    "time_zone": lambda _: "America/Sao_Paulo",
+    "set_password_url": lambda _: "https://shop.example/set-password?uid={uid}&token={token}",
+}
 
 
 @pytest.mark.parametrize("path", list(writable_paths(ChannelSerializer(), skip=CHANNEL_WRITE_ONCE)))

@@ -63,12 +63,12 @@ def test_error_components_keep_their_required_detail(schema):
 @pytest.mark.parametrize(
     "body",
     [
-        {"email": [INVALID_EMAIL]},
+        {"email": [str(INVALID_EMAIL)]},
         {"detail": "JSON parse error - Expecting value"},
         {"non_field_errors": ["Invalid data."]},
-        {"addresses": [{}, {"country": [INVALID_COUNTRY]}]},
-        {"items": {"3": {"email": [INVALID_EMAIL], "addresses": [{"city": ["Required."]}]}}},
-        {"customer": {"email": [INVALID_EMAIL]}},
+        {"addresses": [{}, {"country": [str(INVALID_COUNTRY)]}]},
+        {"items": {"3": {"email": [str(INVALID_EMAIL)], "addresses": [{"city": ["Required."]}]}}},
+        {"customer": {"email": [str(INVALID_EMAIL)]}},
     ],
     ids=["field", "detail", "non-field", "address-list", "bulk-items", "nested-object"],
 )

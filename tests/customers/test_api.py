@@ -73,7 +73,7 @@ def test_full_representation_keys(api_client, web):
     assert set(response.data) == {
         "id", "channel", "email", "username", "first_name", "last_name", "name", "company",
         "phone", "phone_secondary", "identification", "note", "status", "is_active", "gender",
-        "user_type", "date_of_birth", "date_joined", "email_allowed", "sms_allowed",
+        "language", "user_type", "date_of_birth", "date_joined", "email_allowed", "sms_allowed",
         "call_allowed", "discount_percent", "preferred_shipping_method", "erp_code",
         "channel_code", "attributes", "extra_field", "groups", "addresses", "default_address",
         "billing_address", "orders_count", "total_spent", "total_spent_currency",

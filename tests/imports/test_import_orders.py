@@ -101,7 +101,7 @@ def test_bad_orders_are_reported_by_line_and_skipped(channel, write, tmp_path):
         [str(starts[3]), "total"],
         [str(starts[4]), "channel"],
     ]
-    assert CUSTOMER_OBJECT_REQUIRED in lines[1]
+    assert str(CUSTOMER_OBJECT_REQUIRED) in lines[1]
     assert customer_stats_recompute() == 0
 
 

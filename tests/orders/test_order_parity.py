@@ -229,7 +229,7 @@ def test_api_and_import_answer_an_order_alike(api_client, tmp_path, row, expecte
     assert api_errors == import_errors
     if expected is CUSTOMER_REFUSED:
         assert {key.partition(".")[0] for key in api_errors} == {"customer"}
-        assert INVALID_EMAIL in str(api_errors)
+        assert str(INVALID_EMAIL) in str(api_errors)
     else:
         assert api_errors == expected
     assert api_order == import_order

@@ -1,6 +1,7 @@
 """/api/v1/webhooks/: subscriptions, their delivery log, redelivery and a ping."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -33,7 +34,7 @@ from webhooks.services import (
 )
 
 TAG = "Webhooks"
-SUBSCRIPTION_DISABLED = "This subscription is disabled: enable it (is_active) to redeliver."
+SUBSCRIPTION_DISABLED = _("This subscription is disabled: enable it (is_active) to redeliver.")
 
 
 class Conflict(exceptions.APIException):
