@@ -18,7 +18,7 @@ from django.http import QueryDict
 from config.filtering import filterset_param_names, param_name_known
 from customers.filters import CustomerFilterSet
 from customers.imports.readers import ADDRESS_COLUMNS
-from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS
+from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS, STAMP_FIELDS
 from customers.models import Address, Customer
 from groups.models import UserCustomerGroup
 
@@ -28,7 +28,9 @@ UNKNOWN_FILTER = "Unknown filter: {name}."
 FILTER_SYNTAX = "Write filters as field__lookup=value, not {text!r}."
 # The importable fields, in the API's order; the CSV carries one address (the default one).
 EXPORT_FIELDS = ("channel", *CUSTOMER_FIELDS, "groups")
-CSV_HEADER = (*EXPORT_FIELDS, *ADDRESS_COLUMNS)
+# Last, the edit each row was exported at: an import ignores them unless asked to refuse
+# rows whose customer changed since (customers.imports.newer_edits).
+CSV_HEADER = (*EXPORT_FIELDS, *ADDRESS_COLUMNS, *STAMP_FIELDS)
 
 
 class ExportFilterInvalid(ValueError):
@@ -84,7 +86,7 @@ def _json_value(value):
 
 
 def _chunks(queryset: QuerySet[Customer]) -> Iterator[list[dict]]:
-    rows = queryset.values("id", "channel__code", *CUSTOMER_FIELDS)
+    rows = queryset.values("id", "channel__code", *CUSTOMER_FIELDS, *STAMP_FIELDS)
     chunk: list[dict] = []
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
         chunk.append(row)
@@ -120,8 +122,10 @@ def customer_objects_iter(queryset: QuerySet[Customer]) -> Iterator[dict]:
         for row in chunk:
             pk = row.pop("id")
             row = {"channel": row.pop("channel__code"), **row}
+            stamps = [row.pop(name) for name in STAMP_FIELDS]
             row["groups"] = groups.get(pk, [])
             row["addresses"] = addresses.get(pk, [])
+            row.update(zip(STAMP_FIELDS, stamps, strict=True))
             yield row
 
 
@@ -162,6 +166,7 @@ def customers_export(
             [
                 *(_text(customer[name]) for name in EXPORT_FIELDS),
                 *(_text(address.get(name, "")) if address else "" for name in ADDRESS_FIELDS),
+                *(_text(customer[name]) for name in STAMP_FIELDS),
             ]
         )
     return count
