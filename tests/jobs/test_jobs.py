@@ -74,7 +74,8 @@ def test_admin_import_of_a_file_over_5_mb_completes_as_a_job(engine, staff_clien
         ("not-an-email", NOTE, f"email: {INVALID_EMAIL}")
     }
     page = staff_client.get(started["Location"]).content.decode()
-    assert f"{ROWS:,} / {ROWS:,}" in page
+    assert f"{ROWS:,} / {ROWS:,} (100%) · " in page
+    assert 'http-equiv="refresh"' not in page  # finished: no more refreshing
     assert reverse("admin:jobs_job_download", args=[job.pk, "errors"]) in page
 
 
