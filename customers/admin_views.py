@@ -8,7 +8,7 @@ import itself is a background job of any size (jobs app), which the page hands o
 staff follow its progress, cancel it and download its error report in the Jobs admin.
 
 The page also offers a sample file of each format and the column reference, both made from
-the export's columns (customers.imports.samples).
+the export's columns (customers.import_samples).
 """
 
 import io
@@ -26,11 +26,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import get_valid_filename
 
+from customers.import_samples import SAMPLE_FORMATS, import_columns, sample_codes, sample_text
 from customers.imports import customers_import
 from customers.imports.newer_edits import SINCE_ROW, unchanged_since_parse
 from customers.imports.readers import ImportFileError, format_infer, rows_read
 from customers.imports.reports import RejectedRows, error_report_write, report_format
-from customers.imports.samples import SAMPLE_FORMATS, import_columns, sample_codes, sample_text
 from customers.models import Customer
 from customers.selectors import channel_list
 from jobs.models import Job, JobKind

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from customers.imports.samples import SAMPLE_FORMATS
+from customers.import_samples import SAMPLE_FORMATS
 from customers.models import Customer
 from customers.services import customer_update
 from tests.customers.factories import ChannelFactory, CustomerFactory
