@@ -149,6 +149,14 @@ class _TextOut:
     def isatty(self) -> bool:
         return self.wrapper.isatty()
 
+    # tqdm draws Unicode blocks for a UTF-8 terminal and sizes the bar to its width.
+    @property
+    def encoding(self) -> str | None:
+        return getattr(self.wrapper, "encoding", None)
+
+    def fileno(self) -> int:
+        return self.wrapper.fileno()
+
 
 class ImportProgress:
     """The import's progress on stderr, fed after each batch with the rows done so far."""
