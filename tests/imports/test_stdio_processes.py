@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from customers.models import Channel, Customer
+from tests.servers import database_url_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,9 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    db = connection.settings_dict
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    url = f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
+    url = database_url_of(connection.settings_dict)
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
