@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,7 +26,7 @@ from customers.admin_scoping import (
     request_channel_scope,
     user_may_manage_channels,
 )
-from customers.admin_views import customer_import_view
+from customers.admin_views import customer_import_urls
 from customers.imports.rows import RowInvalid, json_text_parse
 from customers.models import (
     ADDRESS_FLAG_FIELDS,
@@ -359,8 +359,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         return [*fields, "channel"] if obj is not None else fields
 
     def get_urls(self):
-        view = self.admin_site.admin_view(customer_import_view)
-        return [path("import/", view, name="customers_customer_import"), *super().get_urls()]
+        return [*customer_import_urls(self.admin_site), *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         customer = customer_write(row=form.row, user_id=request.user.pk)

@@ -2,9 +2,13 @@
 
 It runs the same service as `manage.py import_customers` (customers.imports). The upload is
 kept in the default storage; the preview is a dry run of its first PREVIEW_ROWS rows (within
-the request), and the import itself is a background job of any size (jobs app), which the
-page hands over to: staff follow its progress, cancel it and download its error report in
-the Jobs admin.
+the request) showing what each row changes, field by field, and warning of rows that would
+overwrite newer edits; its rejected rows can be downloaded as the import's error report. The
+import itself is a background job of any size (jobs app), which the page hands over to:
+staff follow its progress, cancel it and download its error report in the Jobs admin.
+
+The page also offers a sample file of each format and the column reference, both made from
+the export's columns (customers.import_samples).
 """
 
 import io
@@ -15,14 +19,18 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.text import get_valid_filename
 
+from customers.import_samples import SAMPLE_FORMATS, import_columns, sample_codes, sample_text
 from customers.imports import customers_import
+from customers.imports.newer_edits import SINCE_ROW, unchanged_since_parse
 from customers.imports.readers import ImportFileError, format_infer, rows_read
+from customers.imports.reports import RejectedRows, error_report_write, report_format
 from customers.models import Customer
 from customers.selectors import channel_list
 from jobs.models import Job, JobKind
@@ -30,11 +38,14 @@ from jobs.services import job_start
 
 PREVIEW_ROWS = 1000
 UPLOAD_DIR = "jobs/uploads"
+# The preview's error reports, by upload token (kept apart: an upload's folder holds one file).
+PREVIEW_REPORT_DIR = "jobs/previews"
 SHOWN_ERRORS = 200
 TEMPLATE = "admin/customers/customer/import.html"
 NO_FORMAT = "Cannot tell the format from the file name: choose CSV, JSON or NDJSON."
 UPLOAD_GONE = "The uploaded file is no longer available: upload it again."
 STARTED = "The import of {name} runs as {job}: follow it here."
+BOTH_CHECKS = "Choose one: the file's own updated_at/version, or a date and time."
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 FORMAT_CHOICES = [
     ("", "From the file name"),
@@ -55,6 +66,19 @@ class CustomerImportForm(forms.Form):
         required=False,
         help_text="For rows that name no channel.",
     )
+    protect_newer_edits = forms.BooleanField(
+        required=False,
+        label="Skip rows edited since the export",
+        help_text=(
+            "Reject (instead of overwriting) the rows whose customer was changed after the "
+            "file was exported, by the updated_at and version columns an export carries."
+        ),
+    )
+    unchanged_since = forms.DateTimeField(
+        required=False,
+        label="Or skip customers changed after",
+        help_text="Reject the rows whose customer was changed after this date and time.",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,16 +92,28 @@ class CustomerImportForm(forms.Form):
         cleaned["format"] = cleaned.get("format") or format_infer(upload.name)
         if not cleaned["format"]:
             self.add_error("format", NO_FORMAT)
+        if cleaned.get("protect_newer_edits") and cleaned.get("unchanged_since"):
+            self.add_error("unchanged_since", BOTH_CHECKS)
         return cleaned
 
+    def since(self) -> str:
+        """The import's if_unchanged_since, as the job's params hold it ("" for none)."""
+        if self.cleaned_data.get("protect_newer_edits"):
+            return SINCE_ROW
+        since = self.cleaned_data.get("unchanged_since")
+        return since.isoformat() if since else ""
 
-class _Report:
-    """Collects the first SHOWN_ERRORS rejected fields of an import."""
+
+class _Report(RejectedRows):
+    """Collects the first SHOWN_ERRORS rejected fields of an import, and every rejected line
+    (for the error report)."""
 
     def __init__(self):
+        super().__init__()
         self.errors = []
 
     def __call__(self, error) -> None:
+        super().__call__(error)
         if len(self.errors) < SHOWN_ERRORS:
             self.errors.append(error)
 
@@ -103,8 +139,8 @@ def _upload_name(token: str) -> str | None:
     return None if Job.objects.filter(input_file=name).exists() else name
 
 
-def _preview_run(name: str, *, fmt: str, channel: str | None, user):
-    """Dry-run the first PREVIEW_ROWS rows; return (result, shown errors, file error, more)."""
+def _preview_run(name: str, *, fmt: str, channel: str | None, user, since: str):
+    """Dry-run the first PREVIEW_ROWS rows; return (result, report, file error, more)."""
     report = _Report()
     try:
         with default_storage.open(name, "rb") as raw:
@@ -115,59 +151,142 @@ def _preview_run(name: str, *, fmt: str, channel: str | None, user):
                 default_channel=channel,
                 channels=channel_list(user=user),
                 on_error=report,
+                if_unchanged_since=unchanged_since_parse(since),
+                preview=True,
             )
             more = next(rows, None) is not None
     except (ImportFileError, UnicodeDecodeError, ValueError) as error:
-        return None, [], str(error), False
-    return result, report.errors, "", more
+        return None, report, str(error), False
+    return result, report, "", more
+
+
+def _preview_report_save(token: str, name: str, fmt: str, report: _Report) -> str:
+    """Store the preview's rejected rows (the import's error report); return its name."""
+    text = io.StringIO()
+    with default_storage.open(name, "rb") as raw:
+        error_report_write(
+            io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), fmt, report, text
+        )
+    filename = f"{PREVIEW_REPORT_DIR}/{token}/errors.{report_format(fmt)}"
+    return default_storage.save(filename, ContentFile(text.getvalue().encode("utf-8")))
+
+
+def _import_allowed(user) -> None:
+    if not (user.has_perm("customers.add_customer") and user.has_perm("customers.change_customer")):
+        raise PermissionDenied
+
+
+def customer_import_sample_view(request, fmt: str):
+    """A sample file of the format: examples of every column, importable as it is."""
+    _import_allowed(request.user)
+    if fmt not in SAMPLE_FORMATS:
+        raise Http404("No sample of this format.")
+    channels, groups = sample_codes(user=request.user)
+    filename, content_type, _ = SAMPLE_FORMATS[fmt]
+    text = sample_text(fmt, channel=channels[0] if channels else "web", groups=groups)
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def customer_import_errors_view(request, token: str):
+    """The preview's rejected rows, as the import's error report."""
+    _import_allowed(request.user)
+    if not _TOKEN.match(token):
+        raise Http404
+    folder = f"{PREVIEW_REPORT_DIR}/{token}"
+    try:
+        names = default_storage.listdir(folder)[1]
+    except FileNotFoundError:
+        names = []
+    if not names:
+        raise Http404("This preview has no error report.")
+    name = f"{folder}/{names[0]}"
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=names[0])
+
+
+def customer_import_urls(admin_site) -> list:
+    """The import page, its samples and its preview's error report (the customer admin's)."""
+    wrap = admin_site.admin_view
+    return [
+        path("import/", wrap(customer_import_view), name="customers_customer_import"),
+        path(
+            "import/sample/<str:fmt>/",
+            wrap(customer_import_sample_view),
+            name="customers_customer_import_sample",
+        ),
+        path(
+            "import/errors/<str:token>/",
+            wrap(customer_import_errors_view),
+            name="customers_customer_import_errors",
+        ),
+    ]
+
+
+def _reference_context(user) -> dict:
+    channels, groups = sample_codes(user=user)
+    return {
+        "columns": import_columns(channels=channels, groups=groups),
+        "samples": [(fmt, label) for fmt, (_, _, label) in SAMPLE_FORMATS.items()],
+    }
 
 
 def customer_import_view(request):
     """Upload -> dry-run preview -> import job; staff need add and change rights on customers."""
-    if not (
-        request.user.has_perm("customers.add_customer")
-        and request.user.has_perm("customers.change_customer")
-    ):
-        raise PermissionDenied
+    _import_allowed(request.user)
     context = {
         **admin.site.each_context(request),
         "title": "Import customers",
         "opts": Customer._meta,
         "preview_rows": PREVIEW_ROWS,
+        **_reference_context(request.user),
     }
     if request.method == "POST" and "token" in request.POST:
         return _import_confirmed(request, context)
     form = CustomerImportForm(request.POST or None, request.FILES or None, user=request.user)
     context["form"] = form
     if request.method == "POST" and form.is_valid():
-        token = _upload_store(form.cleaned_data["file"])
-        channel = form.cleaned_data["channel"]
-        code = channel.code if channel else ""
-        result, errors, problem, more = _preview_run(
-            _upload_name(token),
-            fmt=form.cleaned_data["format"],
-            channel=code or None,
-            user=request.user,
-        )
-        context.update(
-            result=result,
-            errors=errors,
-            problem=problem,
-            more=more,
-            dry_run=True,
-            token=token,
-            format=form.cleaned_data["format"],
-            channel=code,
-            filename=form.cleaned_data["file"].name,
-        )
+        context.update(_preview(form, user=request.user))
     return TemplateResponse(request, TEMPLATE, context)
+
+
+def _preview(form: CustomerImportForm, *, user) -> dict:
+    token = _upload_store(form.cleaned_data["file"])
+    name, fmt = _upload_name(token), form.cleaned_data["format"]
+    channel = form.cleaned_data["channel"]
+    code = channel.code if channel else ""
+    since = form.since()
+    result, report, problem, more = _preview_run(
+        name, fmt=fmt, channel=code or None, user=user, since=since
+    )
+    if result is not None and result.rejected:
+        _preview_report_save(token, name, fmt, report)
+    return {
+        "result": result,
+        "errors": report.errors,
+        "changes": result.changes if result is not None else [],
+        "warned": sum(1 for change in result.changes if change.warning) if result else 0,
+        "problem": problem,
+        "more": more,
+        "dry_run": True,
+        "token": token,
+        "format": fmt,
+        "channel": code,
+        "since": since,
+        "filename": form.cleaned_data["file"].name,
+    }
 
 
 def _import_confirmed(request, context):
     token, fmt = request.POST.get("token", ""), request.POST.get("format", "")
     code = request.POST.get("channel") or ""
+    since = request.POST.get("since") or ""
     name = _upload_name(token)
     channel = channel_list(user=request.user).filter(code=code).first() if code else None
+    try:
+        unchanged_since_parse(since)
+    except ValueError:
+        name = None
     if name is None or fmt not in ("csv", "json", "ndjson") or (code and channel is None):
         messages.error(request, UPLOAD_GONE)
         context["form"] = CustomerImportForm(user=request.user)
@@ -175,7 +294,7 @@ def _import_confirmed(request, context):
     job = job_start(
         kind=JobKind.IMPORT,
         user=request.user,
-        params={"format": fmt, "channel": code},
+        params={"format": fmt, "channel": code, "if_unchanged_since": since},
         input_name=name,
         channel=channel,
     )

@@ -8,7 +8,7 @@ import csv
 import datetime
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO
 
@@ -18,7 +18,7 @@ from django.http import QueryDict
 from config.filtering import filterset_param_names, param_name_known
 from customers.filters import CustomerFilterSet
 from customers.imports.readers import ADDRESS_COLUMNS
-from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS
+from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS, STAMP_FIELDS
 from customers.models import Address, Customer
 from groups.models import UserCustomerGroup
 
@@ -28,7 +28,9 @@ UNKNOWN_FILTER = "Unknown filter: {name}."
 FILTER_SYNTAX = "Write filters as field__lookup=value, not {text!r}."
 # The importable fields, in the API's order; the CSV carries one address (the default one).
 EXPORT_FIELDS = ("channel", *CUSTOMER_FIELDS, "groups")
-CSV_HEADER = (*EXPORT_FIELDS, *ADDRESS_COLUMNS)
+# Last, the edit each row was exported at: an import ignores them unless asked to refuse
+# rows whose customer changed since (customers.imports.newer_edits).
+CSV_HEADER = (*EXPORT_FIELDS, *ADDRESS_COLUMNS, *STAMP_FIELDS)
 
 
 class ExportFilterInvalid(ValueError):
@@ -84,7 +86,7 @@ def _json_value(value):
 
 
 def _chunks(queryset: QuerySet[Customer]) -> Iterator[list[dict]]:
-    rows = queryset.values("id", "channel__code", *CUSTOMER_FIELDS)
+    rows = queryset.values("id", "channel__code", *CUSTOMER_FIELDS, *STAMP_FIELDS)
     chunk: list[dict] = []
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
         chunk.append(row)
@@ -120,8 +122,10 @@ def customer_objects_iter(queryset: QuerySet[Customer]) -> Iterator[dict]:
         for row in chunk:
             pk = row.pop("id")
             row = {"channel": row.pop("channel__code"), **row}
+            stamps = [row.pop(name) for name in STAMP_FIELDS]
             row["groups"] = groups.get(pk, [])
             row["addresses"] = addresses.get(pk, [])
+            row.update(zip(STAMP_FIELDS, stamps, strict=True))
             yield row
 
 
@@ -144,11 +148,28 @@ def customers_export(
     `on_progress(count)` is called after every CHUNK_SIZE customers (a background job's
     progress; it may raise to stop the export).
     """
+    return customer_objects_write(
+        customer_objects_iter(queryset), fmt=fmt, stream=stream, on_progress=on_progress
+    )
+
+
+def customer_objects_write(
+    customers: Iterable[dict],
+    *,
+    fmt: str,
+    stream: IO[str],
+    on_progress: Callable[[int], None] | None = None,
+    stamps: bool = True,
+) -> int:
+    """Write API customer objects as the export does (a field an object lacks is blank);
+    return how many. Without `stamps`, the CSV has no updated_at and version columns (a
+    sample file)."""
     count = 0
+    header = CSV_HEADER if stamps else CSV_HEADER[: -len(STAMP_FIELDS)]
     writer = csv.writer(stream) if fmt == "csv" else None
     if writer is not None:
-        writer.writerow(CSV_HEADER)
-    for customer in customer_objects_iter(queryset):
+        writer.writerow(header)
+    for customer in customers:
         count += 1
         if on_progress is not None and count % CHUNK_SIZE == 0:
             on_progress(count)
@@ -156,12 +177,13 @@ def customers_export(
             customer = {name: _json_value(value) for name, value in customer.items()}
             stream.write(json.dumps(customer, ensure_ascii=False) + "\n")
             continue
-        address = _default_address(customer.pop("addresses"))
-        customer["groups"] = "|".join(customer["groups"])
+        address = _default_address(customer.get("addresses", []))
+        values = {**customer, "groups": "|".join(customer.get("groups", []))}
         writer.writerow(
             [
-                *(_text(customer[name]) for name in EXPORT_FIELDS),
+                *(_text(values.get(name)) for name in EXPORT_FIELDS),
                 *(_text(address.get(name, "")) if address else "" for name in ADDRESS_FIELDS),
+                *(_text(values.get(name)) for name in STAMP_FIELDS if stamps),
             ]
         )
     return count

@@ -84,7 +84,13 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="rows done / total")
     def progress(self, job: Job) -> str:
-        return job.progress
+        if job.percent is None:
+            return job.progress
+        return format_html(
+            '<progress class="job-progress" max="100" value="{}"></progress> {}',
+            job.percent,
+            job.progress,
+        )
 
     @admin.display(description="files")
     def files(self, job: Job) -> str:

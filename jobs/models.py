@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from customers.models import Channel
 
@@ -25,6 +26,14 @@ class JobStatus(models.TextChoices):
 def _job_file_path(job: "Job", filename: str) -> str:
     # A directory of its own per file: the name stays the one staff download.
     return f"jobs/{job.created_at:%Y/%m}/{job.pk}-{uuid.uuid4().hex[:12]}/{filename}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 class Job(models.Model):
@@ -70,9 +79,42 @@ class Job(models.Model):
 
     @property
     def progress(self) -> str:
-        """Rows done / total, as the admin shows it."""
+        """Rows done / total, the share done, the rate and (running) the time left, as the
+        admin shows it."""
         total = "?" if self.rows_total is None else f"{self.rows_total:,}"
-        return f"{self.rows_done:,} / {total}"
+        parts = [f"{self.rows_done:,} / {total}"]
+        if self.percent is not None:
+            parts[0] += f" ({self.percent}%)"
+        rate = self.rows_per_second
+        if rate:
+            parts.append(f"{rate:,.0f} rows/s")
+        left = self.seconds_left
+        if left is not None:
+            parts.append(f"about {_duration(left)} left")
+        return " · ".join(parts)
+
+    @property
+    def percent(self) -> int | None:
+        """How much of a known total is done, 0 to 100."""
+        if not self.rows_total:
+            return None
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def rows_per_second(self) -> float | None:
+        """Rows a second since it started (until it finished)."""
+        if self.started_at is None or not self.rows_done:
+            return None
+        seconds = ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
+        return self.rows_done / seconds if seconds > 0 else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """At the rate so far, the time a running job needs for the rest of its total."""
+        rate = self.rows_per_second
+        if self.finished or not rate or self.rows_total is None:
+            return None
+        return max(self.rows_total - self.rows_done, 0) / rate
 
     @property
     def finished(self) -> bool:

@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from config.history import history_user_as
 from customers.exports import customers_export
-from customers.imports import BATCH_SIZE, ImportCancelled, RowError, customers_import
+from customers.imports import BATCH_SIZE, ImportCancelled, customers_import
+from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import ImportFileError, rows_count, rows_read
+from customers.imports.reports import RejectedRows, error_report_write, report_format
 from customers.models import Customer
 from customers.selectors import channel_list, customer_list
 from customers.services import customer_invite_send
@@ -34,7 +36,6 @@ INVITATION_CHUNK = 200
 # Failures that belong to the job's input (a broken file, an unknown channel): the job fails
 # with the message. Anything else also fails the job and is re-raised for the engine's log.
 INPUT_ERRORS = (ImportFileError, UnicodeDecodeError, ValueError)
-ERROR_REPORT_HEADER = ("line", "field", "message")
 INVITATION_REPORT_HEADER = ("customer_id", "email", "message")
 
 
@@ -157,27 +158,24 @@ def _import_run(job: Job, progress: Progress) -> dict:
     fmt = job.params["format"]
     with _input_text(job) as stream:
         progress.total_set(rows_count(stream, fmt))
-    with _spool() as report:
-        writer = csv.writer(report)
-        writer.writerow(ERROR_REPORT_HEADER)
-
-        def on_error(error: RowError) -> None:
-            writer.writerow((error.line, error.field, error.message))
-
-        with _input_text(job) as stream:
-            result = customers_import(
-                rows_read(stream, fmt),
-                default_channel=job.params.get("channel") or None,
-                # the channels its author may see, as in the admin's preview
-                channels=_channels_of(job),
-                batch_size=job.params.get("batch_size", BATCH_SIZE),
-                on_error=on_error,
-                on_batch=lambda result: progress.report(result.rows),
-                should_stop=progress.cancelled,
-            )
-        progress.report(result.rows)
-        if result.rejected:
-            _file_attach(job, "error_report", "errors.csv", report)
+    rejected = RejectedRows()
+    with _input_text(job) as stream:
+        result = customers_import(
+            rows_read(stream, fmt),
+            default_channel=job.params.get("channel") or None,
+            # the channels its author may see, as in the admin's preview
+            channels=_channels_of(job),
+            batch_size=job.params.get("batch_size", BATCH_SIZE),
+            on_error=rejected,
+            on_batch=lambda result: progress.report(result.rows),
+            should_stop=progress.cancelled,
+            if_unchanged_since=unchanged_since_parse(job.params.get("if_unchanged_since")),
+        )
+    progress.report(result.rows)
+    if result.rejected:
+        with _spool() as report, _input_text(job) as stream:
+            error_report_write(stream, fmt, rejected, report)
+            _file_attach(job, "error_report", f"errors.{report_format(fmt)}", report)
     return {
         "created": result.created,
         "updated": result.updated,

@@ -17,9 +17,14 @@ What a row does:
 - a `password` is checked with Django's validators and hashed with the configured hasher,
   which is slow by design (argon2: tens of milliseconds a row), so a file with passwords
   imports at hashing speed; files without the column are unaffected;
-- a username another customer of the channel holds rejects that row, not the batch.
+- a username another customer of the channel holds rejects that row, not the batch;
+- with `if_unchanged_since`, a row whose customer was edited after the file was made (or
+  after the given time) is rejected instead of overwriting the edit (imports.newer_edits);
+- a `preview` also lists what each row changes, field by field (imports.diffs), and warns
+  of rows that would overwrite newer edits.
 """
 
+import datetime
 import queue
 import threading
 import time
@@ -33,9 +38,11 @@ from config.history import history_user_id
 from config.statistics import statistics_refresh
 from config.values import text_printable
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
+from customers.imports.diffs import RowChange, rows_diff
 from customers.imports.history import IMPORT_REASON
+from customers.imports.newer_edits import SINCE_ROW, rows_newer_edits
 from customers.imports.postgresql import TableStatistics
-from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
+from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean, row_stamp_clean
 from customers.imports.writers import CREATED, UPDATED
 from customers.models import Address, Channel, Customer
 from customers.validation import USERNAME_TAKEN
@@ -90,6 +97,8 @@ class ImportResult(ImportCounts):
 
     unchanged: int = 0
     superseded: int = 0
+    # A preview's rows, what each changes (customers_import(preview=True)).
+    changes: list[RowChange] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -99,8 +108,11 @@ class ImportResult(ImportCounts):
 class _Importer:
     """One run of customers_import: validates, deduplicates and flushes batches."""
 
-    def __init__(self, *, context, dry_run, batch_size, on_error, on_batch, threaded, should_stop):
+    def __init__(
+        self, *, context, dry_run, batch_size, on_error, on_batch, threaded, should_stop, checks
+    ):
         self.context = context
+        self.since, self.preview = checks
         self.should_stop = should_stop
         self.dry_run = dry_run
         self.batch_size = batch_size
@@ -132,6 +144,8 @@ class _Importer:
     def add(self, line: int, data, parse_errors: dict) -> None:
         try:
             row = row_clean(line, data, self.context)
+            if self.since == SINCE_ROW or self.preview:
+                row.stamp = row_stamp_clean(data)
         except RowInvalid as invalid:
             self.reject(line, {**parse_errors, **invalid.errors})
             return
@@ -172,12 +186,14 @@ class _Importer:
             self.writer.close(quiet=True)
 
     def write_batch(self, rows: list[CleanRow]) -> None:
+        warnings = self._newer_edits(rows)
+        if self.since is not None:
+            rows = self._drop(rows, warnings, lambda row: {"": [warnings[row.key]]})
         refused = usernames_refused(rows)
-        for row in refused:
-            self.reject(row.line, {"username": [str(USERNAME_TAKEN)]})
-        if refused:
-            keys = {row.key for row in refused}
-            rows = [row for row in rows if row.key not in keys]
+        taken = {"username": [str(USERNAME_TAKEN)]}
+        rows = self._drop(rows, {row.key for row in refused}, lambda row: taken)
+        if self.preview:
+            self._changes_add(rows, warnings)
         if rows:
             self._write(rows)
             if self.statistics is not None and not self.dry_run:
@@ -186,6 +202,29 @@ class _Importer:
         if self.on_batch is not None:
             with self.lock:
                 self.on_batch(self.result)
+
+    def _newer_edits(self, rows: list[CleanRow]) -> dict[tuple[int, str], str]:
+        """The rows that would overwrite newer edits: rejected with if_unchanged_since, a
+        warning in a preview."""
+        if self.since is None and not self.preview:
+            return {}
+        return rows_newer_edits(rows, since=self.since or SINCE_ROW)
+
+    def _drop(self, rows: list[CleanRow], keys, errors) -> list[CleanRow]:
+        """The rows but those whose key is in `keys`, which are rejected with errors(row)."""
+        if not keys:
+            return rows
+        for row in rows:
+            if row.key in keys:
+                self.reject(row.line, errors(row))
+        return [row for row in rows if row.key not in keys]
+
+    def _changes_add(self, rows: list[CleanRow], warnings: dict) -> None:
+        changes = rows_diff(rows, self.context)
+        for change, row in zip(changes, rows, strict=True):
+            change.warning = warnings.get(row.key, "")
+        with self.lock:
+            self.result.changes.extend(changes)
 
     def _write(self, rows: list[CleanRow]) -> None:
         try:
@@ -336,6 +375,8 @@ def customers_import(
     on_batch: Callable[[ImportResult], None] | None = None,
     threaded: bool | None = None,
     should_stop: Callable[[], bool] | None = None,
+    if_unchanged_since: str | datetime.datetime | None = None,
+    preview: bool = False,
 ) -> ImportResult:
     """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
 
@@ -353,6 +394,10 @@ def customers_import(
 
     `channels` limits the channels rows may name (a queryset, e.g. the admin user's
     channel_list; default: all): a row naming another is rejected as an unknown channel.
+
+    `if_unchanged_since` (SINCE_ROW or an aware datetime; newer_edits.unchanged_since_parse)
+    rejects the rows whose customer changed after the row's own updated_at/version or after
+    that time. `preview` fills result.changes (imports.diffs), in file order.
     """
     if threaded is None:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -365,6 +410,7 @@ def customers_import(
         on_batch=on_batch,
         threaded=threaded,
         should_stop=should_stop,
+        checks=(if_unchanged_since, preview),
     )
     try:
         for line, data, parse_errors in rows:
@@ -374,5 +420,6 @@ def customers_import(
         importer.abandon()
         raise
     result = importer.finish()
+    result.changes.sort(key=lambda change: change.line)
     result.seconds = time.monotonic() - started
     return result

@@ -20,6 +20,7 @@ from customers.imports.rows import (
     JSON_DECODER,
     JSON_FIELDS,
     NULLABLE_FIELDS,
+    STAMP_FIELDS,
     TEXT_FIELDS,
     json_loads,
     json_text_parse,
@@ -37,6 +38,9 @@ CSV_BROKEN = _("The CSV cannot be read from line {line}: {error}.")
 MAX_ITEM_CHARS = 16 * 1024 * 1024
 
 Row = tuple[int, object, dict[str, list[str]]]
+# The columns an error report adds to the rejected rows (customers.imports.reports): a file
+# carrying both is a fixed report, and they are skipped so it re-imports as it is.
+REPORT_COLUMNS = ("line", "errors")
 
 ADDRESS_COLUMNS = tuple(f"address.{name}" for name in ADDRESS_FIELDS)
 # Blank CSV cells of these columns mean "not given"; of username/date_of_birth, null.
@@ -97,7 +101,10 @@ def csv_rows_read(stream: IO[str]) -> Iterator[Row]:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
         raise ImportFileError(EMPTY_FILE) from None
-    csv_header_check(header, IMPORT_FIELDS | IGNORED_FIELDS | set(ADDRESS_COLUMNS))
+    known = IMPORT_FIELDS | IGNORED_FIELDS | set(ADDRESS_COLUMNS)
+    if set(REPORT_COLUMNS) <= set(header):
+        known |= set(REPORT_COLUMNS)
+    csv_header_check(header, known)
     to_object = _CsvColumns(header).to_object
     for line, record in csv_records(reader):
         if len(record) != len(header):
@@ -132,7 +139,10 @@ class _CsvColumns:
         for index, name in enumerate(header):
             if name.startswith("address."):
                 self.address.append((index, name.removeprefix("address.")))
-            elif name in IGNORED_FIELDS:
+            elif name in STAMP_FIELDS:
+                # Read-only, but kept: an import may check them (imports.newer_edits).
+                self.absent_if_blank.append((index, name))
+            elif name in IGNORED_FIELDS or name in REPORT_COLUMNS:
                 continue
             elif name == "groups":
                 self.groups.append(index)
@@ -172,7 +182,7 @@ def ndjson_rows_read(stream: IO[str]) -> Iterator[Row]:
         if not text.strip():
             continue
         try:
-            yield line, json_loads(text), {}
+            yield line, report_columns_drop(json_loads(text)), {}
         except RecursionError:
             yield line, {}, {"": [str(JSON_TOO_DEEP)]}
         except ValueError as error:
@@ -279,4 +289,12 @@ class _JsonArrayStream:
 
 def json_rows_read(stream: IO[str]) -> Iterator[Row]:
     """Yield the items of a top-level JSON array, streamed (the file is never fully loaded)."""
-    return iter(_JsonArrayStream(stream))
+    for line, value, errors in _JsonArrayStream(stream):
+        yield line, report_columns_drop(value), errors
+
+
+def report_columns_drop(value):
+    """An object of a fixed error report without the report's own `line` and `errors`."""
+    if isinstance(value, dict) and all(name in value for name in REPORT_COLUMNS):
+        return {name: item for name, item in value.items() if name not in REPORT_COLUMNS}
+    return value

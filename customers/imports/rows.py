@@ -177,11 +177,51 @@ class CleanRow:
     addresses_replace: bool = False
     # Send the invitation e-mail once the row is written.
     invite: bool = False
+    # The file's `updated_at`/`version` of the customer, when the row carries them (an
+    # export): imports.newer_edits compares them with the stored ones.
+    stamp: "RowStamp | None" = None
     # (channel_id, email): what the import matches on; read many times per row, made once.
     key: tuple[int, str] = field(init=False)
 
     def __post_init__(self):
         self.key = (self.channel_id, self.email)
+
+
+@dataclass(frozen=True)
+class RowStamp:
+    """What a row says of the customer it was exported from: when and at which version."""
+
+    updated_at: datetime.datetime | None = None
+    version: int | None = None
+
+
+# The read-only fields a row may carry to say which edit of the customer it was made from.
+STAMP_FIELDS = ("updated_at", "version")
+
+
+def row_stamp_clean(data) -> RowStamp | None:
+    """The row's `updated_at` and `version` (None if it carries neither); raise RowInvalid
+    for a value that does not parse."""
+    if not isinstance(data, dict):
+        return None
+    sent = {name: data[name] for name in STAMP_FIELDS if data.get(name) not in (None, "")}
+    if not sent:
+        return None
+    errors: dict[str, list[str]] = {}
+    updated_at = version = None
+    if "updated_at" in sent:
+        try:
+            updated_at = datetime_clean(sent["updated_at"])
+        except ValueError as error:
+            errors["updated_at"] = [str(error)]
+    if "version" in sent:
+        try:
+            version = int(str(sent["version"]).strip())
+        except ValueError:
+            errors["version"] = [INVALID_ID]
+    if errors:
+        raise RowInvalid(errors)
+    return RowStamp(updated_at, version)
 
 
 @dataclass

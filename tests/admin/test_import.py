@@ -81,7 +81,8 @@ def test_import_after_the_preview_keeps_the_good_rows(
     assert (job.kind, job.status, job.created_by) == (JobKind.IMPORT, JobStatus.DONE, staff_user)
     assert (job.summary["created"], job.summary["rejected"]) == (1, 2)
     assert (job.rows_done, job.rows_total) == (4, 4)
-    assert "5,discount_percent," in _download(staff_client, job, "errors")
+    report = _download(staff_client, job, "errors")
+    assert "web,third@example.com,Third,101,5,discount_percent: " in report
     page = staff_client.get(response["Location"]).content.decode()
     assert "4 / 4" in page
     names = dict(Customer.objects.values_list("email", "first_name"))

@@ -72,7 +72,7 @@ from orders.validation import CUSTOMER_INVALID
 from tests.admin.helpers import CUSTOMER_ADD, address_form, customer_form
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
-from tests.imports.helpers import run
+from tests.imports.helpers import report_errors, run
 
 pytestmark = pytest.mark.django_db
 
@@ -549,9 +549,8 @@ def _import(world: World, name: str, text: str) -> dict:
     code, out, err = run("import_customers", str(path), errors=str(report))
     assert code in (0, 1), (code, out, err)
     errors: dict[str, list[str]] = {}
-    with report.open(encoding="utf-8", newline="") as handle:
-        for _, field, message in list(csv.reader(handle))[1:]:
-            errors.setdefault(field, []).append(message)
+    for _, field, message in report_errors(report, "csv" if name.endswith(".csv") else "ndjson"):
+        errors.setdefault(field, []).append(message)
     assert bool(errors) == (code == 1), (code, out, err)
     return errors
 

@@ -1,3 +1,6 @@
+import csv
+import io
+import json
 from io import StringIO
 
 from django.core.management import call_command
@@ -34,3 +37,22 @@ def state() -> dict:
         values["groups"] = sorted(m.group.code for m in customer.memberships.all())
         result[(customer.channel.code, customer.email)] = values
     return result
+
+
+def report_errors(path, fmt: str = "csv") -> list[tuple[int, str, str]]:
+    """The (line, field, message) triples of an import's error report: the rejected rows with
+    their `line` and `errors`, as CSV (`fmt` csv) or NDJSON (`errors` an object)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    found = []
+    if fmt == "csv":
+        for record in csv.DictReader(io.StringIO(text)):
+            for entry in record["errors"].split("\n"):
+                field, _, message = entry.partition(": ")
+                found.append((int(record["line"]), "" if field == "row" else field, message))
+        return found
+    for line in text.splitlines():
+        item = json.loads(line)
+        for field, messages in item["errors"].items():
+            found += [(item["line"], "" if field == "row" else field, m) for m in messages]
+    return found

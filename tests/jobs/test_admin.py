@@ -1,10 +1,14 @@
 """The Jobs admin: who sees which job and its files, cancelling, and constant query counts."""
 
+import datetime
+import re
+
 import pytest
 from django.contrib.admin import helpers
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_cancel
@@ -153,3 +157,37 @@ def test_changelist_query_count_does_not_grow_with_jobs(
     with django_assert_num_queries(7):
         response = staff_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == count
+
+
+def test_a_running_jobs_page_shows_share_rate_and_time_left(staff_client, staff_user):
+    # given: a quarter done in 10 seconds
+    job = _job(staff_user, status=JobStatus.RUNNING)
+    job.rows_total, job.rows_done = 1000, 250
+    job.started_at = timezone.now() - datetime.timedelta(seconds=10)
+    job.save()
+
+    page = staff_client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+
+    # then: 25 rows/s, 750 rows to go: about 30 s (a little slower: the clock moved on)
+    assert '<progress class="job-progress" max="100" value="25"></progress>' in page
+    shown = re.search(r"250 / 1,000 \(25%\) · (\d+) rows/s · about (\d+) s left", page)
+    rate, left = int(shown[1]), int(shown[2])
+    assert 15 <= rate <= 25
+    assert 30 <= left <= 50
+    assert abs(left - 750 / rate) <= 2
+    assert 'http-equiv="refresh"' in page
+
+
+def test_a_finished_job_shows_its_rate_and_no_time_left(staff_user):
+    job = _job(staff_user, status=JobStatus.DONE)
+    job.rows_total, job.rows_done = 100, 100
+    job.started_at = timezone.now() - datetime.timedelta(seconds=4)
+    job.finished_at = job.started_at + datetime.timedelta(seconds=2)
+
+    assert job.progress == "100 / 100 (100%) · 50 rows/s"
+
+
+def test_progress_without_a_total(staff_user):
+    job = _job(staff_user, status=JobStatus.QUEUED)
+
+    assert (job.progress, job.percent, job.seconds_left) == ("1 / ?", None, None)

@@ -1,6 +1,9 @@
 """Admin imports, exports and invitations run as jobs on each task engine (tests/jobs/conftest):
 in the request (immediate), on the database backend's workers and on RQ workers over Redis."""
 
+import csv
+import io
+
 import pytest
 from django.contrib.admin import helpers
 from django.core.files.base import ContentFile
@@ -10,6 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from customers.models import Customer
+from customers.validation import INVALID_EMAIL
 from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_cancel, job_start
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
@@ -64,11 +68,14 @@ def test_admin_import_of_a_file_over_5_mb_completes_as_a_job(engine, staff_clien
     assert job.started_at <= job.finished_at
     assert Customer.objects.count() == ROWS - 3
     assert job.created_by == staff_user
-    report = _download(staff_client, job, "errors").splitlines()
-    assert report[0] == "line,field,message"
-    assert [int(line.split(",")[0]) for line in report[1:]] == list(BAD_LINES)
+    report = list(csv.DictReader(io.StringIO(_download(staff_client, job, "errors"))))
+    assert [int(row["line"]) for row in report] == list(BAD_LINES)
+    assert {(row["email"], row["note"], row["errors"]) for row in report} == {
+        ("not-an-email", NOTE, f"email: {INVALID_EMAIL}")
+    }
     page = staff_client.get(started["Location"]).content.decode()
-    assert f"{ROWS:,} / {ROWS:,}" in page
+    assert f"{ROWS:,} / {ROWS:,} (100%) · " in page
+    assert 'http-equiv="refresh"' not in page  # finished: no more refreshing
     assert reverse("admin:jobs_job_download", args=[job.pk, "errors"]) in page
 
 

@@ -1,4 +1,9 @@
-"""manage.py import_customers PATH: create or update customers from CSV, JSON or NDJSON."""
+"""manage.py import_customers PATH: create or update customers from CSV, JSON or NDJSON.
+
+PATH `-` reads stdin. `--errors FILE` writes the rejected rows themselves with their line and
+errors (customers.imports.reports), to fix and import again. `--if-unchanged-since` rejects
+the rows that would overwrite newer edits (customers.imports.newer_edits).
+"""
 
 import csv
 import sys
@@ -13,11 +18,22 @@ from customers.imports import (
     RowError,
     customers_import,
 )
+from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
+from customers.imports.reports import RejectedRows, error_report_write
 from customers.management.file_arguments import file_arguments_add
+from customers.management.import_input import STDIN, ImportInput, ImportProgress
 from customers.models import Channel
 
 NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv, json or ndjson."
+REPORT_HELP = (
+    "Write the rejected rows here, each with its line and errors: CSV for a CSV import, "
+    "NDJSON otherwise. Fix them and import this file again."
+)
+SINCE_HELP = (
+    "Reject (instead of writing) the rows whose customer was changed after this ISO 8601 "
+    'date and time; "row": after the updated_at/version the row itself carries (an export).'
+)
 UNREADABLE = "Cannot read {path!r}: {error}"
 UNWRITABLE = "Cannot write the error report {path!r}: {error}"
 ROWS_REJECTED = "{count} row(s) rejected."
@@ -78,10 +94,12 @@ def progress_open(stack: ExitStack, stream, unit: str):
     return stack.enter_context(tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr))
 
 
-def run_arguments_add(parser) -> None:
+def run_arguments_add(parser, *, errors_help: str = "") -> None:
     """--dry-run and --errors, which every import command takes after its own options."""
     parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
-    parser.add_argument("--errors", help="Write rejected rows here as line,field,message.")
+    parser.add_argument(
+        "--errors", help=errors_help or "Write rejected rows here as line,field,message."
+    )
 
 
 def summary_fill(template: str, result: ImportCounts, *, dry_run: bool, **more) -> str:
@@ -107,54 +125,66 @@ def summary_format(result: ImportResult, *, dry_run: bool) -> str:
 class Command(BaseCommand):
     help = (
         "Create or update customers by (channel, email) from a CSV, JSON array or NDJSON file "
-        "of API customer objects. Exit status 0: every row taken; 1: some rows rejected (the "
-        "others are kept); 2: unusable arguments or file; 3: the import stopped on an "
-        "unexpected error (the message names the line)."
+        "of API customer objects (PATH - reads stdin; then pass --format). Exit status 0: "
+        "every row taken; 1: some rows rejected (the others are kept); 2: unusable arguments "
+        "or file; 3: the import stopped on an unexpected error (the message names the line)."
     )
 
     def add_arguments(self, parser):
         file_arguments_add(parser, formats=FORMATS)
         parser.add_argument("--channel", help="Channel code for rows that name none.")
-        run_arguments_add(parser)
+        run_arguments_add(parser, errors_help=REPORT_HELP)
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per transaction.")
+        parser.add_argument("--if-unchanged-since", metavar="DATETIME|row", help=SINCE_HELP)
+
+    # call_command(..., stdin=<binary stream>) stands in for the process's stdin.
+    stealth_options = ("stdin",)
 
     def handle(self, *args, path, format=None, channel=None, dry_run=False, errors=None, **opts):
-        fmt = format or format_infer(path)
+        fmt = format or (None if path == STDIN else format_infer(path))
         if fmt is None:
             raise CommandError(NO_FORMAT.format(path=path), returncode=2)
         if channel is not None and not Channel.objects.filter(code=channel).exists():
             raise CommandError(UNKNOWN_DEFAULT_CHANNEL.format(code=channel), returncode=2)
+        try:
+            since = unchanged_since_parse(opts.get("if_unchanged_since"))
+        except ValueError as error:
+            raise CommandError(f"--if-unchanged-since: {error}", returncode=2) from None
         with ExitStack() as stack:
-            stream = source_open(stack, path)
-            on_error = error_report_open(stack, errors) or error_printer(self.stderr)
-            bar = progress_open(stack, self.stdout, "rows")
-            result = self._run(stream, fmt, channel, dry_run, on_error, bar, opts["batch_size"])
+            report = report_open(stack, errors)
+            source = ImportInput(stack, path, stdin=opts.get("stdin"), keep=report is not None)
+            rejected = RejectedRows() if report is not None else None
+            progress = ImportProgress(self.stderr, source)
+            stack.callback(progress.close)
+            options = {"dry_run": dry_run, "default_channel": channel, "if_unchanged_since": since}
+            options["batch_size"] = opts["batch_size"]
+            options["on_batch"] = lambda result: progress.update(result.rows)
+            on_error = error_printer(self.stderr) if rejected is None else rejected
+            result = self._run(source.text, fmt, on_error, options)
+            if report is not None:
+                error_report_write(source.reopen(), fmt, rejected, report)
         self.stdout.write(summary_format(result, dry_run=dry_run))
         if result.rejected:
             raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
 
-    def _run(self, stream, fmt, channel, dry_run, on_error, bar, batch_size) -> ImportResult:
-        done = [0]
+    def _run(self, stream, fmt, on_error, options) -> ImportResult:
         reading = LineTracker(rows_read(stream, fmt))
-
-        def on_batch(result: ImportResult) -> None:
-            if bar is not None:
-                bar.update(result.rows - done[0])
-                done[0] = result.rows
-
         try:
-            return customers_import(
-                reading,
-                dry_run=dry_run,
-                default_channel=channel,
-                batch_size=batch_size,
-                on_error=on_error,
-                on_batch=on_batch,
-            )
+            return customers_import(reading, on_error=on_error, **options)
         except (ImportFileError, UnicodeDecodeError) as error:
             raise CommandError(str(error), returncode=2) from None
         except Exception as error:  # noqa: BLE001 - any other failure is exit status 3
             raise import_crashed(error, reading.line) from error
+
+
+def report_open(stack: ExitStack, path: str | None):
+    """Open the error report now, so an unwritable path stops the import before it starts."""
+    if not path:
+        return None
+    try:
+        return stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
+    except OSError as error:
+        raise CommandError(UNWRITABLE.format(path=path, error=error), returncode=2) from None
 
 
 class LineTracker:
