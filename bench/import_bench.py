@@ -100,8 +100,9 @@ def database_prepare(url: str) -> None:
             "orders_order, orders_orderitem, orders_ordercustomdata, events_event CASCADE"
         )
         conn.execute(
-            "INSERT INTO customers_channel (code, name, currency, is_active, created_at, "
-            "updated_at, version) VALUES (%s, 'Bench', 'BRL', true, now(), now(), 1) "
+            "INSERT INTO customers_channel (code, name, currency, is_active, language, "
+            "time_zone, set_password_url, created_at, updated_at, version) "
+            "VALUES (%s, 'Bench', 'BRL', true, 'pt-br', 'America/Sao_Paulo', '', now(), now(), 1) "
             "ON CONFLICT (code) DO NOTHING",
             [CHANNEL],
         )
