@@ -3,9 +3,10 @@
 It runs the same service as `manage.py import_customers` (customers.imports). The upload is
 kept in the default storage; the preview is a dry run of its first PREVIEW_ROWS rows (within
 the request) showing what each row changes, field by field, and warning of rows that would
-overwrite newer edits; its rejected rows can be downloaded as the import's error report. The
+overwrite newer edits; its rejected rows can be downloaded, as the rows themselves to fix and
+import again, or as the error report of `line,field,message` (customers.imports.reports). The
 import itself is a background job of any size (jobs app), which the page hands over to:
-staff follow its progress, cancel it and download its error report in the Jobs admin.
+staff follow its progress, cancel it and download its rejected rows in the Jobs admin.
 
 The page also offers a sample file of each format and the column reference, both made from
 the export's columns (customers.import_samples).
@@ -30,7 +31,12 @@ from customers.import_samples import SAMPLE_FORMATS, import_columns, sample_code
 from customers.imports import customers_import
 from customers.imports.newer_edits import SINCE_ROW, unchanged_since_parse
 from customers.imports.readers import ImportFileError, format_infer, rows_read
-from customers.imports.reports import RejectedRows, error_report_write, report_format
+from customers.imports.reports import (
+    RejectedRows,
+    error_report_writer,
+    rejected_rows_format,
+    rejected_rows_write,
+)
 from customers.models import Customer
 from customers.selectors import channel_list
 from jobs.models import Job, JobKind
@@ -38,8 +44,10 @@ from jobs.services import job_start
 
 PREVIEW_ROWS = 1000
 UPLOAD_DIR = "jobs/uploads"
-# The preview's error reports, by upload token (kept apart: an upload's folder holds one file).
+# The preview's reports, by upload token (kept apart: an upload's folder holds one file).
 PREVIEW_REPORT_DIR = "jobs/previews"
+# The preview's two downloads: the rejected rows themselves, and the line,field,message list.
+PREVIEW_REPORTS = {"rows": "rejected_rows", "lines": "errors"}
 SHOWN_ERRORS = 200
 TEMPLATE = "admin/customers/customer/import.html"
 NO_FORMAT = "Cannot tell the format from the file name: choose CSV, JSON or NDJSON."
@@ -105,15 +113,18 @@ class CustomerImportForm(forms.Form):
 
 
 class _Report(RejectedRows):
-    """Collects the first SHOWN_ERRORS rejected fields of an import, and every rejected line
-    (for the error report)."""
+    """Collects the first SHOWN_ERRORS rejected fields of an import, every rejected line (for
+    the rejected rows report) and the error report's `line,field,message` text."""
 
     def __init__(self):
         super().__init__()
         self.errors = []
+        self.lines = io.StringIO()
+        self._line_write = error_report_writer(self.lines)
 
     def __call__(self, error) -> None:
         super().__call__(error)
+        self._line_write(error)
         if len(self.errors) < SHOWN_ERRORS:
             self.errors.append(error)
 
@@ -160,15 +171,18 @@ def _preview_run(name: str, *, fmt: str, channel: str | None, user, since: str):
     return result, report, "", more
 
 
-def _preview_report_save(token: str, name: str, fmt: str, report: _Report) -> str:
-    """Store the preview's rejected rows (the import's error report); return its name."""
+def _preview_reports_save(token: str, name: str, fmt: str, report: _Report) -> None:
+    """Store the preview's rejected rows report and its error report."""
     text = io.StringIO()
     with default_storage.open(name, "rb") as raw:
-        error_report_write(
+        rejected_rows_write(
             io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), fmt, report, text
         )
-    filename = f"{PREVIEW_REPORT_DIR}/{token}/errors.{report_format(fmt)}"
-    return default_storage.save(filename, ContentFile(text.getvalue().encode("utf-8")))
+    folder = f"{PREVIEW_REPORT_DIR}/{token}"
+    rows_name = f"{folder}/{PREVIEW_REPORTS['rows']}.{rejected_rows_format(fmt)}"
+    default_storage.save(rows_name, ContentFile(text.getvalue().encode("utf-8")))
+    lines_name = f"{folder}/{PREVIEW_REPORTS['lines']}.csv"
+    default_storage.save(lines_name, ContentFile(report.lines.getvalue().encode("utf-8")))
 
 
 def _import_allowed(user) -> None:
@@ -189,8 +203,9 @@ def customer_import_sample_view(request, fmt: str):
     return response
 
 
-def customer_import_errors_view(request, token: str):
-    """The preview's rejected rows, as the import's error report."""
+def customer_import_errors_view(request, token: str, report: str = "rows"):
+    """A report of the preview: its rejected rows themselves ("rows") or its error report of
+    `line,field,message` ("lines")."""
     _import_allowed(request.user)
     if not _TOKEN.match(token):
         raise Http404
@@ -199,6 +214,8 @@ def customer_import_errors_view(request, token: str):
         names = default_storage.listdir(folder)[1]
     except FileNotFoundError:
         names = []
+    stem = f"{PREVIEW_REPORTS[report]}."
+    names = [name for name in names if name.startswith(stem)]
     if not names:
         raise Http404("This preview has no error report.")
     name = f"{folder}/{names[0]}"
@@ -219,6 +236,12 @@ def customer_import_urls(admin_site) -> list:
             "import/errors/<str:token>/",
             wrap(customer_import_errors_view),
             name="customers_customer_import_errors",
+        ),
+        path(
+            "import/errors/<str:token>/lines/",
+            wrap(customer_import_errors_view),
+            {"report": "lines"},
+            name="customers_customer_import_error_lines",
         ),
     ]
 
@@ -260,7 +283,7 @@ def _preview(form: CustomerImportForm, *, user) -> dict:
         name, fmt=fmt, channel=code or None, user=user, since=since
     )
     if result is not None and result.rejected:
-        _preview_report_save(token, name, fmt, report)
+        _preview_reports_save(token, name, fmt, report)
     return {
         "result": result,
         "errors": report.errors,

@@ -15,12 +15,21 @@ from django.utils.html import format_html
 from django_rq.models import Dashboard
 from django_tasks_db.models import DBTaskResult
 
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobKind, JobStatus
 from jobs.selectors import job_list
 from jobs.services import job_cancel
 
 FILES = {"input": "input_file", "result": "result_file", "errors": "error_report"}
 FILE_LABELS = {"input": "input file", "result": "result", "errors": "error report"}
+# An import's report holds the rejected rows themselves (customers.imports.reports), not the
+# line,field,message list that import_customers --errors writes.
+IMPORT_REPORT_LABEL = "rejected rows (to fix and import again)"
+
+
+def _file_label(job: Job, which: str) -> str:
+    if which == "errors" and job.kind == JobKind.IMPORT:
+        return IMPORT_REPORT_LABEL
+    return FILE_LABELS[which]
 
 
 def _may_cancel(user, job: Job) -> bool:
@@ -98,7 +107,7 @@ class JobAdmin(admin.ModelAdmin):
             format_html(
                 '<a class="job-download" href="{}">Download {}</a>',
                 reverse("admin:jobs_job_download", args=[job.pk, which]),
-                FILE_LABELS[which],
+                _file_label(job, which),
             )
             for which, field in FILES.items()
             if getattr(job, field)

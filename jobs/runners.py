@@ -24,7 +24,7 @@ from customers.exports import customers_export
 from customers.imports import BATCH_SIZE, ImportCancelled, customers_import
 from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import ImportFileError, rows_count, rows_read
-from customers.imports.reports import RejectedRows, error_report_write, report_format
+from customers.imports.reports import RejectedRows, rejected_rows_format, rejected_rows_write
 from customers.models import Customer
 from customers.selectors import channel_list, customer_list
 from customers.services import customer_invite_send
@@ -174,8 +174,8 @@ def _import_run(job: Job, progress: Progress) -> dict:
     progress.report(result.rows)
     if result.rejected:
         with _spool() as report, _input_text(job) as stream:
-            error_report_write(stream, fmt, rejected, report)
-            _file_attach(job, "error_report", f"errors.{report_format(fmt)}", report)
+            rejected_rows_write(stream, fmt, rejected, report)
+            _file_attach(job, "error_report", f"rejected_rows.{rejected_rows_format(fmt)}", report)
     return {
         "created": result.created,
         "updated": result.updated,

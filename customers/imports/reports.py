@@ -1,9 +1,13 @@
-"""The error report of a customer import: the rejected rows themselves, to fix and re-import.
+"""An import's two reports of its rejected rows.
 
-A CSV import's report is a CSV with the file's own header plus `line` and `errors`; a JSON or
-NDJSON import's is NDJSON, each rejected object plus `line` and `errors` (an object of field
--> messages). The readers skip a report's `line` and `errors`, so the report, once its bad
-cells are fixed, is imported as it is.
+The error report (`--errors`, the contract's format, shared with import_orders) is a CSV of
+`line,field,message`: one row per problem, `field` blank for a problem of the whole row.
+
+The rejected rows report (`--rejected-rows`, the admin's preview and import jobs) holds the
+rejected rows themselves, to fix and re-import. For a CSV import it is a CSV with the file's
+own header plus `line` and `errors`; for a JSON or NDJSON import, NDJSON: each rejected object
+plus `line` and `errors` (an object of field -> messages). The readers skip a report's `line`
+and `errors`, so the report, once its bad cells are fixed, is imported as it is.
 
 The rows are written after the import, from a second read of the file: only the rejected
 lines and their messages are kept meanwhile, never the rows.
@@ -11,7 +15,7 @@ lines and their messages are kept meanwhile, never the rows.
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from customers.imports import RowError
@@ -24,12 +28,34 @@ from customers.imports.readers import (
 )
 from customers.imports.rows import json_loads
 
-# A row-level problem (not one field's) is reported under this name.
+# A row-level problem (not one field's) is reported under this name in the rows report.
 ROW = "row"
+ERROR_REPORT_COLUMNS = ("line", "field", "message")
+
+OnError = Callable[[RowError], None]
 
 
-def report_format(fmt: str) -> str:
-    """The report's format for an import of this format: CSV for CSV, NDJSON otherwise."""
+def error_report_writer(out: IO[str]) -> OnError:
+    """Write the error report's header to `out`; return an on_error writing each problem as
+    one `line,field,message` row."""
+    writer = csv.writer(out)
+    writer.writerow(ERROR_REPORT_COLUMNS)
+    return lambda error: writer.writerow([error.line, error.field, error.message])
+
+
+def error_callbacks_join(*callbacks: OnError | None) -> OnError:
+    """One on_error calling each of `callbacks` (None skipped) in turn."""
+    given = [callback for callback in callbacks if callback is not None]
+
+    def on_error(error: RowError) -> None:
+        for callback in given:
+            callback(error)
+
+    return on_error
+
+
+def rejected_rows_format(fmt: str) -> str:
+    """The rows report's format for an import of this format: CSV for CSV, NDJSON otherwise."""
     return "csv" if fmt == "csv" else "ndjson"
 
 
@@ -51,7 +77,7 @@ def errors_text(fields: dict[str, list[str]]) -> str:
     )
 
 
-def error_report_write(source: IO[str], fmt: str, rejected: RejectedRows, out: IO[str]) -> int:
+def rejected_rows_write(source: IO[str], fmt: str, rejected: RejectedRows, out: IO[str]) -> int:
     """Write the rejected rows of `source` (the imported file, read again) to `out`; return
     how many."""
     if fmt == "csv":

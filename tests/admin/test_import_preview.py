@@ -1,6 +1,8 @@
 """The import page staff can trust: samples, column reference, diffs, newer-edit warnings and
-the rejected rows to download, fix and import again."""
+the rejected rows to download, fix and import again, and the `line,field,message` error report."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -10,6 +12,7 @@ from django.urls import reverse
 from customers.import_samples import SAMPLE_FORMATS
 from customers.models import Customer
 from customers.services import customer_update
+from customers.validation import INVALID_EMAIL
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
 from tests.imports.helpers import run
@@ -184,6 +187,7 @@ def test_preview_rejected_rows_download_fix_and_reimport(staff_client, channel, 
 
     # when: the report downloaded, its bad cell fixed and imported
     response = staff_client.get(url)
+    assert response["Content-Disposition"] == 'attachment; filename="rejected_rows.csv"'
     report = b"".join(response.streaming_content).decode()
     assert report.splitlines()[0] == "channel,email,first_name,line,errors"
     path = tmp_path / "fixed.csv"
@@ -195,8 +199,27 @@ def test_preview_rejected_rows_download_fix_and_reimport(staff_client, channel, 
     assert Customer.objects.get().email == "bad@example.com"
 
 
-def test_preview_errors_of_an_unknown_token_are_404(staff_client):
-    url = reverse("admin:customers_customer_import_errors", args=["0" * 32])
+def test_preview_error_report_download_is_line_field_message(staff_client, channel):
+    text = "channel,email,first_name\nweb,a@example.com,Ann\nweb,nope,Bad\n"
+    preview = _upload(staff_client, text)
+    url = reverse("admin:customers_customer_import_error_lines", args=[preview.context["token"]])
+    assert url in preview.content.decode()
+
+    response = staff_client.get(url)
+
+    assert response["Content-Disposition"] == 'attachment; filename="errors.csv"'
+    report = b"".join(response.streaming_content).decode()
+    assert list(csv.reader(io.StringIO(report))) == [
+        ["line", "field", "message"],
+        ["3", "email", str(INVALID_EMAIL)],
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["customers_customer_import_errors", "customers_customer_import_error_lines"]
+)
+def test_preview_errors_of_an_unknown_token_are_404(staff_client, name):
+    url = reverse(f"admin:{name}", args=["0" * 32])
     assert staff_client.get(url).status_code == 404
 
 

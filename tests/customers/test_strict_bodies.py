@@ -10,7 +10,7 @@ import pytest
 from customers.imports.rows import NOT_A_LIST
 from customers.models import Address, Customer
 from tests.customers.factories import AddressFactory, CustomerFactory
-from tests.imports.helpers import report_errors, run
+from tests.imports.helpers import rejected_rows_errors, run
 
 pytestmark = pytest.mark.django_db
 
@@ -217,9 +217,9 @@ def test_json_import_rejects_a_row_with_an_unknown_field_on_its_line(tmp_path, w
     report = tmp_path / "errors.csv"
 
     # when
-    code, _, _ = run("import_customers", str(path), errors=str(report))
+    code, _, _ = run("import_customers", str(path), rejected_rows=str(report))
 
     # then: the good row is kept, with its read-only names ignored
     assert code == 1
-    assert report_errors(report, "ndjson") == [(3, "firstName", FIRST_NAME_MEANT)]
+    assert rejected_rows_errors(report, "ndjson") == [(3, "firstName", FIRST_NAME_MEANT)]
     assert list(Customer.objects.values_list("email", "orders_count")) == [("a@example.com", 0)]

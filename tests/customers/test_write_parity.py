@@ -72,7 +72,7 @@ from orders.validation import CUSTOMER_INVALID
 from tests.admin.helpers import CUSTOMER_ADD, address_form, customer_form
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
-from tests.imports.helpers import report_errors, run
+from tests.imports.helpers import rejected_rows_errors, run
 
 pytestmark = pytest.mark.django_db
 
@@ -546,10 +546,12 @@ def _import(world: World, name: str, text: str) -> dict:
     path = world.tmp_path / name
     path.write_text(text, encoding="utf-8")
     report = world.tmp_path / "errors.csv"
-    code, out, err = run("import_customers", str(path), errors=str(report))
+    code, out, err = run("import_customers", str(path), rejected_rows=str(report))
     assert code in (0, 1), (code, out, err)
     errors: dict[str, list[str]] = {}
-    for _, field, message in report_errors(report, "csv" if name.endswith(".csv") else "ndjson"):
+    for _, field, message in rejected_rows_errors(
+        report, "csv" if name.endswith(".csv") else "ndjson"
+    ):
         errors.setdefault(field, []).append(message)
     assert bool(errors) == (code == 1), (code, out, err)
     return errors

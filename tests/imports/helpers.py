@@ -39,9 +39,20 @@ def state() -> dict:
     return result
 
 
-def report_errors(path, fmt: str = "csv") -> list[tuple[int, str, str]]:
-    """The (line, field, message) triples of an import's error report: the rejected rows with
-    their `line` and `errors`, as CSV (`fmt` csv) or NDJSON (`errors` an object)."""
+def error_report_lines(path) -> list[tuple[int, str, str]]:
+    """The (line, field, message) rows of an import's error report (`--errors`), after
+    checking its header is exactly `line,field,message`."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["line", "field", "message"], rows[0]
+    assert all(len(row) == 3 for row in rows[1:]), rows
+    return [(int(line), field, message) for line, field, message in rows[1:]]
+
+
+def rejected_rows_errors(path, fmt: str = "csv") -> list[tuple[int, str, str]]:
+    """The (line, field, message) triples of an import's rejected rows report
+    (`--rejected-rows`): the rows with their `line` and `errors`, as CSV (`fmt` csv) or NDJSON
+    (`errors` an object)."""
     with open(path, encoding="utf-8", newline="") as handle:
         text = handle.read()
     found = []

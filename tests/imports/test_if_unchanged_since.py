@@ -9,7 +9,7 @@ from django.utils import timezone
 from customers.imports.newer_edits import SINCE_INVALID
 from customers.models import Customer
 from customers.services import customer_update
-from tests.imports.helpers import report_errors, run
+from tests.imports.helpers import rejected_rows_errors, run
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,13 @@ def test_row_mode_rejects_rows_whose_customer_changed_since_its_export(exported,
     report = tmp_path / "errors.ndjson"
 
     code, out, _ = run(
-        "import_customers", str(exported), if_unchanged_since="row", errors=str(report)
+        "import_customers", str(exported), if_unchanged_since="row", rejected_rows=str(report)
     )
 
     assert code == 1
     assert "0 created, 1 updated, 0 unchanged, 1 rejected" in out
     assert _names() == {"ann@example.com": "Old", "bob@example.com": "FromFile"}
-    [(line, field, message)] = report_errors(report, "ndjson")
+    [(line, field, message)] = rejected_rows_errors(report, "ndjson")
     ann = Customer.objects.get(email="ann@example.com")
     assert (line, field) == (1, "")
     assert message.startswith("Would overwrite newer edits: this customer was changed at")

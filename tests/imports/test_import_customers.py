@@ -11,7 +11,7 @@ from customers.validation import DISCOUNT_RANGE, INVALID_COUNTRY, INVALID_EMAIL,
 from groups.models import UserCustomerGroup
 from groups.services import UNKNOWN_GROUPS
 from tests.customers.factories import CustomerFactory
-from tests.imports.helpers import report_errors, run, state
+from tests.imports.helpers import error_report_lines, rejected_rows_errors, run, state
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +50,12 @@ def test_bad_rows_are_reported_with_exact_lines_and_skipped(channel, groups, wri
         "web,bad@example.com,X,,sleeping,robot,1990-02-31,maybe,101,gold,ZZ\n"
         "shop,ok3@example.com,X,,,,,,,,\n"
     )
-    report = tmp_path / "errors.csv"
+    report, lines = tmp_path / "rejected.csv", tmp_path / "errors.csv"
 
-    # when
-    code, out, _ = run("import_customers", write("c.csv", text), errors=str(report))
+    # when: both reports asked for
+    code, out, _ = run(
+        "import_customers", write("c.csv", text), rejected_rows=str(report), errors=str(lines)
+    )
 
     # then
     assert code == 1
@@ -70,7 +72,7 @@ def test_bad_rows_are_reported_with_exact_lines_and_skipped(channel, groups, wri
         ["web", "bad@example.com"],
         ["shop", "ok3@example.com"],
     ]
-    assert sorted(report_errors(report)) == sorted(
+    expected = sorted(
         [
             (4, "email", INVALID_EMAIL),
             (6, "status", INVALID_CHOICE.format(value="sleeping")),
@@ -83,6 +85,9 @@ def test_bad_rows_are_reported_with_exact_lines_and_skipped(channel, groups, wri
             (7, "channel", UNKNOWN_CHANNEL.format(value="shop")),
         ]
     )
+    assert sorted(rejected_rows_errors(report)) == expected
+    # the contract's error report: the same problems, one line,field,message row each
+    assert sorted(error_report_lines(lines)) == expected
 
 
 def test_later_duplicate_email_wins_within_and_across_batches(channel, write):

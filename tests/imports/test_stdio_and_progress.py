@@ -19,7 +19,7 @@ from customers.management.import_input import (
     progress_line,
 )
 from customers.models import Customer
-from tests.imports.helpers import report_errors, run
+from tests.imports.helpers import rejected_rows_errors, run
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_import_reads_stdin(channel, tmp_path):
         "-",
         format="csv",
         stdin=io.BytesIO(CSV.encode()),
-        errors=str(report),
+        rejected_rows=str(report),
     )
 
     assert code == 1
@@ -44,7 +44,7 @@ def test_import_reads_stdin(channel, tmp_path):
         "b@example.com",
     ]
     # the report of stdin is made from a copy of what was read
-    assert [line for line, _, _ in report_errors(report)] == [3]
+    assert [line for line, _, _ in rejected_rows_errors(report)] == [3]
     assert "web,nope,Bad,3," in report.read_text()
 
 

@@ -77,6 +77,8 @@ def test_admin_import_of_a_file_over_5_mb_completes_as_a_job(engine, staff_clien
     assert f"{ROWS:,} / {ROWS:,} (100%) · " in page
     assert 'http-equiv="refresh"' not in page  # finished: no more refreshing
     assert reverse("admin:jobs_job_download", args=[job.pk, "errors"]) in page
+    assert "Download rejected rows (to fix and import again)</a>" in page
+    assert job.error_report.name.rsplit("/", 1)[-1].startswith("rejected_rows")
 
 
 def test_export_job_result_equals_export_customers_output(engine, staff_client, tmp_path):

@@ -27,7 +27,7 @@ from orders.models import Order
 from tests.admin.helpers import CUSTOMER_ADD, customer_change_url, customer_form
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserGroupFactory
-from tests.imports.helpers import report_errors, run
+from tests.imports.helpers import rejected_rows_errors, run
 from tests.orders.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -393,7 +393,7 @@ def test_import_command_keeps_the_good_rows_and_names_each_bad_line(
     path = write("hostile.ndjson", "\n".join(NDJSON_ROWS) + "\n")
     report = path + ".errors.csv"
 
-    status, out, err = run("import_customers", path, errors=report)
+    status, out, err = run("import_customers", path, rejected_rows=report)
 
     assert status == 1, err
     assert "2 created" in out
@@ -401,7 +401,7 @@ def test_import_command_keeps_the_good_rows_and_names_each_bad_line(
         "good1@example.com",
         "good2@example.com",
     }
-    lines = {line for line, _, _ in report_errors(report, "ndjson")}
+    lines = {line for line, _, _ in rejected_rows_errors(report, "ndjson")}
     assert lines == set(range(2, 11))
     _readable_everywhere(api_client, staff_client, tmp_path)
 

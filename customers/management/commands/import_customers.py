@@ -1,11 +1,13 @@
 """manage.py import_customers PATH: create or update customers from CSV, JSON or NDJSON.
 
-PATH `-` reads stdin. `--errors FILE` writes the rejected rows themselves with their line and
-errors (customers.imports.reports), to fix and import again. `--if-unchanged-since` rejects
-the rows that would overwrite newer edits (customers.imports.newer_edits).
+PATH `-` reads stdin. Two reports of the rejected rows (customers.imports.reports), alone or
+together: `--errors FILE`, the contract's CSV of `line,field,message` (one row per problem, as
+import_orders writes it); `--rejected-rows FILE`, the rejected rows themselves with their line
+and errors (CSV for a CSV import, NDJSON otherwise), to fix and import again.
+`--if-unchanged-since` rejects the rows that would overwrite newer edits
+(customers.imports.newer_edits).
 """
 
-import csv
 import sys
 from contextlib import ExitStack
 
@@ -20,15 +22,21 @@ from customers.imports import (
 )
 from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
-from customers.imports.reports import RejectedRows, error_report_write
+from customers.imports.reports import (
+    RejectedRows,
+    error_callbacks_join,
+    error_report_writer,
+    rejected_rows_write,
+)
 from customers.management.file_arguments import file_arguments_add
 from customers.management.import_input import STDIN, ImportInput, ImportProgress
 from customers.models import Channel
 
 NO_FORMAT = "Cannot tell the format from {path!r}: pass --format csv, json or ndjson."
-REPORT_HELP = (
-    "Write the rejected rows here, each with its line and errors: CSV for a CSV import, "
-    "NDJSON otherwise. Fix them and import this file again."
+ERRORS_HELP = "Write the error report here: a CSV of line,field,message, one row per problem."
+REJECTED_ROWS_HELP = (
+    "Write the rejected rows themselves here, each with its line and errors: CSV for a CSV "
+    "import, NDJSON otherwise. Fix them and import this file again."
 )
 SINCE_HELP = (
     "Reject (instead of writing) the rows whose customer was changed after this ISO 8601 "
@@ -36,13 +44,17 @@ SINCE_HELP = (
 )
 UNREADABLE = "Cannot read {path!r}: {error}"
 UNWRITABLE = "Cannot write the error report {path!r}: {error}"
+UNWRITABLE_ROWS = "Cannot write the rejected rows report {path!r}: {error}"
 ROWS_REJECTED = "{count} row(s) rejected."
 CRASHED = (
     "The import stopped at line {line}: {error}. Batches before it are kept; fix the row "
     "or report the problem, then run the import again."
 )
 PRINTED_ERRORS = 50
-MORE_ERRORS = "... more errors: pass --errors PATH for the full report."
+MORE_ERRORS = (
+    "... more errors: pass --errors PATH (line,field,message) or --rejected-rows PATH (the "
+    "rows to fix) for the full report."
+)
 SUMMARY = (
     "{verb} {created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected"
     "{superseded_note} in {seconds:.2f} s ({rate:,.0f} rows/s)."
@@ -58,7 +70,7 @@ def source_open(stack: ExitStack, path: str):
 
 
 def error_printer(stderr, *, more: str | None = MORE_ERRORS):
-    """Without --errors: a callback showing the first rejections on stderr, then `more` once."""
+    """Without a report: a callback showing the first rejections on stderr, then `more` once."""
     printed = 0
 
     def error_print(error: RowError) -> None:
@@ -80,9 +92,7 @@ def error_report_open(stack: ExitStack, path: str | None):
         handle = stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
     except OSError as error:
         raise CommandError(UNWRITABLE.format(path=path, error=error), returncode=2) from None
-    writer = csv.writer(handle)
-    writer.writerow(["line", "field", "message"])
-    return lambda error: writer.writerow([error.line, error.field, error.message])
+    return error_report_writer(handle)
 
 
 def progress_open(stack: ExitStack, stream, unit: str):
@@ -94,12 +104,10 @@ def progress_open(stack: ExitStack, stream, unit: str):
     return stack.enter_context(tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr))
 
 
-def run_arguments_add(parser, *, errors_help: str = "") -> None:
+def run_arguments_add(parser) -> None:
     """--dry-run and --errors, which every import command takes after its own options."""
     parser.add_argument("--dry-run", action="store_true", help="Validate; write nothing.")
-    parser.add_argument(
-        "--errors", help=errors_help or "Write rejected rows here as line,field,message."
-    )
+    parser.add_argument("--errors", metavar="PATH", help=ERRORS_HELP)
 
 
 def summary_fill(template: str, result: ImportCounts, *, dry_run: bool, **more) -> str:
@@ -133,7 +141,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         file_arguments_add(parser, formats=FORMATS)
         parser.add_argument("--channel", help="Channel code for rows that name none.")
-        run_arguments_add(parser, errors_help=REPORT_HELP)
+        run_arguments_add(parser)
+        parser.add_argument("--rejected-rows", metavar="PATH", help=REJECTED_ROWS_HELP)
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per transaction.")
         parser.add_argument("--if-unchanged-since", metavar="DATETIME|row", help=SINCE_HELP)
 
@@ -151,18 +160,21 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--if-unchanged-since: {error}", returncode=2) from None
         with ExitStack() as stack:
-            report = report_open(stack, errors)
-            source = ImportInput(stack, path, stdin=opts.get("stdin"), keep=report is not None)
-            rejected = RejectedRows() if report is not None else None
+            error_report = error_report_open(stack, errors)
+            rows_report = rejected_rows_open(stack, opts.get("rejected_rows"))
+            source = ImportInput(stack, path, stdin=opts.get("stdin"), keep=bool(rows_report))
+            rejected = RejectedRows() if rows_report is not None else None
             progress = ImportProgress(self.stderr, source)
             stack.callback(progress.close)
             options = {"dry_run": dry_run, "default_channel": channel, "if_unchanged_since": since}
             options["batch_size"] = opts["batch_size"]
             options["on_batch"] = lambda result: progress.update(result.rows)
-            on_error = error_printer(self.stderr) if rejected is None else rejected
+            on_error = error_callbacks_join(error_report, rejected)
+            if error_report is None and rejected is None:
+                on_error = error_printer(self.stderr)
             result = self._run(source.text, fmt, on_error, options)
-            if report is not None:
-                error_report_write(source.reopen(), fmt, rejected, report)
+            if rows_report is not None:
+                rejected_rows_write(source.reopen(), fmt, rejected, rows_report)
         self.stdout.write(summary_format(result, dry_run=dry_run))
         if result.rejected:
             raise CommandError(ROWS_REJECTED.format(count=result.rejected), returncode=1)
@@ -177,14 +189,15 @@ class Command(BaseCommand):
             raise import_crashed(error, reading.line) from error
 
 
-def report_open(stack: ExitStack, path: str | None):
-    """Open the error report now, so an unwritable path stops the import before it starts."""
+def rejected_rows_open(stack: ExitStack, path: str | None):
+    """Open the rejected rows report now, so an unwritable path stops the import before it
+    starts (the rows are written once the import is done)."""
     if not path:
         return None
     try:
         return stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
     except OSError as error:
-        raise CommandError(UNWRITABLE.format(path=path, error=error), returncode=2) from None
+        raise CommandError(UNWRITABLE_ROWS.format(path=path, error=error), returncode=2) from None
 
 
 class LineTracker:
