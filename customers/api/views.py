@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -207,12 +207,14 @@ class CustomerViewSet(
         # Built once per request: the permission check asks for it too, and the channel
         # scoping behind it costs a query.
         if not hasattr(self, "_customers"):
-            request = self.request
-            fields = requested_fields(request) if request.method == "GET" else None
             self._customers = customer_list_for_api(
-                user=request.user, fields=fields, expand=self.expand
+                user=self.request.user, fields=self._fields(), expand=self.expand
             )
         return self._customers
+
+    def _fields(self) -> set[str] | None:
+        """The `fields=` subset the serializer keeps: on GET only (HEAD answers every field)."""
+        return requested_fields(self.request) if self.request.method == "GET" else None
 
     def known_query_params(self) -> set[str]:
         known = super().known_query_params()
@@ -232,10 +234,19 @@ class CustomerViewSet(
             return super().list(request, *args, **kwargs)
         # A page without expansions is read as values: the same output, no model instances.
         customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
-        page = customer_page_rows(
-            self.paginate_queryset(customers), fields=requested_fields(request)
-        )
+        page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def get_object(self):
+        if self.action != "retrieve" or self.expand:
+            return super().get_object()
+        # A detail without expansions is read as values, as list pages are: the same output
+        # (tests/perf/test_fast_path_bytes.py), no model instance and no prefetch machinery.
+        customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
+        values = generics.get_object_or_404(customers, pk=self.kwargs[self.lookup_field])
+        [customer] = customer_page_rows([values], fields=self._fields())
+        self.check_object_permissions(self.request, customer)
+        return customer
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

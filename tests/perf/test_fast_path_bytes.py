@@ -1,7 +1,7 @@
 """Every fast path of the customer reads answers the bytes the plain DRF path answers.
 
 The plain path is the same API with the speed-ups switched off: model instances instead of
-values rows for list pages, DRF's Serializer.to_representation instead of
+values rows for list pages and details, DRF's Serializer.to_representation instead of
 FastRepresentationMixin's plan, ModelSerializer.get_fields instead of the cached template, and
 DRF's JSONRenderer instead of orjson. Customers vary in every field: nulls and blanks,
 unicode (accents, CJK, emoji, the JavaScript line separators), decimals at their bounds,
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from rest_framework import mixins, serializers
+from rest_framework import generics, mixins, serializers
 from rest_framework.renderers import JSONRenderer
 
 from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
@@ -117,6 +117,7 @@ def plain_drf(monkeypatch):
 
     def switch_off():
         monkeypatch.setattr(CustomerViewSet, "list", mixins.ListModelMixin.list)
+        monkeypatch.setattr(CustomerViewSet, "get_object", generics.GenericAPIView.get_object)
         monkeypatch.setattr(
             FastRepresentationMixin,
             "to_representation",
@@ -164,3 +165,14 @@ def test_details_are_byte_identical_to_plain_drf(api_client, varied_customers, p
 
     assert fast == plain
     assert all(headers["ETag"] for _, headers in fast)
+
+
+def test_head_with_fields_answers_as_get_does(api_client, varied_customers):
+    """HEAD represents every field (fields= is for GET): the rows read must hold them all."""
+    for url in (URL, f"{URL}{varied_customers[3].pk}/"):
+        head = api_client.head(url, {"fields": "id"})
+        get = api_client.get(url)
+
+        assert head.status_code == 200
+        assert head.headers.get("ETag") == get.headers.get("ETag")
+        assert head.headers.get("X-Total-Count") == get.headers.get("X-Total-Count")

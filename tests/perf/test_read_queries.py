@@ -102,6 +102,24 @@ def test_detail_with_every_expansion_has_a_fixed_query_budget(api_client, store)
     assert len(data["recent_orders"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("params", "budget"),
+    [
+        # channel scoping, the customer (values), its addresses, its group codes
+        ({}, 4),
+        ({"fields": "id,email"}, 2),
+        ({"fields": "id,groups"}, 3),
+    ],
+    ids=["every field", "scalars only", "groups"],
+)
+def test_detail_without_expansions_has_a_fixed_query_budget(api_client, store, params, budget):
+    api_client.get("/api/v1/customers/", {"per_page": 1})
+    queries, data, sql = _get(api_client, f"/api/v1/customers/{store[0].pk}/", params)
+
+    assert queries == budget, "\n".join(sql)
+    assert data["id"] == store[0].pk
+
+
 def test_deep_pages_read_the_same_rows_by_id_first(api_client, store, monkeypatch):
     from config.rest import PagePagination
 
