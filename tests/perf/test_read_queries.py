@@ -151,6 +151,23 @@ def test_large_totals_are_estimated_and_pages_stay_consistent(api_client, store,
     assert api_client.get("/api/v1/customers/", {"per_page": 50, "page": 9}).status_code == 404
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
+def test_an_unfiltered_estimated_total_is_one_statement(api_client, store, monkeypatch):
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "exact_count_limit", 10)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    api_client.get("/api/v1/customers/", {"per_page": 1})
+    queries, data, sql = _get(api_client, "/api/v1/customers/", {"per_page": 5})
+
+    totals = [statement for statement in sql if "COUNT(*)" in statement or "reltuples" in statement]
+    assert len(totals) == 1, "\n".join(sql)
+    assert queries == 5  # scoping, the total (was two statements), the page, addresses, groups
+    assert data["count"] == ROWS
+    assert data["count_is_estimate"] is True
+
+
 def test_small_totals_stay_exact(api_client, store):
     response = api_client.get("/api/v1/customers/", {"group": "vip"})
 
