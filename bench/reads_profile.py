@@ -187,13 +187,18 @@ def call(app, path: str, key: str) -> bytes:
 def time_phases(app, path: str, key: str, runs: int) -> tuple[list[float], dict, dict]:
     TIMES.clear()
     SQL.update(count=0, seconds=0.0)
-    totals = []
+    totals, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         call(app, path, key)
         totals.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - cpu_started) * 1000)
     per_request = {label: seconds * 1000 / runs for label, seconds in TIMES.items()}
-    sql = {"queries": SQL["count"] / runs, "ms": SQL["seconds"] * 1000 / runs}
+    sql = {
+        "queries": SQL["count"] / runs,
+        "ms": SQL["seconds"] * 1000 / runs,
+        "cpu_p50": statistics.median(cpu),
+    }
     return totals, per_request, sql
 
 
@@ -214,7 +219,9 @@ def report(name: str, path: str, totals, phases: dict, sql: dict) -> str:
     lines = [
         f"### {name}: `GET {path}`",
         "",
-        f"WSGI call p50 {p50:.2f} ms, mean {statistics.fmean(totals):.2f} ms; SQL "
+        f"WSGI call p50 {p50:.2f} ms, mean {statistics.fmean(totals):.2f} ms, this thread's "
+        f"CPU p50 {sql['cpu_p50']:.2f} ms (a busy machine moves wall times, much less CPU "
+        "times); SQL "
         f"{sql['queries']:.1f} statements, {sql['ms']:.2f} ms per request (inside the phases "
         "below).",
         "",
