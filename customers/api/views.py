@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -236,17 +236,6 @@ class CustomerViewSet(
         customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
         page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def get_object(self):
-        if self.action != "retrieve" or self.expand:
-            return super().get_object()
-        # A detail without expansions is read as values, as list pages are: the same output
-        # (tests/perf/test_fast_path_bytes.py), no model instance and no prefetch machinery.
-        customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
-        values = generics.get_object_or_404(customers, pk=self.kwargs[self.lookup_field])
-        [customer] = customer_page_rows([values], fields=self._fields())
-        self.check_object_permissions(self.request, customer)
-        return customer
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

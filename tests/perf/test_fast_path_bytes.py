@@ -1,7 +1,7 @@
 """Every fast path of the customer reads answers the bytes the plain DRF path answers.
 
 The plain path is the same API with the speed-ups switched off: model instances instead of
-values rows for list pages and details, DRF's Serializer.to_representation instead of
+values rows for list pages, DRF's Serializer.to_representation instead of
 FastRepresentationMixin's plan, ModelSerializer.get_fields instead of the cached template, and
 DRF's JSONRenderer instead of orjson. Customers vary in every field: nulls and blanks,
 unicode (accents, CJK, emoji, the JavaScript line separators), decimals at their bounds,
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from rest_framework import generics, mixins, serializers
+from rest_framework import mixins, serializers
 from rest_framework.renderers import JSONRenderer
 
 from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
@@ -117,7 +117,6 @@ def plain_drf(monkeypatch):
 
     def switch_off():
         monkeypatch.setattr(CustomerViewSet, "list", mixins.ListModelMixin.list)
-        monkeypatch.setattr(CustomerViewSet, "get_object", generics.GenericAPIView.get_object)
         monkeypatch.setattr(
             FastRepresentationMixin,
             "to_representation",
