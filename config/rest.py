@@ -92,6 +92,20 @@ def planner_estimate(queryset) -> int | None:
     return rows if rows > 0 else None
 
 
+def _capped_count_and_table_estimate(capped, queryset) -> tuple[int, int | None]:
+    """An unfiltered list's capped count and planner_estimate's table estimate, in one
+    statement: the same two figures for one round trip instead of two."""
+    sql, params = capped.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM ({sql}) capped),"
+            " (SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)",
+            [*params, queryset.model._meta.db_table],
+        )
+        counted, estimate = cursor.fetchone()
+    return counted, estimate if estimate is not None and estimate > 0 else None
+
+
 def _positive_int(raw, message):
     try:
         value = int(raw)
@@ -170,10 +184,14 @@ class PagePagination(BasePagination):
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count(), True
         limit = self.exact_count_limit
-        counted = queryset.order_by().values("pk")[: limit + 1].count()
+        capped = queryset.order_by().values("pk")[: limit + 1]
+        if queryset.query.where:
+            counted = capped.count()
+            estimate = planner_estimate(queryset) if counted > limit else None
+        else:
+            counted, estimate = _capped_count_and_table_estimate(capped, queryset)
         if counted <= limit:
             return counted, True
-        estimate = planner_estimate(queryset)
         if estimate is None or estimate < counted:
             return queryset.count(), True
         return estimate, False

@@ -207,12 +207,14 @@ class CustomerViewSet(
         # Built once per request: the permission check asks for it too, and the channel
         # scoping behind it costs a query.
         if not hasattr(self, "_customers"):
-            request = self.request
-            fields = requested_fields(request) if request.method == "GET" else None
             self._customers = customer_list_for_api(
-                user=request.user, fields=fields, expand=self.expand
+                user=self.request.user, fields=self._fields(), expand=self.expand
             )
         return self._customers
+
+    def _fields(self) -> set[str] | None:
+        """The `fields=` subset the serializer keeps: on GET only (HEAD answers every field)."""
+        return requested_fields(self.request) if self.request.method == "GET" else None
 
     def known_query_params(self) -> set[str]:
         known = super().known_query_params()
@@ -232,9 +234,7 @@ class CustomerViewSet(
             return super().list(request, *args, **kwargs)
         # A page without expansions is read as values: the same output, no model instances.
         customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
-        page = customer_page_rows(
-            self.paginate_queryset(customers), fields=requested_fields(request)
-        )
+        page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _reload(self, customer: Customer) -> Customer:

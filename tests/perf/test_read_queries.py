@@ -102,6 +102,24 @@ def test_detail_with_every_expansion_has_a_fixed_query_budget(api_client, store)
     assert len(data["recent_orders"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("params", "budget"),
+    [
+        # channel scoping, the customer (values), its addresses, its group codes
+        ({}, 4),
+        ({"fields": "id,email"}, 2),
+        ({"fields": "id,groups"}, 3),
+    ],
+    ids=["every field", "scalars only", "groups"],
+)
+def test_detail_without_expansions_has_a_fixed_query_budget(api_client, store, params, budget):
+    api_client.get("/api/v1/customers/", {"per_page": 1})
+    queries, data, sql = _get(api_client, f"/api/v1/customers/{store[0].pk}/", params)
+
+    assert queries == budget, "\n".join(sql)
+    assert data["id"] == store[0].pk
+
+
 def test_deep_pages_read_the_same_rows_by_id_first(api_client, store, monkeypatch):
     from config.rest import PagePagination
 
@@ -131,6 +149,23 @@ def test_large_totals_are_estimated_and_pages_stay_consistent(api_client, store,
     assert last.data["next"] is None
     assert last.data["count"] >= ROWS
     assert api_client.get("/api/v1/customers/", {"per_page": 50, "page": 9}).status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
+def test_an_unfiltered_estimated_total_is_one_statement(api_client, store, monkeypatch):
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "exact_count_limit", 10)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    api_client.get("/api/v1/customers/", {"per_page": 1})
+    queries, data, sql = _get(api_client, "/api/v1/customers/", {"per_page": 5})
+
+    totals = [statement for statement in sql if "COUNT(*)" in statement or "reltuples" in statement]
+    assert len(totals) == 1, "\n".join(sql)
+    assert queries == 5  # scoping, the total (was two statements), the page, addresses, groups
+    assert data["count"] == ROWS
+    assert data["count_is_estimate"] is True
 
 
 def test_small_totals_stay_exact(api_client, store):

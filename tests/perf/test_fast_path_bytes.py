@@ -1,0 +1,177 @@
+"""Every fast path of the customer reads answers the bytes the plain DRF path answers.
+
+The plain path is the same API with the speed-ups switched off: model instances instead of
+values rows for list pages, DRF's Serializer.to_representation instead of
+FastRepresentationMixin's plan, ModelSerializer.get_fields instead of the cached template, and
+DRF's JSONRenderer instead of orjson. Customers vary in every field: nulls and blanks,
+unicode (accents, CJK, emoji, the JavaScript line separators), decimals at their bounds,
+dates and datetimes with and without microseconds, JSON attributes, every status, 0–3
+addresses, groups and orders.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from rest_framework import mixins, serializers
+from rest_framework.renderers import JSONRenderer
+
+from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
+from customers.api.views import CustomerViewSet
+from customers.models import Customer
+from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
+from tests.groups.factories import UserCustomerGroupFactory, group_chain
+from tests.orders.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/customers/"
+EVERY_EXPANSION = "recent_orders,recent_addresses,phones,memberships"
+TEXTS = [
+    "",
+    "Ana",
+    "José Ñúñez",
+    "李小龙",
+    "emoji 🎉 ok",
+    "line\u2028sep\u2029x",
+    'quote " \\',
+    "a" * 80,
+]
+DECIMALS = [Decimal("0"), Decimal("0.01"), Decimal("12.50"), Decimal("100.00")]
+TOTALS = [Decimal("0"), Decimal("0.10"), Decimal("123456789.99"), Decimal("99999999999999.99")]
+MOMENTS = [
+    None,
+    datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+    datetime.datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+]
+DAYS = [None, datetime.date(1900, 1, 1), datetime.date(1990, 5, 17), datetime.date(2099, 12, 31)]
+ATTRIBUTES = [{}, {"tier": "gold", "n": 2}, {"x": [1, None, True, 2.5], "ü": {"深": "é"}}]
+PARAMS = {
+    "plain": {},
+    "per_page=200": {"per_page": 200},
+    "fields subset": {"fields": "id,channel,name,groups,default_address,has_password,is_active"},
+    "fields scalars": {"fields": "id,email,total_spent,last_login_at,date_of_birth,attributes"},
+    "fields addresses": {"fields": "id,addresses,billing_address"},
+    "expand memberships": {"expand": "memberships"},
+    "every expansion": {"expand": EVERY_EXPANSION},
+    "fields and expansions": {"fields": "id,phone", "expand": "phones,recent_addresses"},
+    "ordering": {"ordering": "-total_spent,id", "per_page": 7, "page": 2},
+}
+
+
+@pytest.fixture
+def varied_customers():
+    """40 customers, each field cycling through its own list of awkward values."""
+    pick = random.Random(21).choice
+    channels = [ChannelFactory(code="web"), ChannelFactory(code="store-é")]
+    groups = group_chain("retail", "vip") + group_chain("news")
+    customers = []
+    for n in range(40):
+        customer = CustomerFactory(
+            channel=channels[n % 2],
+            email=f"c{n}@example.com",
+            username=pick([None, f"user{n}", f"ユーザー{n}"]),
+            first_name=pick(TEXTS),
+            last_name=pick(TEXTS),
+            company=pick(TEXTS),
+            phone=pick(["", "+1 555 0100", "+55 (11) 9999-0000"]),
+            phone_secondary=pick(["", "+1 555 0199"]),
+            note=pick(TEXTS),
+            status=pick(list(Customer.Status.values)),
+            gender=pick(list(Customer.Gender.values)),
+            date_of_birth=pick(DAYS),
+            email_allowed=pick([True, False]),
+            sms_allowed=pick([True, False]),
+            discount_percent=pick(DECIMALS),
+            attributes=pick(ATTRIBUTES),
+            extra_field=pick(ATTRIBUTES),
+            last_login_at=pick(MOMENTS),
+            password=pick(["", make_password("a long enough password 1")]),
+        )
+        Customer.objects.filter(pk=customer.pk).update(
+            total_spent=pick(TOTALS), first_order_at=pick(MOMENTS), orders_count=n % 4
+        )
+        for index in range(n % 4):
+            AddressFactory(
+                customer=customer,
+                first_name=pick(TEXTS),
+                country=pick(["", "BR", "US"]),
+                phone=pick(["", f"+1 555 02{n:02}"]),
+                is_default=index == 0 and n % 3 != 0,
+                is_billing=index == (0 if n % 5 == 0 else 1),
+            )
+        for group in groups[: n % 3]:
+            UserCustomerGroupFactory(customer=customer, group=group, attributes=pick(ATTRIBUTES))
+        if n % 4 == 1:
+            OrderFactory.create_batch(2, customer=customer)
+        customers.append(customer)
+    return customers
+
+
+@pytest.fixture
+def plain_drf(monkeypatch):
+    """Switch every speed-up of the customer reads off: what DRF alone answers."""
+
+    def switch_off():
+        monkeypatch.setattr(CustomerViewSet, "list", mixins.ListModelMixin.list)
+        monkeypatch.setattr(
+            FastRepresentationMixin,
+            "to_representation",
+            lambda self, instance: serializers.Serializer.to_representation(self, instance),
+        )
+        monkeypatch.setattr(
+            CachedFieldsMixin,
+            "get_fields",
+            lambda self: serializers.ModelSerializer.get_fields(self),
+        )
+        monkeypatch.setattr(FastJSONRenderer, "render", JSONRenderer.render)
+
+    return switch_off
+
+
+HEADERS = ("Content-Type", "ETag", "X-Total-Count", "X-Total-Count-Estimate", "Link")
+
+
+def _answer(client, url, params):
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    headers = {name: response.headers.get(name) for name in HEADERS}
+    return response.content, headers
+
+
+@pytest.mark.parametrize("params", list(PARAMS.values()), ids=list(PARAMS))
+def test_list_pages_are_byte_identical_to_plain_drf(
+    api_client, varied_customers, plain_drf, params
+):
+    fast = _answer(api_client, URL, params)
+    plain_drf()
+    plain = _answer(api_client, URL, params)
+
+    assert fast == plain
+    assert b'"results":[{' in fast[0]
+
+
+@pytest.mark.parametrize("params", list(PARAMS.values())[2:], ids=list(PARAMS)[2:])
+def test_details_are_byte_identical_to_plain_drf(api_client, varied_customers, plain_drf, params):
+    params = {name: value for name, value in params.items() if name in ("fields", "expand")}
+    urls = [f"{URL}{customer.pk}/" for customer in varied_customers[:12]]
+    fast = [_answer(api_client, url, params) for url in urls]
+    plain_drf()
+    plain = [_answer(api_client, url, params) for url in urls]
+
+    assert fast == plain
+    assert all(headers["ETag"] for _, headers in fast)
+
+
+def test_head_with_fields_answers_as_get_does(api_client, varied_customers):
+    """HEAD represents every field (fields= is for GET): the rows read must hold them all."""
+    for url in (URL, f"{URL}{varied_customers[3].pk}/"):
+        head = api_client.head(url, {"fields": "id"})
+        get = api_client.get(url)
+
+        assert head.status_code == 200
+        assert head.headers.get("ETag") == get.headers.get("ETag")
+        assert head.headers.get("X-Total-Count") == get.headers.get("X-Total-Count")
