@@ -224,3 +224,31 @@ def test_a_batch_costs_the_same_queries_for_twice_the_rows(shop, django_assert_n
         result = orders_import(rows_of(large), batch_size=50)
     assert (result.created, result.updated, result.rejected) == (8, 8, 0)
     assert customer_stats_recompute() == 0
+
+
+def test_a_buyer_in_several_rows_of_a_batch_is_upserted_once_with_every_value(shop):
+    # given: one new buyer sending a different field in each of three orders of one batch
+    feed = [
+        {
+            **row("W-1", "ann@example.com"),
+            "customer": {"email": "ann@example.com", "first_name": "Ann"},
+        },
+        {
+            **row("W-2", "ANN@example.com"),
+            "customer": {"email": "ANN@example.com", "last_name": "Lee"},
+        },
+        {
+            **row("W-3", "ann@example.com"),
+            "customer": {"email": "ann@example.com", "first_name": "Anna"},
+        },
+    ]
+
+    # when
+    result = orders_import(rows_of(feed))
+
+    # then
+    assert (result.created, result.rejected) == (3, 0)
+    ann = Customer.objects.get(email="ann@example.com")
+    assert (ann.first_name, ann.last_name, ann.orders_count) == ("Anna", "Lee", 3)
+    created = Event.objects.filter(type="customer.created", object_id=ann.pk)
+    assert created.count() == 1
