@@ -128,7 +128,7 @@ class _Importer:
             return
         rows = self._rows_clean(pending)
         if rows:
-            self._write(rows, pending)
+            self._write(rows)
         if self.on_batch is not None:
             self.on_batch(len(pending))
 
@@ -152,7 +152,7 @@ class _Importer:
                 self.reject(line, _messages(error))
         return rows
 
-    def _write(self, rows: list[OrderRow], pending) -> None:
+    def _write(self, rows: list[OrderRow]) -> None:
         customers = customer_rows_merge(rows)
         taken = usernames_taken(customers)
         for row in [row for row in rows if row.customer.key in taken]:

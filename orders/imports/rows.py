@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from config.sql import id_array, text_array
 from customers.imports import import_context, postgresql
 from customers.imports.batches import usernames_refused
-from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean
+from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean, text_clean
 from customers.models import Channel
 from customers.validation import USERNAME_TAKEN
 from orders.models import Order, OrderItem
@@ -34,10 +34,10 @@ class OrderRow:
     """A checked row: the order's cleaned fields, items and customer, and what it updates."""
 
     line: int
-    data: dict
+    data: dict  # as sent: a batch written again row by row checks it again
     channel: Channel
     values: dict
-    items: list[dict]
+    items: list[dict] | None  # None: an update that sends no items keeps the stored ones
     customer: CleanRow
     existing: Order | None = None
     # The stored items of `existing`: {id: {sku, name, quantity, unit_price}}.
@@ -80,7 +80,11 @@ def order_key(data: dict) -> tuple[str, str] | None:
         or not isinstance(number, str | int)
     ):
         return None
-    return channel, str(number).strip()
+    try:
+        # As the validator reads it; a number no column can store (a NUL) matches nothing.
+        return channel, text_clean(number, None)
+    except ValueError:
+        return None
 
 
 def orders_stored(
@@ -167,6 +171,7 @@ def order_row_clean(
     """Check one row as order_write does (the order, then its customer, then its item ids);
     raise ValidationError naming the bad fields. `existing` is the channel's stored order
     with the row's number (looked up for the batch when `key_known`)."""
+    sent = data
     if existing is not None and "items" in data:
         data = {**data, "items": _items_matched(data["items"], existing_items)}
     cleaned = order_input_clean(
@@ -178,7 +183,7 @@ def order_row_clean(
     _item_ids_check(items or [], existing_items)
     return OrderRow(
         line=line,
-        data=data,
+        data=sent,
         channel=channel,
         values=cleaned,
         items=items if items is not None else (None if existing is not None else []),
