@@ -1,8 +1,10 @@
 """Every write to orders goes through here, and keeps the customers' statistics exact.
 
-The statistics rule lives in `_stats_expressions()` alone: `customer_stats_refresh` applies it
-to the customers an order write touched (after locking their rows, so concurrent writers queue
-instead of losing an update) and `customer_stats_recompute` applies it to every customer.
+The statistics rule lives in `_STATS_SQL` alone: `customer_stats_refresh` applies it to the
+customers an order write touched (after locking their rows, so concurrent writers queue instead
+of losing an update), `customers_stats_update` to an import batch's customers and
+`customer_stats_recompute` to every customer. A customer whose statistics do not change is not
+rewritten (its version stays).
 
 - COUNTED_STATUSES decide which orders count: pending, paid and fulfilled do; cancelled and
   refunded do not.
@@ -13,31 +15,19 @@ instead of losing an update) and `customer_stats_recompute` applies it to every 
   After a channel changes its currency, run `manage.py recompute_customer_stats`.
 """
 
-from collections.abc import Iterable
-from decimal import Decimal
+import json
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    Exists,
-    F,
-    Max,
-    Min,
-    OuterRef,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from config.history import history_user_id
-from config.versions import EntityTags, version_check, version_next, version_save, versions_bump
+from config.sql import id_array
+from config.versions import EntityTags, version_check, version_save, versions_bump
 from customers.imports.rows import RowInvalid
 from customers.models import CUSTOMER_STATS_COLUMNS, Channel, Customer
 from customers.services import customer_upsert
@@ -69,44 +59,8 @@ CUSTOM_DATA_NUMBER_RANGE = _("Ensure this value is a whole number from {low} to 
 CUSTOM_DATA_NUMBERS = {"manufacturer_number": 1, "catalog_number": 0}
 INT32_MAX = 2_147_483_647
 
-ZERO = Decimal("0.00")
-_TOTAL_SPENT = Customer._meta.get_field("total_spent")
-_MONEY = DecimalField(
-    max_digits=_TOTAL_SPENT.max_digits, decimal_places=_TOTAL_SPENT.decimal_places
-)
-
 
 # --- statistics -------------------------------------------------------------------------------
-
-
-def _counted_orders_of_outer_customer() -> QuerySet[Order]:
-    return Order.objects.filter(customer=OuterRef("pk"), status__in=COUNTED_STATUSES).order_by()
-
-
-def _aggregate(expression, orders: QuerySet[Order] | None = None):
-    orders = _counted_orders_of_outer_customer() if orders is None else orders
-    return Subquery(orders.values("customer").annotate(value=expression).values("value"))
-
-
-def _stats_expressions() -> dict:
-    """The one statistics rule, as UPDATE expressions over each customer's counted orders."""
-    counted = _counted_orders_of_outer_customer()
-    # The order's channel is the customer's channel (order_create enforces it).
-    in_channel_currency = counted.filter(currency=F("channel__currency"))
-    last_order = counted.order_by("-placed_at", "-id")
-    channel_currency = Channel.objects.filter(pk=OuterRef("channel_id")).values("currency")
-    return {
-        "orders_count": Coalesce(_aggregate(Count("*")), 0),
-        "total_spent": Coalesce(
-            _aggregate(Sum("total"), in_channel_currency), Value(ZERO, output_field=_MONEY)
-        ),
-        "total_spent_currency": Case(
-            When(Exists(counted), then=Subquery(channel_currency)), default=Value("")
-        ),
-        "first_order_at": _aggregate(Min("placed_at")),
-        "last_order_at": _aggregate(Max("placed_at")),
-        "last_order_id": Subquery(last_order.values("id")[:1]),
-    }
 
 
 def _customers_lock(customer_ids: Iterable[int]) -> list[int]:
@@ -124,23 +78,19 @@ def _customers_lock(customer_ids: Iterable[int]) -> list[int]:
 
 @transaction.atomic
 def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
-    """Recompute the statistics of the given customers from their orders; return the rows.
+    """Recompute the statistics of the given customers from their orders; return the rows
+    that changed.
 
     The rows are locked first: a concurrent writer waits, then aggregates in a statement that
     sees this transaction's orders, so no update is lost.
     """
-    ids = _customers_lock(customer_ids)
-    if not ids:
-        return 0
-    # The statistics are part of the customer's answer: a new version of it.
-    return Customer.objects.filter(pk__in=ids).update(
-        **_stats_expressions(), version=version_next()
-    )
+    return customers_stats_update(customer_ids=_customers_lock(customer_ids))
 
 
-# The same rule as _stats_expressions(), as one set-based SELECT per customer of `customers`
-# (any rows with `id` and `channel_id`): aggregates are hashed once instead of run per customer.
-# Portable across PostgreSQL and SQLite (window functions).
+# The statistics rule as one set-based SELECT per customer of `customers` (any rows with
+# `id` and `channel_id`): aggregates are hashed once instead of run per customer. Portable
+# across PostgreSQL and SQLite (window functions). `{scope}` limits the orders read to some
+# customers' (a batch), so a batch does not aggregate the whole table.
 _STATS_SQL = """
 SELECT c.id AS customer_id,
        COALESCE(a.orders_count, 0) AS orders_count,
@@ -154,14 +104,14 @@ SELECT c.id AS customer_id,
              SUM(CASE WHEN o.currency = och.currency THEN o.total ELSE 0 END) AS total_spent,
              MIN(o.placed_at) AS first_order_at, MAX(o.placed_at) AS last_order_at
         FROM orders_order o JOIN customers_channel och ON och.id = o.channel_id
-       WHERE o.status IN ({statuses})
+       WHERE o.status IN ({statuses}){scope}
        GROUP BY o.customer_id
   ) a ON a.customer_id = c.id
   LEFT JOIN (
       SELECT customer_id, id AS last_order_id FROM (
           SELECT o.customer_id, o.id, ROW_NUMBER() OVER (
                      PARTITION BY o.customer_id ORDER BY o.placed_at DESC, o.id DESC) AS rn
-            FROM orders_order o WHERE o.status IN ({statuses})
+            FROM orders_order o WHERE o.status IN ({statuses}){scope}
       ) ranked WHERE rn = 1
   ) l ON l.customer_id = c.id
 """
@@ -173,21 +123,24 @@ UPDATE customers_customer SET {assignments}
 """
 
 
-def customer_stats_select_sql(*, customers: str = "customers_customer") -> tuple[str, list]:
+def customer_stats_select_sql(
+    *, customers: str = "customers_customer", scope: str = "", scope_params: Sequence = ()
+) -> tuple[str, list]:
     """Return (sql, params) of a SELECT of `customer_id` and every statistics column
     (CUSTOMER_STATS_COLUMNS) for each row of `customers`: a table, or a derived table of
-    customers about to be written (columns `id`, `channel_id`) whose orders already exist."""
-    sql = _STATS_SQL.format(customers=customers, statuses=", ".join(["%s"] * len(COUNTED_STATUSES)))
-    return sql, [*COUNTED_STATUSES, *COUNTED_STATUSES]
+    customers about to be written (columns `id`, `channel_id`) whose orders already exist.
+    `scope` (with `scope_params`) is a condition on the orders `o` read, ANDed on."""
+    sql = _STATS_SQL.format(
+        customers=customers,
+        statuses=", ".join(["%s"] * len(COUNTED_STATUSES)),
+        scope=f" AND {scope}" if scope else "",
+    )
+    return sql, [*COUNTED_STATUSES, *scope_params, *COUNTED_STATUSES, *scope_params]
 
 
-@transaction.atomic
-def customer_stats_recompute() -> int:
-    """Rebuild every customer's order statistics in one set-based UPDATE; return the rows.
-
-    Only customers whose statistics were wrong are written, so a rerun on exact data is cheap.
-    """
-    stats, params = customer_stats_select_sql()
+def _stats_update(stats: str, params: list) -> int:
+    """Write the statistics `stats` selects onto the customers whose values differ; each
+    one written counts a new version of it."""
     sql = _RECOMPUTE_SQL.format(
         assignments=", ".join(
             [
@@ -204,6 +157,46 @@ def customer_stats_recompute() -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _ids_select_sql() -> str:
+    """A sub-select of the ids given as one parameter (an array; a JSON list on SQLite)."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[])"
+    return "SELECT value FROM json_each(%s)"
+
+
+def _ids_param(ids: list[int]):
+    return id_array(ids) if connection.vendor == "postgresql" else json.dumps(ids)
+
+
+def customers_stats_update(*, customer_ids: Iterable[int]) -> int:
+    """Recompute the statistics of the given customers from their orders, set-based (one
+    UPDATE ... FROM for a whole import batch); return how many rows changed.
+
+    The same rule as customer_stats_recompute, read from these customers' orders only; the
+    caller holds (or takes here) the customers' row locks within its transaction.
+    """
+    ids = sorted({pk for pk in customer_ids if pk is not None})
+    if not ids:
+        return 0
+    selected = _ids_select_sql()
+    customers = f"(SELECT id, channel_id FROM customers_customer WHERE id IN ({selected}))"
+    stats, params = customer_stats_select_sql(
+        customers=customers,
+        scope=f"o.customer_id IN ({selected})",
+        scope_params=[_ids_param(ids)],
+    )
+    return _stats_update(stats, [_ids_param(ids), *params])
+
+
+@transaction.atomic
+def customer_stats_recompute() -> int:
+    """Rebuild every customer's order statistics in one set-based UPDATE; return the rows.
+
+    Only customers whose statistics were wrong are written, so a rerun on exact data is cheap.
+    """
+    return _stats_update(*customer_stats_select_sql())
 
 
 # --- orders -----------------------------------------------------------------------------------

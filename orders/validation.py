@@ -224,15 +224,18 @@ def _items_clean(value) -> list[dict]:
 # --- references -------------------------------------------------------------------------------
 
 
-def _channel_clean(value, channels: QuerySet[Channel] | None) -> Channel:
+def _channel_clean(value, channels: QuerySet[Channel] | Mapping[str, Channel] | None) -> Channel:
     if isinstance(value, Channel):
         return value
     if value is None or value == "":
         raise ValueError(NOT_NULL)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(CHANNEL_INVALID)
-    channels = Channel.objects.all() if channels is None else channels
-    channel = channels.filter(code=str(value)).first()
+    if isinstance(channels, Mapping):  # loaded once by a caller checking many rows
+        channel = channels.get(str(value))
+    else:
+        channels = Channel.objects.all() if channels is None else channels
+        channel = channels.filter(code=str(value)).first()
     if channel is None:
         raise ValueError(UNKNOWN_CHANNEL.format(value=value))
     return channel
@@ -321,13 +324,16 @@ def _references_clean(data: Mapping, values: dict, errors: dict, *, channels, cu
     errors.update(refused)
 
 
-def _instance_check(values: dict, errors: dict, instance: Order | None) -> None:
-    """The channel never changes; the number is unique in the channel."""
+def _instance_check(
+    values: dict, errors: dict, instance: Order | None, *, number_matched: bool
+) -> None:
+    """The channel never changes; the number is unique in the channel (unless the caller
+    matched it already: `instance` is the channel's order with that number, or there is none)."""
     channel = values.get("channel")
     if instance is not None and channel is not None and channel.pk != instance.channel_id:
         errors["channel"] = [str(CHANNEL_IMMUTABLE)]
     channel_id = channel.pk if channel is not None else getattr(instance, "channel_id", None)
-    if "number" not in values or "channel" in errors or channel_id is None:
+    if number_matched or "number" not in values or "channel" in errors or channel_id is None:
         return
     taken = Order.objects.filter(channel_id=channel_id, number=values["number"])
     if instance is not None and instance.pk is not None:
@@ -339,17 +345,21 @@ def _instance_check(values: dict, errors: dict, instance: Order | None) -> None:
 def order_input_clean(
     data,
     *,
-    channels: QuerySet[Channel] | None = None,
+    channels: QuerySet[Channel] | Mapping[str, Channel] | None = None,
     customers: QuerySet[Customer] | None = None,
     instance: Order | None = None,
     partial: bool = False,
+    number_matched: bool = False,
 ) -> dict:
     """Check an order as written and return its cleaned values (only the fields sent).
 
-    `channel` is a Channel or the code of one of `channels`; `customer` a Customer, the id of
+    `channel` is a Channel or the code of one of `channels` (a queryset, or {code: Channel}
+    loaded once for many rows); `customer` a Customer, the id of
     one of `customers`, or an object passed on for orders.services to upsert (None: any).
     A new order (no `instance`) gets a subtotal and a total when they are not sent. `partial`
-    skips the required fields. Raises ValidationError({field or dotted path: [messages]}).
+    skips the required fields. `number_matched`: the caller looked the (channel, number) up
+    itself and passes that order as `instance` (an import batch), so it is not looked up again.
+    Raises ValidationError({field or dotted path: [messages]}).
     """
     if not isinstance(data, Mapping):
         raise ValidationError(NOT_A_DICT.format(type=type(data).__name__))
@@ -358,7 +368,7 @@ def order_input_clean(
     errors.update(unknown_fields(data, (*INPUT_FIELDS, *ORDER_READ_ONLY_FIELDS)))
     if not partial:
         errors.update({name: [str(REQUIRED)] for name in REQUIRED_FIELDS if name not in data})
-    _instance_check(values, errors, instance)
+    _instance_check(values, errors, instance, number_matched=number_matched)
     if instance is None:
         _totals_fill(values, errors)
     if errors:

@@ -347,7 +347,7 @@ def _ids_by_key(rows) -> dict[tuple[int, str], int]:
 _COPY_PLANS: dict[type, postgresql.CopyPlan] = {}
 
 
-def _bulk_insert(model, rows: list[dict]) -> list[int]:
+def rows_bulk_insert(model, rows: list[dict]) -> list[int]:
     """Insert new rows given as {attname: value} (others get the field's default); return
     their ids. COPY on PostgreSQL, bulk_create elsewhere; plain dicts because model
     instances cost more than the COPY."""
@@ -417,7 +417,7 @@ def _addresses_write(batch: BatchWritten, now) -> set[int]:
             batch.addresses_changed += ids
             for pk in ids:
                 batch.addresses_fields_changed[pk].add(flag)
-    ids = _bulk_insert(Address, new)
+    ids = rows_bulk_insert(Address, new)
     batch.addresses_created += ids
     batch.addresses_of_created.update(_of_created(batch, ids, new))
     return replaced | {address["customer_id"] for address in new}
@@ -508,7 +508,7 @@ def _address_list_replace(batch: BatchWritten, items: list[dict], customer_id: i
         for address in final
         if "id" not in address
     ]
-    ids = _bulk_insert(Address, added)
+    ids = rows_bulk_insert(Address, added)
     batch.addresses_created += ids
     batch.addresses_of_created.update(_of_created(batch, ids, added))
     return bool(unlisted or changed or added)
@@ -585,6 +585,6 @@ def _groups_write(batch: BatchWritten, now) -> set[int]:
         for customer_id, group_ids in wanted.items()
         for group_id in sorted(group_ids - current[customer_id])
     ]
-    batch.memberships_created = _bulk_insert(UserCustomerGroup, new)
+    batch.memberships_created = rows_bulk_insert(UserCustomerGroup, new)
     batch.memberships_of_created.update(_of_created(batch, batch.memberships_created, new))
     return changed | {membership["customer_id"] for membership in new}

@@ -18,7 +18,7 @@ from customers.management.commands.import_customers import (
     summary_fill,
 )
 from customers.management.file_arguments import file_arguments_add
-from orders.imports import order_rows_read, orders_import
+from orders.imports import OrderImportStopped, order_rows_read, orders_import
 
 SUMMARY = (
     "{verb} {created} created, {updated} updated, {rejected} rejected "
@@ -54,8 +54,10 @@ class Command(BaseCommand):
                     reading,
                     dry_run=dry_run,
                     on_error=on_error,
-                    on_row=(lambda _: bar.update()) if bar is not None else None,
+                    on_batch=bar.update if bar is not None else None,
                 )
+            except OrderImportStopped as stopped:
+                raise import_crashed(stopped.error, stopped.line) from stopped.error
             except (ImportFileError, UnicodeDecodeError) as error:
                 raise CommandError(str(error), returncode=2) from None
             except Exception as error:  # noqa: BLE001 - any other failure is exit status 3
