@@ -41,6 +41,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -139,23 +140,47 @@ def import_prepare(database: str) -> None:
         conn.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         if "events_event" in present:
             conn.execute("TRUNCATE events_event CASCADE")
-        version = ", version" if _has_column(conn, "customers_channel", "version") else ""
-        conn.execute(
-            "INSERT INTO customers_channel (code, name, currency, is_active, created_at, "
-            f"updated_at{version}) VALUES (%s, 'Bench', 'BRL', true, now(), now()"
-            f"{', 1' if version else ''}) ON CONFLICT (code) DO NOTHING",
-            [CHANNEL],
+        _row_insert(
+            conn,
+            "customers_channel",
+            {"code": CHANNEL, "name": "Bench", "currency": "BRL", "is_active": True},
         )
-        version = ", version" if _has_column(conn, "groups_usergroup", "version") else ""
         for code in GROUPS:
-            conn.execute(
-                "INSERT INTO groups_usergroup (code, title, description, visibility, "
-                f"subscribe_text, created_at, updated_at{version}) VALUES (%s, %s, '', "
-                f"'private', '', now(), now(){', 1' if version else ''}) "
-                "ON CONFLICT (code) DO NOTHING",
-                [code, code.title()],
+            _row_insert(
+                conn,
+                "groups_usergroup",
+                {
+                    "code": code,
+                    "title": code.title(),
+                    "description": "",
+                    "visibility": "private",
+                    "subscribe_text": "",
+                },
             )
         conn.execute("VACUUM ANALYZE customers_customer")
+
+
+# Columns one release has and the other has not, filled where the table has them.
+_LATER_COLUMNS = {
+    "version": 1,
+    "language": "pt-br",
+    "time_zone": "America/Sao_Paulo",
+    "set_password_url": "",
+}
+
+
+def _row_insert(conn, table: str, values: dict) -> None:
+    """Insert a row keyed by `code` unless present, with the columns this schema has."""
+    values = {**values, "created_at": "now()", "updated_at": "now()"}
+    values |= {
+        name: value for name, value in _LATER_COLUMNS.items() if _has_column(conn, table, name)
+    }
+    names = ", ".join(values)
+    marks = ", ".join("now()" if value == "now()" else "%s" for value in values.values())
+    params = [value for value in values.values() if value != "now()"]
+    conn.execute(
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT (code) DO NOTHING", params
+    )
 
 
 def _has_column(conn, table: str, column: str) -> bool:
@@ -304,19 +329,22 @@ def import_child(variant: Variant, path: Path) -> tuple[float, float, int]:
     """
     env = {**os.environ, "DATABASE_URL": url(variant.database), "DEBUG": "1", **variant.env}
     started = time.monotonic()
-    child = subprocess.Popen(
-        [*variant.command, str(path)],
-        cwd=variant.checkout,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{variant.label} failed on {path}: {output[-3000:]}")
+    with tempfile.TemporaryFile("w+") as errors:
+        # stderr apart: import_customers reports progress there, its summary on stdout.
+        child = subprocess.Popen(
+            [*variant.command, str(path)],
+            cwd=variant.checkout,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        output = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.monotonic() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{variant.label} failed on {path}: {output}{errors.read()[-3000:]}")
     own = _OWN_SECONDS.findall(output)
     if not own:
         raise SystemExit(f"{variant.label}: no timing in its output: {output[-1000:]}")
@@ -341,10 +369,10 @@ INSERT INTO customers_customer (created_at, updated_at, email, first_name, last_
   phone, phone_secondary, identification, note, status, gender, user_type, date_of_birth,
   date_joined, email_allowed, sms_allowed, call_allowed, discount_percent,
   preferred_shipping_method, erp_code, channel_code, attributes, extra_field, password,
-  orders_count, total_spent, total_spent_currency, channel_id, version)
+  orders_count, total_spent, total_spent_currency, channel_id, version, language)
 SELECT now(), now(), lower(s.email), s.first_name, s.last_name, '', s.phone, '', '', '',
   'active', s.gender, 'guest', s.date_of_birth::date, now(), s.email_allowed::boolean, false,
-  false, 0, '', s.erp_code, '', s.attributes::jsonb, '{}', '', 0, 0, 'BRL', ch.id, 1
+  false, 0, '', s.erp_code, '', s.attributes::jsonb, '{}', '', 0, 0, 'BRL', ch.id, 1, ''
 FROM compare_stage s CROSS JOIN customers_channel ch WHERE ch.code = %s
 ON CONFLICT (channel_id, email) DO UPDATE SET first_name = EXCLUDED.first_name,
   last_name = EXCLUDED.last_name, phone = EXCLUDED.phone, gender = EXCLUDED.gender,
@@ -384,13 +412,13 @@ INSERT INTO customers_historicalcustomer (id, created_at, updated_at, email, use
   first_name, last_name, company, phone, phone_secondary, identification, note, status, gender,
   user_type, date_of_birth, date_joined, email_allowed, sms_allowed, call_allowed,
   discount_percent, preferred_shipping_method, erp_code, channel_code, attributes, extra_field,
-  last_login_at, history_date, history_type, channel_id)
+  last_login_at, history_date, history_type, channel_id, language)
 SELECT c.id, c.created_at, c.updated_at, c.email, c.username, c.first_name, c.last_name,
   c.company, c.phone, c.phone_secondary, c.identification, c.note, c.status, c.gender,
   c.user_type, c.date_of_birth, c.date_joined, c.email_allowed, c.sms_allowed, c.call_allowed,
   c.discount_percent, c.preferred_shipping_method, c.erp_code, c.channel_code, c.attributes,
   c.extra_field, c.last_login_at, now(), CASE WHEN c.version = 1 THEN '+' ELSE '~' END,
-  c.channel_id
+  c.channel_id, c.language
 FROM customers_customer c WHERE c.updated_at = now()
 """
 
