@@ -457,7 +457,7 @@ class AddressAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAd
     fields = ["customer", *ADDRESS_FIELDS]
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]
     list_select_related = ["customer"]
-    raw_id_fields = ["customer"]
+    autocomplete_fields = ["customer"]
     search_fields = ["=customer__email"]
     search_help_text = "The customer's e-mail or id."
     show_full_result_count = False

@@ -198,7 +198,7 @@ class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.Model
     date_hierarchy = "placed_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    raw_id_fields = ["customer"]
+    autocomplete_fields = ["customer"]
     search_fields = ["number", "customer__email"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [OrderItemInline, OrderCustomDataInline]
@@ -247,7 +247,7 @@ class OrderCustomDataAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleH
     list_display = ["name", "value", "order", "item", "updated_at"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    list_select_related = ["order", "item"]
+    list_select_related = ["order__channel", "item"]
     raw_id_fields = ["order", "item"]
     search_fields = ["=name", "=order__number"]
     form = OrderCustomDataForm
