@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.backends.signals import connection_created
 
 
@@ -11,3 +12,11 @@ class CustomersConfig(AppConfig):
         from customers.search import fold_register
 
         connection_created.connect(fold_register, dispatch_uid="customers.fold_register")
+
+
+class PatronAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with Patron's site (customers.admin_dashboard); named in
+    INSTALLED_APPS, never picked for the customers app itself."""
+
+    default = False
+    default_site = "customers.admin_dashboard.PatronAdminSite"

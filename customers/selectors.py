@@ -1,10 +1,12 @@
 """Named reads of channels and customers, limited to what the caller may see."""
 
+import datetime
 from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 
 from config import pagination
 from customers.models import Address, Channel, Customer, address_one_line
@@ -274,3 +276,30 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
         for row in rows:
             setattr(row, MEMBERSHIPS_ATTR, memberships[row.id])
     return rows
+
+
+def customer_counts_by_channel(*, channel_ids: Iterable[int]) -> dict[int, int]:
+    """Return {channel id: customers} for these channels (an index-only count on
+    PostgreSQL: customer_unique_email starts with the channel)."""
+    rows = (
+        Customer.objects.filter(channel_id__in=list(channel_ids))
+        .order_by()
+        .values("channel_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["channel_id"]: row["count"] for row in rows}
+
+
+def customer_daily_counts(
+    *, channel_ids: Iterable[int], since: datetime.datetime
+) -> dict[tuple[int, datetime.date], int]:
+    """Return {(channel id, day): customers created} from `since` on, days in the current
+    time zone; the range is read off the created_at index, whatever the table's size."""
+    rows = (
+        Customer.objects.filter(channel_id__in=list(channel_ids), created_at__gte=since)
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values("channel_id", "day")
+        .annotate(count=Count("pk"))
+    )
+    return {(row["channel_id"], row["day"]): row["count"] for row in rows}
