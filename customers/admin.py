@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -373,7 +373,26 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         return [*fields, "channel"] if obj is not None else fields
 
     def get_urls(self):
-        return [*customer_import_urls(self.admin_site), *super().get_urls()]
+        return [
+            *customer_import_urls(self.admin_site),
+            path(
+                "<path:object_id>/invite/",
+                self.admin_site.admin_view(self.invite_view),
+                name="customers_customer_invite",
+            ),
+            path(
+                "<path:object_id>/anonymize/",
+                self.admin_site.admin_view(self.anonymize_view),
+                name="customers_customer_anonymize",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request, object_id):
+        return admin_actions.customer_invite_view(self, request, object_id)
+
+    def anonymize_view(self, request, object_id):
+        return admin_actions.customer_anonymize_view(self, request, object_id)
 
     def save_model(self, request, obj, form, change):
         customer = customer_write(row=form.row, user_id=request.user.pk)
