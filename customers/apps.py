@@ -9,9 +9,15 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self):
+        from simple_history.signals import pre_create_historical_record
+
+        from config.history import history_reason_fill
         from customers.search import fold_register
 
         connection_created.connect(fold_register, dispatch_uid="customers.fold_register")
+        pre_create_historical_record.connect(
+            history_reason_fill, dispatch_uid="config.history_reason_fill"
+        )
 
 
 class PatronAdminConfig(admin_apps.AdminConfig):

@@ -8,6 +8,7 @@ the rows that would overwrite newer edits (customers.imports.newer_edits).
 import csv
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,6 +19,7 @@ from customers.imports import (
     RowError,
     customers_import,
 )
+from customers.imports.history import IMPORT_REASON
 from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
 from customers.imports.reports import RejectedRows, error_report_write
@@ -158,6 +160,8 @@ class Command(BaseCommand):
             stack.callback(progress.close)
             options = {"dry_run": dry_run, "default_channel": channel, "if_unchanged_since": since}
             options["batch_size"] = opts["batch_size"]
+            name = "stdin" if path == STDIN else Path(path).name
+            options["history_reason"] = f"{IMPORT_REASON} ({name})"
             options["on_batch"] = lambda result: progress.update(result.rows)
             on_error = error_printer(self.stderr) if rejected is None else rejected
             result = self._run(source.text, fmt, on_error, options)
