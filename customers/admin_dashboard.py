@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.charts import daily_bar_chart
 from config.money import money_format
-from customers.admin_scoping import request_channel_scope
+from customers.admin_scoping import request_channel_scope, request_channel_scoped
 from customers.models import Channel
 from customers.selectors import customer_counts_by_channel, customer_daily_counts
 from jobs.models import JobKind
@@ -31,20 +31,24 @@ CUSTOMERS_COLOUR = "#417690"
 ORDERS_COLOUR = "#c1713a"
 
 
-def dashboard_channels(*, channels: list[Channel], today: datetime.date) -> dict:
-    """The channels' totals and daily charts for the DAYS days up to `today`, cached."""
-    key = f"admin-dashboard:{today.isoformat()}:{','.join(str(c.pk) for c in channels)}"
+def dashboard_channels(
+    *, channels: list[Channel], today: datetime.date, every_channel: bool = False
+) -> dict:
+    """The channels' totals and daily charts for the DAYS days up to `today`, cached.
+    `every_channel`: `channels` are all there are (the queries then name none)."""
+    ids = "all" if every_channel else ",".join(str(channel.pk) for channel in channels)
+    key = f"admin-dashboard:{today.isoformat()}:{ids}"
     built = cache.get(key)
     if built is None:
-        built = _channels_build(channels, today)
+        built = _channels_build(channels, today, every_channel=every_channel)
         cache.set(key, built, CACHE_SECONDS)
     return built
 
 
-def _channels_build(channels: list[Channel], today: datetime.date) -> dict:
+def _channels_build(channels: list[Channel], today: datetime.date, *, every_channel) -> dict:
     days = [today - datetime.timedelta(days=DAYS - 1 - index) for index in range(DAYS)]
     since = timezone.make_aware(datetime.datetime.combine(days[0], datetime.time()))
-    ids = [channel.pk for channel in channels]
+    ids = None if every_channel else [channel.pk for channel in channels]
     customers = customer_counts_by_channel(channel_ids=ids)
     new = customer_daily_counts(channel_ids=ids, since=since)
     orders: dict[tuple[int, datetime.date], int] = defaultdict(int)
@@ -86,8 +90,11 @@ def dashboard_context(request) -> dict | None:
         return None
     channels = list(request_channel_scope(Channel.objects.order_by("code"), request, ""))
     jobs = job_list(user=request.user).order_by("-id")
+    every_channel = not request_channel_scoped(request)
     return {
-        **dashboard_channels(channels=channels, today=timezone.localdate()),
+        **dashboard_channels(
+            channels=channels, today=timezone.localdate(), every_channel=every_channel
+        ),
         "imports": list(jobs.filter(kind=JobKind.IMPORT)[:RECENT_JOBS]),
         "jobs": list(jobs.exclude(kind=JobKind.IMPORT)[:RECENT_JOBS]),
     }

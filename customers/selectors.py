@@ -278,11 +278,19 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
     return rows
 
 
-def customer_counts_by_channel(*, channel_ids: Iterable[int]) -> dict[int, int]:
-    """Return {channel id: customers} for these channels (an index-only count on
-    PostgreSQL: customer_unique_email starts with the channel)."""
+def _of_channels(queryset: QuerySet, channel_ids: Iterable[int] | None) -> QuerySet:
+    """The rows of these channels; None: of every channel (no condition, so that a date
+    range alone picks the index)."""
+    if channel_ids is None:
+        return queryset
+    return queryset.filter(channel_id__in=list(channel_ids))
+
+
+def customer_counts_by_channel(*, channel_ids: Iterable[int] | None) -> dict[int, int]:
+    """Return {channel id: customers} for these channels (None: all); an index-only count
+    on PostgreSQL, customer_unique_email starting with the channel."""
     rows = (
-        Customer.objects.filter(channel_id__in=list(channel_ids))
+        _of_channels(Customer.objects.all(), channel_ids)
         .order_by()
         .values("channel_id")
         .annotate(count=Count("pk"))
@@ -291,12 +299,13 @@ def customer_counts_by_channel(*, channel_ids: Iterable[int]) -> dict[int, int]:
 
 
 def customer_daily_counts(
-    *, channel_ids: Iterable[int], since: datetime.datetime
+    *, channel_ids: Iterable[int] | None, since: datetime.datetime
 ) -> dict[tuple[int, datetime.date], int]:
-    """Return {(channel id, day): customers created} from `since` on, days in the current
-    time zone; the range is read off the created_at index, whatever the table's size."""
+    """Return {(channel id, day): customers created} from `since` on in these channels
+    (None: all), days in the current time zone; the range is read off the created_at
+    index, whatever the table's size."""
     rows = (
-        Customer.objects.filter(channel_id__in=list(channel_ids), created_at__gte=since)
+        _of_channels(Customer.objects.filter(created_at__gte=since), channel_ids)
         .order_by()
         .annotate(day=TruncDate("created_at"))
         .values("channel_id", "day")

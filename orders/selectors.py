@@ -41,13 +41,16 @@ class DailyOrders:
 
 
 def order_daily_totals(
-    *, channel_ids: Iterable[int], since: datetime.datetime
+    *, channel_ids: Iterable[int] | None, since: datetime.datetime
 ) -> list[DailyOrders]:
-    """Return the orders placed from `since` on, counted and summed per channel, day (in the
-    current time zone) and currency; the range is read off the placed_at index."""
+    """Return the orders placed from `since` on in these channels (None: all), counted and
+    summed per channel, day (in the current time zone) and currency; the range is read off
+    the placed_at index."""
+    orders = Order.objects.filter(placed_at__gte=since)
+    if channel_ids is not None:
+        orders = orders.filter(channel_id__in=list(channel_ids))
     rows = (
-        Order.objects.filter(channel_id__in=list(channel_ids), placed_at__gte=since)
-        .order_by()
+        orders.order_by()
         .annotate(day=TruncDate("placed_at"))
         .values("channel_id", "day", "currency")
         .annotate(count=Count("pk"), revenue=Sum("total"))

@@ -110,3 +110,31 @@ def test_dashboard_queries_are_few_and_cached(staff_client, shop, django_assert_
     # within the minute the channel figures come from the cache
     with django_assert_num_queries(9):
         assert staff_client.get(INDEX).status_code == 200
+
+
+def test_daily_figures_read_the_date_indexes_on_postgresql(shop):
+    """The per-day figures are range scans of created_at / placed_at, not table scans."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.admin_dashboard import dashboard_channels
+    from customers.models import Channel
+
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        dashboard_channels(
+            channels=list(Channel.objects.all()), today=timezone.localdate(), every_channel=True
+        )
+    daily = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]][1:]
+    plans = []
+    with connection.cursor() as cursor:
+        # A test table is tiny: make the planner show the path it takes on a big one.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in daily:
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert len(plans) == 2
+    assert "customers_customer_created_at" in plans[0], plans[0]
+    # either index on placed_at serves the range (order_recent_idx is placed_at, id)
+    assert "order_placed_at_idx" in plans[1] or "order_recent_idx" in plans[1], plans[1]
