@@ -348,7 +348,7 @@ def test_change_page_titles_the_order_and_shows_its_addresses_part_by_part(staff
     response = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
 
     html = response.content.decode()
-    assert "<h2>WEB-00000969 (br-web)</h2>" in html
+    assert "<title>WEB-00000969 (br-web)" in html
     assert "<tr><th>Address</th><td>Rua das Flores</td></tr>" in html
     assert "<tr><th>City</th><td>Curitiba</td></tr>" in html
     assert "1,234.56 BRL" in html
