@@ -143,6 +143,8 @@ def test_customer_page_buttons_json_editor_and_history(signed_in, live_server, s
     assert signed_in.find_element(By.ID, "customer-anonymize").is_displayed()
     attributes = signed_in.find_element(By.CSS_SELECTOR, "textarea.patron-json[name=attributes]")
     assert attributes.get_attribute("value").startswith('{\n  "tier": "gold",')
+    signed_in.execute_script("arguments[0].scrollIntoView()", attributes)
+    screenshot("admin-customer-json")
 
     signed_in.find_element(By.ID, "customer-anonymize").click()
     assert "This cannot be undone." in signed_in.find_element(By.CSS_SELECTOR, ".errornote").text
