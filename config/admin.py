@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 
 # Changelists count at most this many matching rows; past it they show "more than" this.
@@ -170,3 +171,10 @@ class ServiceDeletesMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.object_delete(obj)
+
+
+def datetime_short(value: datetime.datetime | None) -> str:
+    """A moment as a list column shows it: "2026-12-04 10:30" in the current time zone."""
+    if value is None:
+        return "-"
+    return date_format(timezone.localtime(value), "Y-m-d H:i")

@@ -12,13 +12,38 @@ from rest_framework.utils.json import strict_constant
 from config import values
 
 INVALID_JSON = _("Enter a valid JSON.")
+# A JSON box grows with its text up to this many lines, then scrolls.
+JSON_MAX_ROWS = 20
+
+
+class PrettyJSONWidget(forms.Textarea):
+    """A monospace box sized to its JSON, which StorableJSONField writes indented."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"class": "patron-json", "spellcheck": "false", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        lines = (value or "").count("\n") + 1
+        context["widget"]["attrs"]["rows"] = max(2, min(lines + 1, JSON_MAX_ROWS))
+        return context
 
 
 class StorableJSONField(forms.JSONField):
     """Django's JSON form field, refusing what a database cannot store or Python cannot read
     back (config.values): NUL, lone surrogates, NaN and infinite numbers (1e309), and nesting
     deeper than MAX_JSON_DEPTH. Django's own field takes NaN, lets 5,000 levels of nesting
-    exhaust the stack and echoes a lone surrogate into the page, each a 500."""
+    exhaust the stack and echoes a lone surrogate into the page, each a 500.
+
+    Values are shown indented, two spaces a level, in a box sized to them (PrettyJSONWidget).
+    """
+
+    widget = PrettyJSONWidget
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, cls=self.encoder, indent=2)
 
     def _parse(self, text: str):
         return json.loads(text, cls=self.decoder, parse_constant=strict_constant)

@@ -2,6 +2,9 @@
 
 django-simple-history records every save() and delete() through signals; set-based writes
 call these helpers right after, so staff still see who changed what and when.
+
+Every history row also names its source in `history_change_reason` (history_reason_current):
+"admin", "API (<key name>)", "import (<file>)", "job (<job>)" or "command".
 """
 
 from collections.abc import Iterable, Iterator
@@ -24,7 +27,9 @@ def history_record(*, objects: Iterable[models.Model], created: bool = False) ->
     if not objects:
         return
     # The user comes from the request (HistoryRequestMiddleware), as for a save().
-    type(objects[0]).history.bulk_history_create(objects, update=not created)
+    type(objects[0]).history.bulk_history_create(
+        objects, update=not created, default_change_reason=history_reason_current()
+    )
 
 
 def queryset_update_with_history(queryset: QuerySet, **values) -> int:
@@ -71,7 +76,8 @@ def history_record_queryset(
         f"history_change_reason, history_type, history_user_id) "
         f"SELECT rows.*, %s, %s, %s, %s FROM ({rows_sql}) rows"
     )
-    params = [timezone.now(), reason or None, "+" if created else "~", user_id, *rows_params]
+    reason = reason or history_reason_current()
+    params = [timezone.now(), reason, "+" if created else "~", user_id, *rows_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -105,13 +111,42 @@ def history_user_id() -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
+REASON_LENGTH = 100  # simple-history's history_change_reason column
+
+
+def history_reason_current() -> str:
+    """Where the change being recorded comes from: "admin", "API (<key name>)" for the API
+    and the dialects, the reason a background job gave (history_user_as), else "command"."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is None:
+        return "command"
+    path = getattr(request, "path_info", None)
+    if path is None:  # a background job (history_user_as)
+        return getattr(request, "history_reason", "job")
+    if path.startswith("/admin"):
+        return "admin"
+    # DRF puts the API key that authenticated the request on Django's request too.
+    key_name = getattr(getattr(request, "auth", None), "name", "")
+    return f"API ({key_name})"[:REASON_LENGTH] if key_name else "API"
+
+
+def history_reason_fill(sender, *, history_instance, **kwargs) -> None:
+    """simple-history's pre_create_historical_record receiver: name the source of a save()
+    that gave no reason of its own."""
+    if not history_instance.history_change_reason:
+        history_instance.history_change_reason = history_reason_current()
+
+
 @contextmanager
-def history_user_as(user) -> Iterator[None]:
+def history_user_as(user, *, reason: str = "job") -> Iterator[None]:
     """Record the changes made inside as `user`'s, as if done in their request (a background
-    job runs on a worker, with no request, for the staff member who started it)."""
+    job runs on a worker, with no request, for the staff member who started it), with
+    `reason` as their source."""
     missing = object()
     previous = getattr(HistoricalRecords.context, "request", missing)
-    HistoricalRecords.context.request = SimpleNamespace(user=user or AnonymousUser())
+    HistoricalRecords.context.request = SimpleNamespace(
+        user=user or AnonymousUser(), history_reason=reason[:REASON_LENGTH]
+    )
     try:
         yield
     finally:

@@ -11,12 +11,18 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
+from config.admin import (
+    EstimatedCountPaginator,
+    PeriodChangeList,
+    ServiceDeletesMixin,
+    datetime_short,
+)
 from config.forms import JSON_FORMFIELD_OVERRIDES
+from config.money import money_format
 from config.request_bounds import TOO_MANY_WORDS
 from customers import admin_actions
 from customers.admin_scoping import (
@@ -222,14 +228,15 @@ def customer_search_q(term: str) -> Q:
 class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
+    # Short columns, so that the list fits a 1440 px screen beside its filters.
     list_display = [
         "email",
         "name",
         "channel",
         "status",
         "orders_count",
-        "total_spent",
-        "last_order_at",
+        "total_spent_display",
+        "last_order_short",
     ]
     list_filter = [
         ("channel", ChannelListFilter),
@@ -287,7 +294,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
             "Statistics",
             {
                 "fields": [
-                    ("orders_count", "total_spent", "total_spent_currency"),
+                    ("orders_count", "total_spent_display"),
                     ("first_order_at", "last_order_at"),
                     "last_order_link",
                     "orders_link",
@@ -301,8 +308,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         fieldsets.append(("Other", {"fields": unplaced}))
     readonly_fields = [
         "orders_count",
-        "total_spent",
-        "total_spent_currency",
+        "total_spent_display",
         "first_order_at",
         "last_order_at",
         "last_order_link",
@@ -315,6 +321,14 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
     @admin.display(description="name")
     def name(self, customer):
         return customer.name
+
+    @admin.display(description="total spent", ordering="total_spent")
+    def total_spent_display(self, customer):
+        return money_format(customer.total_spent, customer.total_spent_currency)
+
+    @admin.display(description="last order", ordering="last_order_at")
+    def last_order_short(self, customer):
+        return datetime_short(customer.last_order_at)
 
     def get_changelist(self, request, **kwargs):
         return PeriodChangeList
@@ -359,7 +373,26 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         return [*fields, "channel"] if obj is not None else fields
 
     def get_urls(self):
-        return [*customer_import_urls(self.admin_site), *super().get_urls()]
+        return [
+            *customer_import_urls(self.admin_site),
+            path(
+                "<path:object_id>/invite/",
+                self.admin_site.admin_view(self.invite_view),
+                name="customers_customer_invite",
+            ),
+            path(
+                "<path:object_id>/anonymize/",
+                self.admin_site.admin_view(self.anonymize_view),
+                name="customers_customer_anonymize",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request, object_id):
+        return admin_actions.customer_invite_view(self, request, object_id)
+
+    def anonymize_view(self, request, object_id):
+        return admin_actions.customer_anonymize_view(self, request, object_id)
 
     def save_model(self, request, obj, form, change):
         customer = customer_write(row=form.row, user_id=request.user.pk)
@@ -457,7 +490,7 @@ class AddressAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAd
     fields = ["customer", *ADDRESS_FIELDS]
     list_display = ["customer", "address", "city", "country", "is_default", "is_billing"]
     list_select_related = ["customer"]
-    raw_id_fields = ["customer"]
+    autocomplete_fields = ["customer"]
     search_fields = ["=customer__email"]
     search_help_text = "The customer's e-mail or id."
     show_full_result_count = False

@@ -2,24 +2,31 @@
 
 The export and the invitation run as background jobs (jobs app) on the selected customers:
 the action answers at once with the job's page, whatever the selection's size.
+
+The customer page's buttons (invite, anonymize) call the same services for its one customer.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from customers.models import Channel, Customer
-from customers.services import customer_anonymize, customers_status_set
+from customers.services import customer_anonymize, customer_invite_send, customers_status_set
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete
 from jobs.models import JobKind
 from jobs.services import job_start
 
 CONFIRM_TEMPLATE = "admin/customers/customer/action_confirm.html"
+ANONYMIZE_CONFIRM_TEMPLATE = "admin/customers/customer/anonymize_confirm.html"
+ANONYMIZE_WARNING = (
+    "Their names, e-mails, phones, notes and addresses are erased for good; "
+    "orders and statistics stay. This cannot be undone."
+)
 # Confirmation pages name this many customers, then "and N more".
 LISTED = 20
 
@@ -137,12 +144,8 @@ def customers_invite_send(modeladmin, request, queryset):
 @admin.action(description="Anonymize selected customers", permissions=["change"])
 def customers_anonymize(modeladmin, request, queryset):
     if "apply" not in request.POST:
-        warning = (
-            "Their names, e-mails, phones, notes and addresses are erased for good; "
-            "orders and statistics stay. This cannot be undone."
-        )
         return _confirm_page(
-            modeladmin, request, queryset, title="Anonymize customers", warning=warning
+            modeladmin, request, queryset, title="Anonymize customers", warning=ANONYMIZE_WARNING
         )
     _each(
         modeladmin,
@@ -171,3 +174,48 @@ CUSTOMER_ACTIONS = [
     customers_anonymize,
     customers_export_csv,
 ]
+
+
+def _button_customer(modeladmin, request, object_id) -> Customer:
+    """The customer of a change page's button: POST only, one the user may see and change."""
+    if request.method != "POST":
+        raise PermissionDenied
+    customer = modeladmin.get_object(request, object_id)
+    if customer is None:
+        raise Http404
+    if not modeladmin.has_change_permission(request, customer):
+        raise PermissionDenied
+    return customer
+
+
+def _change_page(customer) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("admin:customers_customer_change", args=[customer.pk]))
+
+
+def customer_invite_view(modeladmin, request, object_id):
+    """The customer page's "Send invitation" button: the e-mail the bulk invitation sends."""
+    customer = _button_customer(modeladmin, request, object_id)
+    customer_invite_send(customer=customer)
+    modeladmin.message_user(request, f"An invitation is on its way to {customer.email}.")
+    return _change_page(customer)
+
+
+def customer_anonymize_view(modeladmin, request, object_id):
+    """The customer page's "Anonymize" button: a confirmation page, then customer_anonymize."""
+    customer = _button_customer(modeladmin, request, object_id)
+    if "apply" not in request.POST:
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": f"Anonymize {customer.email}?",
+            "opts": modeladmin.model._meta,
+            "customer": customer,
+            "warning": ANONYMIZE_WARNING,
+        }
+        return TemplateResponse(request, ANONYMIZE_CONFIRM_TEMPLATE, context)
+    try:
+        customer_anonymize(customer=customer)
+    except ValidationError as error:
+        modeladmin.message_user_errors(request, {customer.email: error.messages})
+    else:
+        modeladmin.message_user(request, "The customer was anonymized.", messages.SUCCESS)
+    return _change_page(customer)

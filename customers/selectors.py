@@ -1,10 +1,12 @@
 """Named reads of channels and customers, limited to what the caller may see."""
 
+import datetime
 from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 
 from config import pagination
 from customers.models import Address, Channel, Customer, address_one_line
@@ -274,3 +276,39 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
         for row in rows:
             setattr(row, MEMBERSHIPS_ATTR, memberships[row.id])
     return rows
+
+
+def _of_channels(queryset: QuerySet, channel_ids: Iterable[int] | None) -> QuerySet:
+    """The rows of these channels; None: of every channel (no condition, so that a date
+    range alone picks the index)."""
+    if channel_ids is None:
+        return queryset
+    return queryset.filter(channel_id__in=list(channel_ids))
+
+
+def customer_counts_by_channel(*, channel_ids: Iterable[int] | None) -> dict[int, int]:
+    """Return {channel id: customers} for these channels (None: all); an index-only count
+    on PostgreSQL, customer_unique_email starting with the channel."""
+    rows = (
+        _of_channels(Customer.objects.all(), channel_ids)
+        .order_by()
+        .values("channel_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["channel_id"]: row["count"] for row in rows}
+
+
+def customer_daily_counts(
+    *, channel_ids: Iterable[int] | None, since: datetime.datetime
+) -> dict[tuple[int, datetime.date], int]:
+    """Return {(channel id, day): customers created} from `since` on in these channels
+    (None: all), days in the current time zone; the range is read off the created_at
+    index, whatever the table's size."""
+    rows = (
+        _of_channels(Customer.objects.filter(created_at__gte=since), channel_ids)
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values("channel_id", "day")
+        .annotate(count=Count("pk"))
+    )
+    return {(row["channel_id"], row["day"]): row["count"] for row in rows}

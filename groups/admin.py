@@ -52,11 +52,14 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
     list_display = ["code", "title", "visibility", "parent", "path", "member_count"]
     list_filter = ["visibility", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "title"]
-    raw_id_fields = ["parent"]
+    autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
     readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request):
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            # A group picker needs no member counts (a subquery per group).
+            return UserGroup.objects.all()
         return group_list()
 
     def get_changelist(self, request, **kwargs):
@@ -101,7 +104,7 @@ class UserCustomerGroupAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, Simpl
     list_display = ["id", "customer", "group", "subscribed", "created_at"]
     list_filter = ["subscribed"]
     list_select_related = ["customer", "group"]
-    raw_id_fields = ["customer", "group"]
+    autocomplete_fields = ["customer", "group"]
     search_fields = ["=group__code", "=customer__email"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -126,10 +129,13 @@ class UserCustomerGroupAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, Simpl
 
 
 class MembershipInline(admin.TabularInline):
-    """Memberships on the customer's change page."""
+    """Memberships on the customer's change page, each row labelled by its group."""
 
     model = UserCustomerGroup
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     fields = ["group", "subscribed", "attributes"]
-    raw_id_fields = ["group"]
+    autocomplete_fields = ["group"]
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("group")

@@ -31,6 +31,9 @@ class UserGroup(VersionedModel):
 
     class Meta:
         ordering = ["code"]
+        # "Groups" alone is read as Django's permission groups in the admin.
+        verbose_name = "customer group"
+        verbose_name_plural = "customer groups"
         constraints = [
             models.CheckConstraint(condition=~Q(code=""), name="usergroup_code_not_empty"),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="usergroup_not_own_parent"),
@@ -63,6 +66,8 @@ class UserCustomerGroup(VersionedModel):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "group membership"
+        verbose_name_plural = "group memberships"
         constraints = [
             models.UniqueConstraint(fields=["customer", "group"], name="membership_unique"),
         ]
@@ -71,4 +76,6 @@ class UserCustomerGroup(VersionedModel):
         ]
 
     def __str__(self):
-        return f"{self.customer_id} in {self.group_id}"
+        # Named by its group: the customer's page lists its memberships (selecting the group
+        # with them), the membership list shows the customer in a column of its own.
+        return f"{self.group.title or self.group.code} ({self.group.code})"

@@ -78,6 +78,11 @@ class Job(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
     @property
+    def input_file_name(self) -> str:
+        """The uploaded file's name as staff chose it ("" for a job without one)."""
+        return self.input_file.name.rpartition("/")[2] if self.input_file else ""
+
+    @property
     def progress(self) -> str:
         """Rows done / total, the share done, the rate and (running) the time left, as the
         admin shows it."""

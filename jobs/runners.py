@@ -67,6 +67,13 @@ class Progress:
             raise JobCancelled
 
 
+def job_history_reason(job: Job) -> str:
+    """The source the job's changes are recorded with: "import (customers.csv, job #12)"."""
+    kind = job.get_kind_display().lower()
+    name = job.input_file_name
+    return f"{kind} ({name}, job #{job.pk})" if name else f"{kind} (job #{job.pk})"
+
+
 def job_execute(job_id: int) -> None:
     """Run the job if it is still queued; record its outcome on the Job row."""
     now = timezone.now()
@@ -79,7 +86,7 @@ def job_execute(job_id: int) -> None:
     job = Job.objects.select_related("created_by").get(pk=job_id)
     progress = Progress(job)
     try:
-        with _heartbeat(job.pk), history_user_as(job.created_by):
+        with _heartbeat(job.pk), history_user_as(job.created_by, reason=job_history_reason(job)):
             summary = RUNNERS[job.kind](job, progress)
     except (JobCancelled, ImportCancelled):
         _finish(job, JobStatus.CANCELLED, from_status=JobStatus.CANCELLED)
@@ -170,6 +177,7 @@ def _import_run(job: Job, progress: Progress) -> dict:
             on_batch=lambda result: progress.report(result.rows),
             should_stop=progress.cancelled,
             if_unchanged_since=unchanged_since_parse(job.params.get("if_unchanged_since")),
+            history_reason=job_history_reason(job),
         )
     progress.report(result.rows)
     if result.rejected:

@@ -2,16 +2,24 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator, PeriodChangeList, ServiceDeletesMixin
+from config.admin import (
+    EstimatedCountPaginator,
+    PeriodChangeList,
+    ServiceDeletesMixin,
+    datetime_short,
+)
 from config.forms import JSON_FORMFIELD_OVERRIDES
+from config.money import money_format
 from customers.admin_scoping import (
     ChannelListFilter,
     ChannelScopedAdminMixin,
     ChannelScopedInlineMixin,
     ChannelTimeZoneAdminMixin,
 )
+from customers.models import ADDRESS_TEXT_FIELDS, Address
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
 from orders.services import (
     CUSTOM_DATA_NAME_TAKEN,
@@ -188,24 +196,91 @@ def _custom_data_save(formset) -> None:
             formset.changed_objects.append((form.instance, form.changed_data))
 
 
+def address_table(snapshot: dict | None) -> str:
+    """An order's address snapshot as a table of its filled-in parts, labelled as on a
+    customer's address."""
+    if not snapshot:
+        return "-"
+    rows = format_html_join(
+        "",
+        "<tr><th>{}</th><td>{}</td></tr>",
+        (
+            (Address._meta.get_field(name).verbose_name.capitalize(), snapshot[name])
+            for name in ADDRESS_TEXT_FIELDS
+            if snapshot.get(name)
+        ),
+    )
+    return format_html('<table class="patron-address">{}</table>', rows)
+
+
 @admin.register(Order)
 class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.ModelAdmin):
     form = OrderAdminForm
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
-    list_display = ["number", "channel", "customer_email", "status", "total", "placed_at"]
+    # Short columns, so that the list fits a 1440 px screen beside its filters.
+    list_display = [
+        "number",
+        "channel",
+        "customer_email",
+        "status",
+        "total_display",
+        "placed_at_short",
+    ]
     list_select_related = ["channel", "customer"]
     list_filter = [("channel", ChannelListFilter), "status"]
     date_hierarchy = "placed_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    raw_id_fields = ["customer"]
+    autocomplete_fields = ["customer"]
     search_fields = ["number", "customer__email"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [
+        "total_display",
+        "shipping_address_parts",
+        "billing_address_parts",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [OrderItemInline, OrderCustomDataInline]
+    fieldsets = [
+        (None, {"fields": ["channel", "number", "customer", "status", "placed_at"]}),
+        (
+            "Amounts",
+            {
+                "fields": [
+                    "currency",
+                    ("subtotal", "shipping_total", "tax_total", "discount_total"),
+                    "total",
+                    "total_display",
+                ]
+            },
+        ),
+        ("Addresses", {"fields": [("shipping_address_parts", "billing_address_parts")]}),
+        (
+            "Edit the addresses (JSON)",
+            {"fields": ["shipping_address", "billing_address"], "classes": ["collapse"]},
+        ),
+        ("Record", {"fields": [("created_at", "updated_at")]}),
+    ]
 
     @admin.display(description="customer e-mail", ordering="customer__email")
     def customer_email(self, order):
         return order.customer.email
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, order):
+        return money_format(order.total, order.currency)
+
+    @admin.display(description="placed at", ordering="placed_at")
+    def placed_at_short(self, order):
+        return datetime_short(order.placed_at)
+
+    @admin.display(description="shipping address")
+    def shipping_address_parts(self, order):
+        return address_table(order.shipping_address)
+
+    @admin.display(description="billing address")
+    def billing_address_parts(self, order):
+        return address_table(order.billing_address)
 
     def get_changelist(self, request, **kwargs):
         return PeriodChangeList
@@ -247,7 +322,7 @@ class OrderCustomDataAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleH
     list_display = ["name", "value", "order", "item", "updated_at"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    list_select_related = ["order", "item"]
+    list_select_related = ["order__channel", "item"]
     raw_id_fields = ["order", "item"]
     search_fields = ["=name", "=order__number"]
     form = OrderCustomDataForm

@@ -68,7 +68,8 @@ class Order(VersionedModel):
         ]
 
     def __str__(self):
-        return f"{self.channel_id}/{self.number}"
+        # Lists showing orders select their channel with them.
+        return f"{self.number} ({self.channel.code})"
 
 
 class OrderItem(TimeStampedModel):

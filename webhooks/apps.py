@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "webhooks"
+    verbose_name = "Webhooks"
 
     def ready(self):
         from config.outbox import events_written

@@ -109,10 +109,21 @@ class _Importer:
     """One run of customers_import: validates, deduplicates and flushes batches."""
 
     def __init__(
-        self, *, context, dry_run, batch_size, on_error, on_batch, threaded, should_stop, checks
+        self,
+        *,
+        context,
+        dry_run,
+        batch_size,
+        on_error,
+        on_batch,
+        threaded,
+        should_stop,
+        checks,
+        history_reason,
     ):
         self.context = context
         self.since, self.preview = checks
+        self.history_reason = history_reason
         self.should_stop = should_stop
         self.dry_run = dry_run
         self.batch_size = batch_size
@@ -247,7 +258,10 @@ class _Importer:
     def _write_atomic(self, rows: list[CleanRow]) -> list:
         with actor_use(self.actor), transaction.atomic():
             batch = customer_rows_save(
-                rows, user_id=self.history_user_id, reason=IMPORT_REASON, history=not self.dry_run
+                rows,
+                user_id=self.history_user_id,
+                reason=self.history_reason,
+                history=not self.dry_run,
             )
             transaction.set_rollback(self.dry_run)
         return batch.customers
@@ -377,6 +391,7 @@ def customers_import(
     should_stop: Callable[[], bool] | None = None,
     if_unchanged_since: str | datetime.datetime | None = None,
     preview: bool = False,
+    history_reason: str = IMPORT_REASON,
 ) -> ImportResult:
     """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
 
@@ -398,6 +413,8 @@ def customers_import(
     `if_unchanged_since` (SINCE_ROW or an aware datetime; newer_edits.unchanged_since_parse)
     rejects the rows whose customer changed after the row's own updated_at/version or after
     that time. `preview` fills result.changes (imports.diffs), in file order.
+
+    `history_reason` is the source the change history names, e.g. "import (customers.csv)".
     """
     if threaded is None:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -411,6 +428,7 @@ def customers_import(
         threaded=threaded,
         should_stop=should_stop,
         checks=(if_unchanged_since, preview),
+        history_reason=history_reason,
     )
     try:
         for line, data, parse_errors in rows:

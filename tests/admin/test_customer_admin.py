@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import pytest
 
 from customers.models import Address, Customer
@@ -34,9 +37,12 @@ def _emails(response) -> list[str]:
 
 
 def test_changelist_shows_the_daily_columns(staff_client, customer):
-    order = OrderFactory(customer=customer)
+    OrderFactory(customer=customer)
     Customer.objects.filter(pk=customer.pk).update(
-        orders_count=1, total_spent=100, last_order_at=order.placed_at
+        orders_count=1,
+        total_spent=Decimal("1234.5"),
+        total_spent_currency="BRL",
+        last_order_at=datetime.datetime(2026, 3, 9, 14, 5, tzinfo=datetime.UTC),
     )
 
     response = staff_client.get(CUSTOMERS)
@@ -45,7 +51,8 @@ def test_changelist_shows_the_daily_columns(staff_client, customer):
     html = response.content.decode()
     assert '<td class="field-name">Ana Silva</td>' in html
     assert '<td class="field-orders_count">1</td>' in html
-    assert '<td class="field-total_spent">100.00</td>' in html
+    assert '<td class="field-total_spent_display">1,234.50 BRL</td>' in html
+    assert '<td class="field-last_order_short">2026-03-09 14:05</td>' in html
     assert customer.channel.code in html
 
 

@@ -127,3 +127,60 @@ def test_rows_written_in_bulk_are_recorded_set_based(staff_user):
     assert [(r.id, r.first_name, r.history_type, r.history_user_id) for r in rows] == [
         (c.pk, "Copied", "~", staff_user.pk) for c in customers[:2]
     ]
+
+
+def test_admin_change_names_the_admin_as_its_source(staff_client, staff_user):
+    customer = CustomerFactory(first_name="Ana")
+
+    staff_client.post(customer_change_url(customer), customer_form(customer, first_name="Bia"))
+
+    record = _last(Customer, id=customer.pk)
+    assert (record.history_user, record.history_change_reason) == (staff_user, "admin")
+
+
+def test_api_change_names_the_api_key(api_user):
+    customer = CustomerFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(api_user, name='erp-sync')}")
+
+    client.patch(f"/api/v1/customers/{customer.pk}/", {"first_name": "Key"}, format="json")
+
+    record = _last(Customer, id=customer.pk)
+    assert (record.history_user, record.history_change_reason) == (api_user, "API (erp-sync)")
+
+
+def test_command_import_names_its_file_and_the_history_page_shows_it(staff_client, tmp_path):
+    # given
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.customers.factories import ChannelFactory
+
+    ChannelFactory(code="web")
+    path = tmp_path / "spring-customers.csv"
+    path.write_text("channel,email,first_name\nweb,ana@example.com,Ana\n", encoding="utf-8")
+
+    # when
+    call_command("import_customers", str(path), stdout=StringIO())
+
+    # then
+    customer = Customer.objects.get(email="ana@example.com")
+    record = _last(Customer, id=customer.pk)
+    assert (record.history_user, record.history_change_reason) == (
+        None,
+        "import (spring-customers.csv)",
+    )
+    html = staff_client.get(customer_change_url(customer).replace("change/", "history/"))
+    html = html.content.decode()
+    assert '<th scope="col">Source</th>' in html
+    assert "import (spring-customers.csv)" in html
+    assert ">None<" not in html.replace(" ", "").replace("\n", "")
+
+
+def test_background_job_changes_name_the_job():
+    from config.history import history_reason_current, history_user_as
+
+    with history_user_as(None, reason="import (a.csv, job #7)"):
+        assert history_reason_current() == "import (a.csv, job #7)"
+    assert history_reason_current() == "command"

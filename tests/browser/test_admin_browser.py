@@ -1,8 +1,5 @@
 """End to end in headless Chromium: a staff member's day in the customer admin."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -10,43 +7,7 @@ from customers.models import Customer
 from tests.conftest import grant_all_patron_permissions
 from tests.customers.factories import ChannelFactory, CustomerFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-
-pytestmark = [
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian's chromium and chromium-driver (apt-get install chromium "
-        "chromium-driver; .ci/run installs them)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _fill(browser, name, value):
@@ -71,7 +32,7 @@ def _messages(browser) -> str:
     return " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "ul.messagelist li"))
 
 
-def test_staff_finds_edits_and_acts_on_a_customer(browser, live_server):
+def test_staff_finds_edits_and_acts_on_a_customer(browser, screenshot, live_server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select
@@ -110,8 +71,7 @@ def test_staff_finds_edits_and_acts_on_a_customer(browser, live_server):
     _fill(browser, "addresses-0-country", "br")
     browser.find_element(By.NAME, "_continue").click()
     assert "was changed successfully" in _messages(browser)
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "customer-page.png"))
+    screenshot("customer-page-edited")
 
     customer.refresh_from_db()
     assert customer.first_name == "Mariana"

@@ -1,15 +1,15 @@
 """In headless Chromium: the import page's samples and columns, a preview with its field diff,
 and the import running as a job to completion (the test settings' immediate task engine)."""
 
+import pytest
 from django.contrib.auth import get_user_model
 
 from customers.models import Customer
-from tests.browser.test_admin_browser import ARTIFACTS, _fill, _wait_for, browser  # noqa: F401
-from tests.browser.test_admin_browser import pytestmark as browser_marks
+from tests.browser.test_admin_browser import _fill, _wait_for
 from tests.conftest import grant_all_patron_permissions
 from tests.customers.factories import ChannelFactory, CustomerFactory
 
-pytestmark = browser_marks
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CSV = (
     "channel,email,first_name,company\n"
@@ -19,7 +19,7 @@ CSV = (
 )
 
 
-def test_staff_previews_a_diff_and_imports_as_a_job(browser, live_server, tmp_path):  # noqa: F811
+def test_staff_previews_a_diff_and_imports_as_a_job(browser, screenshot, live_server, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 
@@ -50,15 +50,14 @@ def test_staff_previews_a_diff_and_imports_as_a_job(browser, live_server, tmp_pa
     assert (
         "4 email Enter a valid email address." in browser.find_element(By.ID, "import-errors").text
     )
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "import-preview.png"))
+    screenshot("import-preview")
 
     # import: the job's page shows it done, with its progress and its error report
     browser.find_element(By.NAME, "import").click()
     _wait_for(browser, ec.url_contains("/admin/jobs/job/"))
     _wait_for(browser, ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#content"), "(100%)"))
     assert browser.find_element(By.CSS_SELECTOR, "a.job-download[href$='/errors/']")
-    browser.save_screenshot(str(ARTIFACTS / "import-job-done.png"))
+    screenshot("import-job-done")
     assert dict(Customer.objects.values_list("email", "company")) == {
         "ann@example.com": "New Co",
         "bob@example.com": "",

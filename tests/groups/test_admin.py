@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from groups.admin import MembershipInline
@@ -79,9 +81,48 @@ def test_membership_admin_pages(staff_client, tree):
     assert staff_client.get(f"{MEMBERSHIPS}{membership.pk}/change/").status_code == 200
 
 
-def test_membership_inline_is_ready_for_the_customer_admin():
+def test_customer_page_lists_memberships_by_group_with_a_group_picker(staff_client):
+    # given
+    membership = UserCustomerGroupFactory(group=UserGroupFactory(code="vip", title="VIP buyers"))
+
+    # when
+    response = staff_client.get(f"/admin/customers/customer/{membership.customer_id}/change/")
+
+    # then
+    html = response.content.decode()
     assert MembershipInline.model is UserCustomerGroup
-    assert "group" in MembershipInline.raw_id_fields
+    assert re.search(r'class="inline-heading">\s*Group memberships\s*</h2>', html)
+    assert "VIP buyers (vip)" in html
+    assert " in " + str(membership.group_id) not in html
+    # the autocomplete picker, not a raw id box
+    assert 'class="admin-autocomplete" data-ajax--cache="true"' in html
+    assert 'name="memberships-0-group"' in html
+
+
+def test_group_autocomplete_finds_groups_by_code_or_title(staff_client):
+    UserGroupFactory(code="vip", title="VIP buyers")
+    UserGroupFactory(code="wholesale", title="Wholesale")
+
+    response = staff_client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "vip",
+            "app_label": "groups",
+            "model_name": "usercustomergroup",
+            "field_name": "group",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["vip"]
+
+
+def test_admin_names_read_as_a_product(staff_client):
+    html = staff_client.get("/admin/").content.decode()
+
+    assert ">Customer groups</a>" in html
+    assert ">Group memberships</a>" in html
+    assert "User customer groups" not in html
 
 
 def test_admin_bulk_delete_of_parent_and_child(staff_client, tree):

@@ -316,3 +316,54 @@ def test_custom_data_admin_writes_through_the_services(staff_client):
     assert staff_client.post(change, renamed).status_code == 302
     record.refresh_from_db()
     assert (record.name, record.value, record.history.count()) == ("note", "handle with care", 2)
+
+
+def test_changelist_shows_totals_with_currency_and_short_dates(staff_client):
+    import datetime
+
+    OrderFactory(
+        customer=CustomerFactory(channel=ChannelFactory(code="br-web", currency="BRL")),
+        number="WEB-00000969",
+        currency="BRL",
+        total=Decimal("1234.56"),
+        placed_at=datetime.datetime(2026, 3, 9, 14, 5, tzinfo=datetime.UTC),
+    )
+
+    html = staff_client.get(CHANGELIST).content.decode()
+
+    assert '<td class="field-total_display">1,234.56 BRL</td>' in html
+    assert '<td class="field-placed_at_short">2026-03-09 14:05</td>' in html
+
+
+def test_change_page_titles_the_order_and_shows_its_addresses_part_by_part(staff_client):
+    order = OrderFactory(
+        customer=CustomerFactory(channel=ChannelFactory(code="br-web")),
+        number="WEB-00000969",
+        currency="BRL",
+        total=Decimal("1234.56"),
+        shipping_address={"address": "Rua das Flores", "number": "12", "city": "Curitiba"},
+        billing_address=None,
+    )
+
+    response = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+
+    html = response.content.decode()
+    assert "<title>WEB-00000969 (br-web)" in html
+    assert "<tr><th>Address</th><td>Rua das Flores</td></tr>" in html
+    assert "<tr><th>City</th><td>Curitiba</td></tr>" in html
+    assert "1,234.56 BRL" in html
+    # the JSON box behind, indented for editing
+    assert "\n  &quot;address&quot;: &quot;Rua das Flores&quot;" in html  # keys in any order
+
+
+def test_order_fieldsets_show_every_written_field():
+    from django.contrib import admin
+
+    from orders.models import ORDER_FIELDS
+
+    order_admin = admin.site._registry[Order]
+    shown = set()
+    for _, options in order_admin.fieldsets:
+        for entry in options["fields"]:
+            shown.update(entry if isinstance(entry, tuple) else (entry,))
+    assert set(ORDER_FIELDS) <= shown

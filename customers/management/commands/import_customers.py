@@ -10,6 +10,7 @@ and errors (CSV for a CSV import, NDJSON otherwise), to fix and import again.
 
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,6 +21,7 @@ from customers.imports import (
     RowError,
     customers_import,
 )
+from customers.imports.history import IMPORT_REASON
 from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import FORMATS, ImportFileError, format_infer, rows_read
 from customers.imports.reports import (
@@ -168,6 +170,8 @@ class Command(BaseCommand):
             stack.callback(progress.close)
             options = {"dry_run": dry_run, "default_channel": channel, "if_unchanged_since": since}
             options["batch_size"] = opts["batch_size"]
+            name = "stdin" if path == STDIN else Path(path).name
+            options["history_reason"] = f"{IMPORT_REASON} ({name})"
             options["on_batch"] = lambda result: progress.update(result.rows)
             on_error = error_callbacks_join(error_report, rejected)
             if error_report is None and rejected is None:
