@@ -40,9 +40,40 @@ def channel_list(*, user) -> QuerySet[Channel]:
     return channel_scope(Channel.objects.all(), user=user, channel_field="")
 
 
+def customer_all() -> QuerySet[Customer]:
+    """Return every customer not merged into another: the base of every list, search, filter
+    and export (a merged customer is only an alias of the one it was merged into)."""
+    return Customer.objects.filter(merged_into__isnull=True)
+
+
 def customer_list(*, user) -> QuerySet[Customer]:
     """Return the customers of the channels the user may see."""
-    return channel_scope(Customer.objects.select_related("channel"), user=user)
+    return channel_scope(customer_all().select_related("channel"), user=user)
+
+
+# A chain of merges longer than this is a cycle, which merges.services never writes.
+ALIAS_CHAIN_LIMIT = 100
+
+
+def customer_aliases_resolve(ids: Iterable[int]) -> dict[int, int]:
+    """Return {id: the id it stands for} for the given customer ids: a merged customer's id
+    stands for the customer it was merged into, following chains (A into B, later B into C:
+    A stands for C); any other id for itself. One query per link of the longest chain."""
+    resolved = {pk: pk for pk in ids}
+    pending = set(resolved)
+    for _ in range(ALIAS_CHAIN_LIMIT):
+        links = dict(
+            Customer.objects.filter(pk__in=pending, merged_into__isnull=False).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+        if not links:
+            break
+        for pk, target in resolved.items():
+            if target in links:
+                resolved[pk] = links[target]
+        pending = set(links.values())
+    return resolved
 
 
 EXPANSIONS = ("recent_orders", "recent_addresses", "phones", "memberships")
@@ -274,3 +305,12 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
         for row in rows:
             setattr(row, MEMBERSHIPS_ATTR, memberships[row.id])
     return rows
+
+
+def customer_merged_into(*, pk, user) -> int | None:
+    """Return the id of the customer that a merged customer the user may see stands for (the
+    end of a chain of merges), or None when `pk` is no merged customer the user may see."""
+    merged = channel_scope(Customer.objects.filter(pk=pk, merged_into__isnull=False), user=user)
+    if not merged.exists():
+        return None
+    return customer_aliases_resolve([pk])[pk]
