@@ -307,10 +307,10 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
     return rows
 
 
-def customer_merged_into(*, pk, user) -> int | None:
+def customer_merged_into(*, pk: int, user) -> int | None:
     """Return the id of the customer that a merged customer the user may see stands for (the
     end of a chain of merges), or None when `pk` is no merged customer the user may see."""
     merged = channel_scope(Customer.objects.filter(pk=pk, merged_into__isnull=False), user=user)
     if not merged.exists():
         return None
-    return customer_aliases_resolve([pk])[pk]
+    return customer_aliases_resolve([int(pk)])[int(pk)]

@@ -73,7 +73,9 @@ def test_merge_then_undo_gives_back_identical_representations(merger_client, duo
     undone_stats = _stats(ids)
     call_command("recompute_customer_stats", stdout=__import__("io").StringIO())
     assert _stats(ids) == undone_stats
-    assert set(Event.objects.filter(type="customer.unmerged").values_list("object_id", flat=True)) == set(ids)
+    assert set(
+        Event.objects.filter(type="customer.unmerged").values_list("object_id", flat=True)
+    ) == set(ids)
 
 
 def test_undo_keeps_changes_made_since_and_new_orders(merger_client, duo):
