@@ -138,8 +138,15 @@ def _customers_lock(*, keep: int, merge: list[int], user) -> dict[int, Customer]
     ids = [keep, *merge]
     visible = channel_scope(Customer.objects.filter(pk__in=ids), user=user)
     visible_ids = list(visible.values_list("pk", flat=True))
-    locked = Customer.objects.select_for_update().filter(pk__in=visible_ids).order_by("pk")
-    customers = {customer.pk: customer for customer in locked.select_related("channel")}
+    # Only the customers' rows: locking the joined channel too would hold up every order
+    # insert of the channel (its foreign key check) for the whole merge.
+    locked = (
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("channel")
+        .filter(pk__in=visible_ids)
+        .order_by("pk")
+    )
+    customers = {customer.pk: customer for customer in locked}
     errors: dict[str, list[str]] = {}
     for name, pk in [("keep", keep), *(("merge", pk) for pk in merge)]:
         customer = customers.get(pk)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from customers.models import CUSTOMER_STATS_COLUMNS, Customer
 from events.models import Event
 from merges.models import Merge
-from merges.services.undo import MERGE_UNDONE_ALREADY, MERGE_UNDO_EXPIRED
+from merges.services.undo import MERGE_UNDO_EXPIRED, MERGE_UNDONE_ALREADY
 from orders.models import Order
 from tests.merges.conftest import order_for
 
