@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -50,6 +50,7 @@ from customers.services import (
 from groups.admin import MembershipInline
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
+from merges.admin_views import customer_merge_view
 
 ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
 CUSTOMER_FIELDS = ["channel", "email", *CUSTOMER_EDITABLE_FIELDS]
@@ -359,7 +360,12 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         return [*fields, "channel"] if obj is not None else fields
 
     def get_urls(self):
-        return [*customer_import_urls(self.admin_site), *super().get_urls()]
+        merge = self.admin_site.admin_view(customer_merge_view)
+        return [
+            *customer_import_urls(self.admin_site),
+            path("merge/", merge, name="customers_customer_merge"),
+            *super().get_urls(),
+        ]
 
     def save_model(self, request, obj, form, change):
         customer = customer_write(row=form.row, user_id=request.user.pk)
