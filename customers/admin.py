@@ -197,6 +197,20 @@ class HasOrdersListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MergedListFilter(admin.SimpleListFilter):
+    """Merged customers (aliases of the one they were merged into) stay out of the list, as
+    out of the API's, unless asked for; their change pages still open (with a banner)."""
+
+    title = "merged"
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Merged into another")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(merged_into__isnull=self.value() != "yes")
+
+
 def customer_search_q(term: str) -> Q:
     """One word of a search, as lookups PostgreSQL serves from indexes.
 
@@ -242,6 +256,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         "call_allowed",
         GroupListFilter,
         HasOrdersListFilter,
+        MergedListFilter,
     ]
     list_select_related = ["channel"]
     search_fields = ["email", "first_name", "last_name", "phone", "identification", "=erp_code"]

@@ -105,3 +105,18 @@ def test_the_merges_admin_lists_and_undoes(merger_admin, duo, django_assert_max_
     merge.refresh_from_db()
     assert merge.undone_at is not None
     assert Customer.objects.get(pk=other.pk).merged_into_id is None
+
+
+def test_merged_customers_are_out_of_the_changelist_unless_asked_for(merger_admin, duo):
+    kept, other = duo
+    merger_admin.post(
+        reverse("admin:customers_customer_merge"),
+        {"keep": kept.pk, "merge": str(other.pk), "confirm": "Merge"},
+    )
+    url = reverse("admin:customers_customer_changelist")
+
+    listed = merger_admin.get(url).context["cl"].result_list
+    merged = merger_admin.get(f"{url}?merged=yes").context["cl"].result_list
+
+    assert [customer.pk for customer in listed] == [kept.pk]
+    assert [customer.pk for customer in merged] == [other.pk]

@@ -142,3 +142,23 @@ def test_merges_list_and_detail(merger_client, duo, django_assert_num_queries):
     assert detail.json()["kept"] == kept.pk
     assert detail.json()["merged"] == [other.pk]
     assert detail.json()["channel"] == "web"
+
+
+def test_the_merges_list_runs_a_fixed_number_of_queries(
+    merger_client, duo, django_assert_num_queries
+):
+    # given: three merges
+    kept, other = duo
+    for n in range(3):
+        extra = Customer.objects.create(channel=kept.channel, email=f"extra{n}@example.com")
+        _merge(merger_client, kept, extra)
+    merger_client.get("/api/v1/merges/")  # the user's permissions, cached
+
+    # when / then
+    with django_assert_num_queries(QUERIES_MERGE_LIST):
+        response = merger_client.get("/api/v1/merges/")
+    assert len(response.json()["results"]) == 3
+
+
+# The channel scope, the count, the page (with channels joined).
+QUERIES_MERGE_LIST = 3
