@@ -56,7 +56,6 @@ membership = MembershipViewSet.as_view(
 _ROUTES = {
     "memberships": "customers/{customer_id}/memberships/",
     "group-members": "groups/{code}/members/",
-    "customer-merge": "customers/merge/",
 }
 _URL_ARGUMENT = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
