@@ -66,7 +66,8 @@ from customers.services import (
 from idempotency.api import IdempotentWritesMixin
 
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
-CUSTOMER_MERGED = _("This customer was merged into another; see merged_into.")
+# English only for now: the merge messages are not in the catalogs yet.
+CUSTOMER_MERGED = "This customer was merged into another; see merged_into."
 BIGINT_MAX = 2**63 - 1
 
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0012_merged_into'),
+        ('customers', '0014_merged_into'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

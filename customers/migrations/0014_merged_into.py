@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0010_search_folded'),
+        ('customers', '0013_languages'),
         ('orders', '0006_custom_data_manufacturer_catalog'),
     ]
 
