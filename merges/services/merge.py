@@ -231,8 +231,8 @@ def _addresses_plan(kept: Customer, merged_ids: list[int]) -> tuple[dict[int, di
 
 
 def _memberships_plan(kept: Customer, merged_ids: list[int]) -> tuple[list, list, list]:
-    """(moved, folded, kept ones now subscribed): a merged customer's membership of a group the
-    kept customer (or an earlier merged one) is in folds into it, subscribed if either was."""
+    """(moved, folded, now subscribed): a merged customer's membership of a group the kept
+    customer (or an earlier merged one) is in folds into that one, subscribed if either was."""
     own = {m.group_id: m for m in UserCustomerGroup.objects.filter(customer=kept)}
     moved, folded, subscribed = [], [], set()
     subscribed_groups = {group for group, m in own.items() if m.subscribed}
@@ -242,8 +242,8 @@ def _memberships_plan(kept: Customer, merged_ids: list[int]) -> tuple[list, list
         if group in own:
             folded.append(membership.pk)
             if membership.subscribed and group not in subscribed_groups:
-                if own[group].customer_id == kept.pk:
-                    subscribed.add(own[group].pk)
+                # The kept customer's membership, or one moved from an earlier merged one.
+                subscribed.add(own[group].pk)
                 subscribed_groups.add(group)
             continue
         own[group] = membership

@@ -9,6 +9,7 @@ from events.models import Event
 from groups.models import UserCustomerGroup
 from merges.models import Merge
 from orders.models import Order
+from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,58 @@ def test_merge_moves_everything_to_the_kept_customer(merger_client, duo):
     assert {pk for pk, _ in types} == {kept.pk, other.pk}
     tombstone = next(payload for pk, payload in types if pk == other.pk)
     assert tombstone == {"id": other.pk, "channel_id": kept.channel_id, "merged_into_id": kept.pk}
+
+
+def test_two_merged_customers_in_one_group_fold_subscribed_if_either_was(merger_client, duo):
+    # given: a second merged customer in the "vip" group, subscribed, the first one not
+    kept, other = duo
+    UserCustomerGroup.objects.filter(customer=other, group__code="vip").update(subscribed=False)
+    third = CustomerFactory(channel=kept.channel, email="third@example.com")
+    vip = UserCustomerGroup.objects.get(customer=other, group__code="vip").group
+    UserCustomerGroup.objects.create(customer=third, group=vip, subscribed=True)
+
+    # when
+    response = merger_client.post(
+        URL, {"keep": kept.pk, "merge": [other.pk, third.pk]}, format="json"
+    )
+
+    # then
+    assert response.status_code == 200, response.json()
+    memberships = {m.group.code: m.subscribed for m in kept.memberships.select_related("group")}
+    assert memberships == {"news": True, "vip": True}
+
+
+@pytest.mark.parametrize(
+    ("kept_flags", "other_flags", "expected"),
+    [
+        ((True, True, True), (True, True, True), (True, True, True)),
+        ((True, False, True), (True, True, False), (True, False, False)),
+        ((False, False, False), (True, True, True), (False, False, False)),
+    ],
+    ids=["all-allowed", "mixed", "kept-refused"],
+)
+def test_consent_is_the_most_restrictive(merger_client, kept_flags, other_flags, expected):
+    names = ("email_allowed", "sms_allowed", "call_allowed")
+    kept = CustomerFactory(**dict(zip(names, kept_flags, strict=True)))
+    other = CustomerFactory(channel=kept.channel, **dict(zip(names, other_flags, strict=True)))
+
+    response = merger_client.post(URL, {"keep": kept.pk, "merge": [other.pk]}, format="json")
+
+    assert response.status_code == 200, response.json()
+    kept.refresh_from_db()
+    assert tuple(getattr(kept, name) for name in names) == expected
+
+
+def test_the_merge_writes_history_with_its_reason(merger_client, duo):
+    kept, other = duo
+
+    merge_id = merger_client.post(
+        URL, {"keep": kept.pk, "merge": [other.pk], "fields": {"phone": other.pk}}, format="json"
+    ).json()["merge"]
+
+    reasons = set(
+        Customer.history.filter(id__in=[kept.pk, other.pk]).values_list(
+            "history_change_reason", flat=True
+        )
+    )
+    assert f"Merge {merge_id}: customers {other.pk} merged into {kept.pk}." in reasons
