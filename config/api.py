@@ -17,6 +17,7 @@ from config.query_params import StrictQueryParamsMixin
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
 from events.api import EventViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
+from merges.api.views import CustomerMergeView, MergeViewSet
 from orders.api.views import OrderCustomDataViewSet, OrderItemCustomDataViewSet, OrderViewSet
 from webhooks.api.views import WebhookDeliveryViewSet, WebhookViewSet
 
@@ -44,6 +45,7 @@ router.register(
     basename="webhook-delivery",
 )
 router.register("events", EventViewSet, basename="event")
+router.register("merges", MergeViewSet, basename="merge")
 
 memberships = MembershipViewSet.as_view({"get": "list", "post": "create"})
 membership = MembershipViewSet.as_view(
@@ -104,6 +106,8 @@ urlpatterns = [
     path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("groups/<slug:code>/members/", GroupMemberListView.as_view(), name="group-members"),
+    # Before the router: its customers/{id}/ route would take "merge" for an id.
+    path("customers/merge/", CustomerMergeView.as_view(), name="customer-merge"),
     path("customers/<int:customer_id>/memberships/", memberships, name="customer-memberships-list"),
     path(
         "customers/<int:customer_id>/memberships/<slug:group_code>/",

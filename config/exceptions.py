@@ -22,6 +22,14 @@ UNSTORABLE = _("A value is out of range or cannot be stored.")
 logger = logging.getLogger(__name__)
 
 
+class NotFoundWithBody(exceptions.NotFound):
+    """A 404 whose body says more than `detail` (a merged customer names the kept one)."""
+
+    def __init__(self, detail: str, **body):
+        super().__init__(detail)
+        self.body = body
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus Django validation errors as 400, protected deletes as 409 and a
     failed If-Match as 412; the database down or a statement cancelled at its timeout as 503."""
@@ -31,6 +39,8 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": database_retry_after()},
         )
+    if isinstance(exc, NotFoundWithBody):
+        return Response({"detail": str(exc.detail), **exc.body}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PreconditionFailed):
         return Response({"detail": exc.message}, status=status.HTTP_412_PRECONDITION_FAILED)
     if isinstance(exc, DjangoValidationError):

@@ -56,6 +56,7 @@ from customers.services import (
 from groups.admin import MembershipInline
 from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
+from merges.admin_views import customer_merge_view
 
 ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
 CUSTOMER_FIELDS = ["channel", "email", *CUSTOMER_EDITABLE_FIELDS]
@@ -202,6 +203,20 @@ class HasOrdersListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MergedListFilter(admin.SimpleListFilter):
+    """Merged customers (aliases of the one they were merged into) stay out of the list, as
+    out of the API's, unless asked for; their change pages still open (with a banner)."""
+
+    title = "merged"
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Merged into another")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(merged_into__isnull=self.value() != "yes")
+
+
 def customer_search_q(term: str) -> Q:
     """One word of a search, as lookups PostgreSQL serves from indexes.
 
@@ -248,6 +263,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         "call_allowed",
         GroupListFilter,
         HasOrdersListFilter,
+        MergedListFilter,
     ]
     list_select_related = ["channel"]
     search_fields = ["email", "first_name", "last_name", "phone", "identification", "=erp_code"]
@@ -373,8 +389,10 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         return [*fields, "channel"] if obj is not None else fields
 
     def get_urls(self):
+        merge = self.admin_site.admin_view(customer_merge_view)
         return [
             *customer_import_urls(self.admin_site),
+            path("merge/", merge, name="customers_customer_merge"),
             path(
                 "<path:object_id>/invite/",
                 self.admin_site.admin_view(self.invite_view),

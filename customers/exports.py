@@ -20,6 +20,7 @@ from customers.filters import CustomerFilterSet
 from customers.imports.readers import ADDRESS_COLUMNS
 from customers.imports.rows import ADDRESS_FIELDS, CUSTOMER_FIELDS, STAMP_FIELDS
 from customers.models import Address, Customer
+from customers.selectors import customer_all
 from groups.models import UserCustomerGroup
 
 EXPORT_FORMATS = ("csv", "ndjson")
@@ -53,7 +54,7 @@ def customer_export_queryset(filters: list[str]) -> QuerySet[Customer]:
     for name in data:
         if not param_name_known(name, known):
             raise ExportFilterInvalid({name: [UNKNOWN_FILTER.format(name=name)]})
-    filterset = CustomerFilterSet(data=data, queryset=Customer.objects.all())
+    filterset = CustomerFilterSet(data=data, queryset=customer_all())
     if not filterset.is_valid():
         raise ExportFilterInvalid({k: list(v) for k, v in filterset.errors.items()})
     return filterset.qs.order_by("id")

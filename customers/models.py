@@ -172,6 +172,17 @@ class Customer(VersionedModel):
     extra_field = models.JSONField(default=dict, blank=True)
     password = models.CharField(max_length=128, blank=True, default="", editable=False)
     last_login_at = models.DateTimeField(null=True, blank=True)
+    # Set when this customer was merged into another (merges.services): the row stays, so the
+    # merge can be undone; it is then an alias of that customer, hidden from every list.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_customers",
+        editable=False,
+        db_index=False,  # customer_merged_into_idx, partial
+    )
 
     # Order statistics, kept exact by orders.services so lists never aggregate on the fly.
     orders_count = models.PositiveIntegerField(default=0, editable=False)
@@ -197,6 +208,7 @@ class Customer(VersionedModel):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("merge_customer", "Can merge customers and undo merges")]
         constraints = [
             models.UniqueConstraint(fields=["channel", "email"], name="customer_unique_email"),
             models.UniqueConstraint(
@@ -263,6 +275,12 @@ class Customer(VersionedModel):
                 fields=["last_order"],
                 name="customer_last_order_idx",
                 condition=Q(last_order__isnull=False),
+            ),
+            # Few customers are merged: the index holds them alone.
+            models.Index(
+                fields=["merged_into"],
+                name="customer_merged_into_idx",
+                condition=Q(merged_into__isnull=False),
             ),
         ]
 
@@ -359,6 +377,7 @@ CUSTOMER_UNWRITTEN_FIELDS = frozenset(
         "email",
         "password",
         "last_login_at",
+        "merged_into",
         *CUSTOMER_STATS_FIELDS,
         "created_at",
         "updated_at",

@@ -42,9 +42,40 @@ def channel_list(*, user) -> QuerySet[Channel]:
     return channel_scope(Channel.objects.all(), user=user, channel_field="")
 
 
+def customer_all() -> QuerySet[Customer]:
+    """Return every customer not merged into another: the base of every list, search, filter
+    and export (a merged customer is only an alias of the one it was merged into)."""
+    return Customer.objects.filter(merged_into__isnull=True)
+
+
 def customer_list(*, user) -> QuerySet[Customer]:
     """Return the customers of the channels the user may see."""
-    return channel_scope(Customer.objects.select_related("channel"), user=user)
+    return channel_scope(customer_all().select_related("channel"), user=user)
+
+
+# A chain of merges longer than this is a cycle, which merges.services never writes.
+ALIAS_CHAIN_LIMIT = 100
+
+
+def customer_aliases_resolve(ids: Iterable[int]) -> dict[int, int]:
+    """Return {id: the id it stands for} for the given customer ids: a merged customer's id
+    stands for the customer it was merged into, following chains (A into B, later B into C:
+    A stands for C); any other id for itself. One query per link of the longest chain."""
+    resolved = {pk: pk for pk in ids}
+    pending = set(resolved)
+    for _ in range(ALIAS_CHAIN_LIMIT):
+        links = dict(
+            Customer.objects.filter(pk__in=pending, merged_into__isnull=False).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+        if not links:
+            break
+        for pk, target in resolved.items():
+            if target in links:
+                resolved[pk] = links[target]
+        pending = set(links.values())
+    return resolved
 
 
 EXPANSIONS = ("recent_orders", "recent_addresses", "phones", "memberships")
@@ -287,10 +318,10 @@ def _of_channels(queryset: QuerySet, channel_ids: Iterable[int] | None) -> Query
 
 
 def customer_counts_by_channel(*, channel_ids: Iterable[int] | None) -> dict[int, int]:
-    """Return {channel id: customers} for these channels (None: all); an index-only count
-    on PostgreSQL, customer_unique_email starting with the channel."""
+    """Return {channel id: customers} for these channels (None: all), merged customers left
+    out (they are aliases)."""
     rows = (
-        _of_channels(Customer.objects.all(), channel_ids)
+        _of_channels(customer_all(), channel_ids)
         .order_by()
         .values("channel_id")
         .annotate(count=Count("pk"))
@@ -305,10 +336,19 @@ def customer_daily_counts(
     (None: all), days in the current time zone; the range is read off the created_at
     index, whatever the table's size."""
     rows = (
-        _of_channels(Customer.objects.filter(created_at__gte=since), channel_ids)
+        _of_channels(customer_all().filter(created_at__gte=since), channel_ids)
         .order_by()
         .annotate(day=TruncDate("created_at"))
         .values("channel_id", "day")
         .annotate(count=Count("pk"))
     )
     return {(row["channel_id"], row["day"]): row["count"] for row in rows}
+
+
+def customer_merged_into(*, pk: int, user) -> int | None:
+    """Return the id of the customer that a merged customer the user may see stands for (the
+    end of a chain of merges), or None when `pk` is no merged customer the user may see."""
+    merged = channel_scope(Customer.objects.filter(pk=pk, merged_into__isnull=False), user=user)
+    if not merged.exists():
+        return None
+    return customer_aliases_resolve([int(pk)])[int(pk)]

@@ -248,6 +248,7 @@ def customers_upsert(*, items: Sequence, user) -> UpsertResult:
         except RowInvalid as invalid:
             errors[str(index)] = invalid.errors
     merged = _upsert_rows_merge(rows)
+    keys = [row.key for row in rows]
     for row in usernames_refused(list(merged.values())):
         errors[str(row.line)] = {"username": [str(USERNAME_TAKEN)]}
     if errors:
@@ -256,16 +257,17 @@ def customers_upsert(*, items: Sequence, user) -> UpsertResult:
         lambda: customer_rows_save(list(merged.values()), user_id=user.pk, reason=""),
         attempts=UPSERT_ATTEMPTS,
     )
-    written = {row.key: (pk, status == CREATED) for row, pk, status in batch.customers}
+    # By row object: the write re-keys a row naming a merged customer's e-mail (an alias).
+    written = {id(row): (pk, status == CREATED) for row, pk, status in batch.customers}
     statistics_refresh(
         models=(Customer, Address, UserCustomerGroup),
         rows=sum(status in (CREATED, UPDATED) for _, _, status in batch.customers),
     )
     result, seen = UpsertResult(), set()
-    for row in rows:
-        pk, created = written[row.key]
-        result.rows.append((pk, row.email, created and row.key not in seen))
-        seen.add(row.key)
+    for row, key in zip(rows, keys, strict=True):
+        pk, created = written[id(merged[key])]
+        result.rows.append((pk, row.email, created and key not in seen))
+        seen.add(key)
     invited = [result.rows[index][0] for index, row in enumerate(rows) if row.invite]
     for customer in Customer.objects.filter(pk__in=invited):
         customer_invite_send(customer=customer)

@@ -242,7 +242,9 @@ def events_emit(
         selected = dict.fromkeys(map(str, sorted(rows)))
     if not selected:
         return 0
-    key = (connection.vendor, source.object_type, tombstone, embed)
+    # By source, not object type: two sources of one object type may differ in their
+    # tombstone (a merge's names the customer it went into).
+    key = (connection.vendor, source, tombstone, embed)
     if key not in _SQL_CACHE:
         _SQL_CACHE[key] = _insert_sql(source, tombstone=tombstone, embed=embed)
     actor = actor_current()

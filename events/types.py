@@ -11,6 +11,9 @@ CUSTOMER_CREATED, CUSTOMER_UPDATED, CUSTOMER_DELETED = (
     "customer.deleted",
 )
 CUSTOMER_ANONYMIZED = "customer.anonymized"
+# merges: the kept customer's full payload, and a tombstone (id, channel, merged_into) for each
+# merged one; undoing a merge names the kept and the restored customers with full payloads.
+CUSTOMER_MERGED, CUSTOMER_UNMERGED = "customer.merged", "customer.unmerged"
 ADDRESS_CREATED, ADDRESS_UPDATED, ADDRESS_DELETED = (
     "address.created",
     "address.updated",
@@ -37,6 +40,8 @@ EVENT_TYPES = (
     CUSTOMER_UPDATED,
     CUSTOMER_DELETED,
     CUSTOMER_ANONYMIZED,
+    CUSTOMER_MERGED,
+    CUSTOMER_UNMERGED,
     ADDRESS_CREATED,
     ADDRESS_UPDATED,
     ADDRESS_DELETED,

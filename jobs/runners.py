@@ -25,8 +25,7 @@ from customers.imports import BATCH_SIZE, ImportCancelled, customers_import
 from customers.imports.newer_edits import unchanged_since_parse
 from customers.imports.readers import ImportFileError, rows_count, rows_read
 from customers.imports.reports import RejectedRows, rejected_rows_format, rejected_rows_write
-from customers.models import Customer
-from customers.selectors import channel_list, customer_list
+from customers.selectors import channel_list, customer_all, customer_list
 from customers.services import customer_invite_send
 from jobs.models import Job, JobKind, JobStatus
 
@@ -203,7 +202,7 @@ def _customers_of(job: Job):
     """The customers the job's author may see, so a job never reaches past the admin's
     rule, even if the author's channels changed since it was started."""
     if job.created_by is None:
-        return Customer.objects.select_related("channel")
+        return customer_all().select_related("channel")
     return customer_list(user=job.created_by)
 
 

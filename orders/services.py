@@ -30,6 +30,7 @@ from config.sql import id_array
 from config.versions import EntityTags, version_check, version_save, versions_bump
 from customers.imports.rows import RowInvalid
 from customers.models import CUSTOMER_STATS_COLUMNS, Channel, Customer
+from customers.selectors import customer_aliases_resolve
 from customers.services import customer_upsert
 from events import types
 from events.services import events_emit, fields_changed, fields_stored
@@ -275,9 +276,26 @@ def _fields_set(instance, data: dict) -> bool:
     return differs
 
 
+def _customer_lock_unmerged(customer: Customer) -> Customer:
+    """Lock the order's customer's row; if it was merged into another meanwhile (a merge
+    holds the merged customers' locks until it commits), the one it was merged into, so an
+    order written during a merge lands on the kept customer."""
+    while True:
+        merged_into = (
+            Customer.objects.select_for_update(no_key=True)
+            .filter(pk=customer.pk)
+            .values_list("merged_into_id", flat=True)
+            .get()
+        )
+        if merged_into is None:
+            return customer
+        kept = customer_aliases_resolve([merged_into])[merged_into]
+        customer = Customer.objects.select_related("channel").get(pk=kept)
+
+
 def _order_create(*, channel: Channel, customer: Customer | dict, data: dict, items: list) -> Order:
     customer = _customer_resolve(channel=channel, customer=customer)
-    _customers_lock([customer.pk])
+    customer = _customer_lock_unmerged(customer)
     order = Order(channel=channel, customer=customer, currency=channel.currency)
     _fields_set(order, data)
     _order_save(order)

@@ -31,6 +31,7 @@ from customers.imports.rows import (
     text_clean,
 )
 from customers.models import ADDRESS_TEXT_FIELDS, Address, Channel, Customer
+from customers.selectors import customer_aliases_resolve
 from customers.validation import country_normalize, currency_normalize
 from orders.models import Order, OrderItem, OrderStatus
 
@@ -255,7 +256,12 @@ def _customer_clean(value, customers: QuerySet[Customer] | None) -> Customer | d
         raise ValueError(CUSTOMER_INVALID)
     customers = Customer.objects.all() if customers is None else customers
     pk = int(text)
-    customer = customers.filter(pk=pk).first() if pk <= _BIGINT_MAX else None
+    if pk > _BIGINT_MAX:
+        raise ValueError(CUSTOMER_UNKNOWN.format(pk=value))
+    customer = customers.filter(pk=pk).first()
+    if customer is None and (alias := customer_aliases_resolve([pk])[pk]) != pk:
+        # A merged customer's id stands for the customer it was merged into.
+        customer = customers.filter(pk=alias).first()
     if customer is None:
         raise ValueError(CUSTOMER_UNKNOWN.format(pk=value))
     return customer

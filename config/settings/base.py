@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jobs",
     "compat",
     "webhooks",
+    "merges",
     # --- credentials ---
     "knox",
     "axes",
@@ -331,6 +332,8 @@ REST_KNOX = {
 # The outbox (events app): every write records its events in its own transaction.
 EVENTS_ENABLED = env.bool("EVENTS_ENABLED", default=True)
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+# How long a customer merge can be undone (merges.services.merge_undo), in days.
+MERGE_UNDO_DAYS = env.int("MERGE_UNDO_DAYS", default=90)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Patron API",

@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
+from config.exceptions import NotFoundWithBody
 from config.query_params import StrictQueryParamsMixin
 from config.rest import (
     ModelPermissions,
@@ -38,6 +40,7 @@ from customers.selectors import (
     channel_list,
     customer_list,
     customer_list_for_api,
+    customer_merged_into,
     customer_page_rows,
     customer_rows_queryset,
 )
@@ -63,6 +66,14 @@ from customers.services import (
 from idempotency.api import IdempotentWritesMixin
 
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
+# English only for now: the merge messages are not in the catalogs yet.
+CUSTOMER_MERGED = "This customer was merged into another; see merged_into."
+BIGINT_MAX = 2**63 - 1
+
+
+def _is_id(value) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and int(text) <= BIGINT_MAX
 
 
 class ChannelViewSet(
@@ -219,6 +230,16 @@ class CustomerViewSet(
     def known_query_params(self) -> set[str]:
         known = super().known_query_params()
         return known if self.action in UNEXPANDED_ACTIONS else known | {EXPAND_PARAM}
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            pk = self.kwargs.get(self.lookup_field)
+            kept = customer_merged_into(pk=pk, user=self.request.user) if _is_id(pk) else None
+            if kept is None:
+                raise
+            raise NotFoundWithBody(CUSTOMER_MERGED, merged_into=kept) from None
 
     @property
     def expand(self) -> set[str]:

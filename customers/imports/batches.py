@@ -11,6 +11,7 @@ from customers.imports.postgresql import planner_settings_for_batches
 from customers.imports.rows import CleanRow
 from customers.imports.writers import BatchWritten, customer_rows_write
 from customers.models import Customer
+from customers.selectors import customer_aliases_resolve
 
 # PostgreSQL's SQLSTATEs for "run the transaction again": deadlock, serialization failure.
 _RETRYABLE_STATES = frozenset({"40P01", "40001"})
@@ -40,12 +41,38 @@ def usernames_refused(rows: Sequence[CleanRow]) -> list[CleanRow]:
     ]
 
 
+def customer_rows_aliases_resolve(rows: Sequence[CleanRow]) -> None:
+    """Point each row keyed by a merged customer's e-mail at the customer it was merged into
+    (customer_aliases_resolve), so an upsert or import of it updates that one. One query
+    when no row names a merged customer."""
+    keyed = [row for row in rows if row.pk is None]
+    if not keyed:
+        return
+    found = {
+        (channel_id, email): pk
+        for channel_id, email, pk in Customer.objects.filter(
+            merged_into__isnull=False,
+            channel_id__in={row.channel_id for row in keyed},
+            email__in={row.email for row in keyed},
+        ).values_list("channel_id", "email", "pk")
+    }
+    if not found:
+        return
+    targets = customer_aliases_resolve(found.values())
+    emails = dict(Customer.objects.filter(pk__in=set(targets.values())).values_list("pk", "email"))
+    for row in keyed:
+        if (pk := found.get(row.key)) is not None:
+            row.email = emails[targets[pk]]
+            row.key = (row.channel_id, row.email)
+
+
 def customer_rows_save(
     rows: Sequence[CleanRow], *, user_id: int | None, reason: str, history: bool = True
 ) -> BatchWritten:
     """Write the rows and their history in a savepoint of the caller's transaction."""
     with transaction.atomic():
         planner_settings_for_batches()
+        customer_rows_aliases_resolve(rows)
         batch = customer_rows_write(rows)
         if history:
             customer_rows_history_record(batch, user_id=user_id, reason=reason)

@@ -11,6 +11,7 @@ from accounts.services import api_key_create
 from jobs.models import Job, JobKind
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
+from tests.merges.factories import merge_make
 from tests.orders.factories import OrderCustomDataFactory, OrderFactory
 from tests.webhooks.factories import DeliveryFactory, SubscriptionFactory
 
@@ -41,6 +42,7 @@ FACTORIES = {
     "webhooks.Subscription": lambda user: SubscriptionFactory(),
     "webhooks.Delivery": lambda user: DeliveryFactory(),
     "jobs.Job": lambda user: Job.objects.create(kind=JobKind.EXPORT, created_by=user),
+    "merges.Merge": lambda user: merge_make(user=user),
 }
 PATRON_APPS = ("customers", "groups", "orders")
 # Made by the system only: their add page is refused (403), the rest answers.
@@ -50,6 +52,7 @@ NOT_ADDABLE = {
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",
+    "merges.Merge",
 }
 
 

@@ -33,6 +33,7 @@ RESOURCES = {
     "webhook": "webhooks/",
     "webhook-delivery": "webhooks/{subscription_id}/deliveries/",
     "event": "events/",
+    "merge": "merges/",
 }
 
 
