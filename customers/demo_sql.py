@@ -41,6 +41,7 @@ from customers.demo import (
     demo_channels_and_groups,
     locale_pools,
 )
+from customers.match_keys import customer_match_keys_backfill
 from customers.models import CUSTOMER_STATS_COLUMNS, Address, Customer
 from groups.models import UserCustomerGroup
 from orders.models import Order, OrderCustomData, OrderItem
@@ -624,6 +625,8 @@ def demo_seed_fast(
             rebuild_started = time.perf_counter()
         _phase_done(result, "indexes", rebuild_started, progress)
         seeder.finish()
+    with _phase(result, "match keys", progress):
+        customer_match_keys_backfill()
     with _phase(result, "analyze", progress):
         demo_analyze(SEEDED_TABLES)
     return result
