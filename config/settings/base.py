@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jobs",
     "compat",
     "webhooks",
+    "duplicates",
     # --- credentials ---
     "knox",
     "axes",
