@@ -26,6 +26,8 @@ class DuplicateDismissal(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A dismissal never changes (it is made or deleted): If-Match on its DELETE checks this.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

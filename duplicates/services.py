@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from config.etags import EntityTags
+from config.versions import version_check
 from customers.models import Customer
 from duplicates.models import DuplicateDismissal
 
@@ -33,6 +35,10 @@ def duplicate_dismiss(
 
 
 @transaction.atomic
-def duplicate_dismissal_delete(*, dismissal: DuplicateDismissal) -> None:
-    """Undo a dismissal: the pair is a candidate again (if its keys still match)."""
+def duplicate_dismissal_delete(
+    *, dismissal: DuplicateDismissal, if_match: EntityTags | None = None
+) -> None:
+    """Undo a dismissal: the pair is a candidate again (if its keys still match). With
+    `if_match`, only at a version it names (else PreconditionFailed)."""
+    version_check(DuplicateDismissal, dismissal.pk, if_match)
     dismissal.delete()

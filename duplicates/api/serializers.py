@@ -40,6 +40,7 @@ class DuplicateDismissalOutputSerializer(serializers.Serializer):
         source="dismissed_by.username", allow_null=True, default=None
     )
     created_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
 
     def get_customers(self, dismissal) -> list[int]:
         return [dismissal.customer_low_id, dismissal.customer_high_id]

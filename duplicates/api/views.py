@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
+from config.etags import ConditionalMixin
 from config.query_params import StrictQueryParamsMixin
 from config.rest import INVALID_PAGE, PAGE_OUT_OF_RANGE, ModelPermissions, PagePagination
 from customers.models import Customer
@@ -21,6 +22,7 @@ from duplicates.selectors import (
     duplicate_pairs_page,
 )
 from duplicates.services import duplicate_dismiss, duplicate_dismissal_delete
+from idempotency.api import IdempotentWritesMixin
 
 UNKNOWN_CUSTOMERS = "Unknown customer id(s): {ids}."
 UNKNOWN_REASON = "Unknown reason; one of: {reasons}."
@@ -139,6 +141,8 @@ class CustomerDuplicateViewSet(_PairListMixin, viewsets.GenericViewSet):
 
 @extend_schema(tags=["Duplicates"])
 class DuplicateDismissalViewSet(
+    IdempotentWritesMixin,
+    ConditionalMixin,
     StrictQueryParamsMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
@@ -183,5 +187,5 @@ class DuplicateDismissalViewSet(
         summary="Undo a dismissal", parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]
     )
     def destroy(self, request, pk=None):
-        duplicate_dismissal_delete(dismissal=self.get_object())
+        duplicate_dismissal_delete(dismissal=self.get_object(), if_match=self.if_match)
         return Response(status=status.HTTP_204_NO_CONTENT)
