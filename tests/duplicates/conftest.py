@@ -18,6 +18,8 @@ def make(superuser):
     """Create a customer through the service (the write pipeline computes its keys)."""
 
     def make(channel, email, **data):
-        return customer_create(data={"channel": channel.code, "email": email, **data}, user=superuser)
+        return customer_create(
+            data={"channel": channel.code, "email": email, **data}, user=superuser
+        )
 
     return make

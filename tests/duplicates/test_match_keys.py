@@ -110,7 +110,9 @@ def test_the_write_pipeline_stores_the_keys(brazil, make):
 @pytest.mark.django_db
 def test_updates_and_address_writes_refresh_the_keys(brazil, make, superuser):
     customer = make(brazil, "ana@example.com", first_name="Ana", last_name="Silva")
-    customer_update(customer=customer, data={"phone": "11 98765 4321"}, user=superuser, partial=True)
+    customer_update(
+        customer=customer, data={"phone": "11 98765 4321"}, user=superuser, partial=True
+    )
     address_create(customer=customer, data={"zipcode": "01310-100", "number": "7"})
     assert _keys(customer)["phone_key"] == "+5511987654321"
     assert _keys(customer)["address_key"] == "01310100|7"
@@ -133,7 +135,5 @@ def test_the_backfill_fills_every_customer_in_batches(brazil, make):
     # when
     customer_match_keys_backfill(batch=2)
     # then
-    assert [_keys(c)["phone_key"] for c in customers] == [
-        f"+55119876543{20 + n}" for n in range(5)
-    ]
+    assert [_keys(c)["phone_key"] for c in customers] == [f"+55119876543{20 + n}" for n in range(5)]
     assert _keys(customers[0])["email_key"] == "c0@example.com"
