@@ -160,9 +160,7 @@ def test_a_bad_dismissal_is_400_naming_the_field(api_client, body, message):
     assert not DuplicateDismissal.objects.exists()
 
 
-def test_the_same_customer_twice_or_two_channels_cannot_be_dismissed(
-    api_client, brazil, usa, make
-):
+def test_the_same_customer_twice_or_two_channels_cannot_be_dismissed(api_client, brazil, usa, make):
     a = make(brazil, "a@example.com")
     b = make(usa, "b@example.com")
     same = api_client.post(DISMISSALS, {"customers": [a.pk, a.pk]})
