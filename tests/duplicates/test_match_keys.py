@@ -137,3 +137,12 @@ def test_the_backfill_fills_every_customer_in_batches(brazil, make):
     # then
     assert [_keys(c)["phone_key"] for c in customers] == [f"+55119876543{20 + n}" for n in range(5)]
     assert _keys(customers[0])["email_key"] == "c0@example.com"
+
+
+@pytest.mark.django_db
+def test_seed_demo_fast_fills_the_keys():
+    from customers.demo_sql import demo_seed_fast
+
+    demo_seed_fast(customers=50, orders_per_customer=0)
+    assert not Customer.objects.filter(email_key="").exists()
+    assert Customer.objects.exclude(identification_key="").count() == 50
