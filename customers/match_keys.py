@@ -5,7 +5,7 @@ The keys are computed here and nowhere else, in Python (E.164 needs the `phonenu
 library), and stored on the customer (`email_key`, `phone_key`, `identification_key`,
 `name_key`, `address_key`; internal, not in the API). Every write path refreshes them for
 the customers it touched (`customer_match_keys_refresh`: the import writer behind the API,
-the admin and the commands; the address services; anonymisation); migration 0011 and
+the admin and the commands; the address services; anonymisation); migration 0014 and
 `seed_demo --fast` fill whole tables by `customer_match_keys_backfill`, in id batches.
 
 The rules (conservative: a false match costs a wrong merge, a missed one only a candidate):
@@ -113,7 +113,7 @@ def match_keys(row: dict) -> tuple[str, ...]:
     )
 
 
-# Plain SQL on table names, so migration 0011 can run it against the historical schema.
+# Plain SQL on table names, so migration 0014 can run it against the historical schema.
 _SELECT_SQL = (
     "SELECT c.id, c.email, c.phone, c.identification, c.first_name, c.last_name, "
     "ch.country, ch.currency, a.zipcode, a.number, "

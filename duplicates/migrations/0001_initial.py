@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0011_match_keys'),
+        ('customers', '0014_match_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

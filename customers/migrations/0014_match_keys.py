@@ -19,7 +19,7 @@ def match_keys_backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0010_search_folded'),
+        ('customers', '0013_languages'),
         ('orders', '0006_custom_data_manufacturer_catalog'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
