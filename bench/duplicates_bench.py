@@ -4,7 +4,7 @@ Expects customers built by `seed_demo --fast` (their keys filled by its "match k
 The demo data has few true duplicates (identifications are random; phones come from pools of
 400 per locale, so every phone is a placeholder shared by thousands and pairs nobody), so the
 script first plants `--pairs` duplicates: every Nth customer takes the identification and the
-phone of the one before it (one UPDATE, then the keys of those customers are refreshed the
+phone of the previous one of its channel (one UPDATE, then the keys of those customers are refreshed the
 way every write refreshes them). Then it times, interleaved over --runs rounds, through the
 real HTTP stack (DRF's APIClient): the first page of `GET /api/v1/duplicates/`, the same
 filtered by one channel, and `GET /api/v1/customers/{id}/duplicates/` of a planted customer.
@@ -36,7 +36,7 @@ from customers.models import Channel, Customer
 PLANT_SQL = """
 UPDATE customers_customer c SET identification = p.identification, phone = p.phone
   FROM customers_customer p
- WHERE p.id = c.id - 1 AND p.channel_id = c.channel_id AND c.id %% %(every)s = 0
+ WHERE p.id = c.id - %(step)s AND p.channel_id = c.channel_id AND c.id %% %(every)s = 0
  RETURNING c.id
 """
 
@@ -45,11 +45,16 @@ def _plant(pairs: int) -> list[int]:
     total = Customer.objects.count()
     every = max(2, total // pairs)
     with connection.cursor() as cursor:
-        cursor.execute(PLANT_SQL, {"every": every})
+        # Planting is set-up, not a request: no request statement timeout (reset below).
+        cursor.execute("SET statement_timeout = 0")
+        # seed_demo deals customers to the channels in turn: the one `step` ids back shares
+        # the channel.
+        cursor.execute(PLANT_SQL, {"every": every, "step": Channel.objects.count()})
         ids = [row[0] for row in cursor.fetchall()]
     customer_match_keys_refresh(ids)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
+        cursor.execute("RESET statement_timeout")
     return ids
 
 
@@ -70,7 +75,7 @@ def main() -> None:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-duplicates", defaults={"is_superuser": True, "is_staff": True}
     )
-    client = APIClient()
+    client = APIClient(HTTP_HOST="localhost")
     client.force_authenticate(user)
     channel = Channel.objects.order_by("code").first().code
     urls = {
