@@ -4,9 +4,9 @@ Expects customers built by `seed_demo --fast` (their keys filled by its "match k
 The demo data has few true duplicates (identifications are random; phones come from pools of
 400 per locale, so every phone is a placeholder shared by thousands and pairs nobody), so the
 script first plants `--pairs` duplicates: every Nth customer takes the identification and the
-phone of the previous one of its channel (one UPDATE, then the keys of those customers are refreshed the
-way every write refreshes them). Then it times, interleaved over --runs rounds, through the
-real HTTP stack (DRF's APIClient): the first page of `GET /api/v1/duplicates/`, the same
+phone of the previous one of its channel (one UPDATE, then the keys of those customers are
+refreshed the way every write refreshes them). Then it times, interleaved over --runs rounds,
+through the real HTTP stack (DRF's APIClient): the first page of `GET /api/v1/duplicates/`, the same
 filtered by one channel, and `GET /api/v1/customers/{id}/duplicates/` of a planted customer.
 Medians and p90 in milliseconds.
 
