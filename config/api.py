@@ -15,6 +15,11 @@ from rest_framework.views import APIView
 from config.docs import RedocView, SwaggerView
 from config.query_params import StrictQueryParamsMixin
 from customers.api.views import ChannelViewSet, CustomerAddressViewSet, CustomerViewSet
+from duplicates.api.views import (
+    CustomerDuplicateViewSet,
+    DuplicateDismissalViewSet,
+    DuplicatePairViewSet,
+)
 from events.api import EventViewSet
 from groups.api.views import GroupMemberListView, GroupViewSet, MembershipViewSet
 from merges.api.views import CustomerMergeView, MergeViewSet
@@ -28,6 +33,13 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register(
     r"customers/(?P<customer_id>[0-9]+)/addresses", CustomerAddressViewSet, basename="address"
 )
+router.register(
+    r"customers/(?P<customer_id>[0-9]+)/duplicates",
+    CustomerDuplicateViewSet,
+    basename="customer-duplicate",
+)
+router.register("duplicates/dismissals", DuplicateDismissalViewSet, basename="duplicate-dismissal")
+router.register("duplicates", DuplicatePairViewSet, basename="duplicate")
 router.register("orders", OrderViewSet, basename="order")
 router.register(
     r"orders/(?P<order_id>[0-9]+)/custom-data", OrderCustomDataViewSet, basename="order-custom-data"

@@ -28,7 +28,20 @@ CUSTOMER_STATS_FIELDS = (
     "last_order",
 )
 # A row's version is bookkeeping for If-Match, not a change staff need to see.
-HISTORY_EXCLUDED_FIELDS = ["password", "version", *CUSTOMER_STATS_FIELDS]
+# Duplicate detection's keys on each customer, derived from its fields (customers.match_keys).
+CUSTOMER_MATCH_KEY_FIELDS = (
+    "email_key",
+    "phone_key",
+    "identification_key",
+    "name_key",
+    "address_key",
+)
+HISTORY_EXCLUDED_FIELDS = [
+    "password",
+    "version",
+    *CUSTOMER_STATS_FIELDS,
+    *CUSTOMER_MATCH_KEY_FIELDS,
+]
 
 
 def _text(max_length: int) -> models.CharField:
@@ -39,6 +52,11 @@ def _text(max_length: int) -> models.CharField:
 def _name_fields() -> tuple[models.CharField, ...]:
     """first_name, last_name and company, which customers and addresses both have."""
     return _text(NAME_LENGTH), _text(NAME_LENGTH), _text(NAME_LENGTH)
+
+
+def _key_text(max_length: int) -> models.CharField:
+    """A match key column (customers.match_keys): written by Patron only, "" when none."""
+    return models.CharField(max_length=max_length, blank=True, default="", editable=False)
 
 
 class TimeStampedModel(models.Model):
@@ -65,6 +83,13 @@ class Channel(VersionedModel):
     code = models.SlugField(max_length=CODE_LENGTH, unique=True)
     name = models.CharField(max_length=NAME_LENGTH)
     currency = models.CharField(max_length=3, default="USD")
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        help_text="ISO 3166 alpha-2: the region phones without a country code are read in "
+        "(blank: the currency's country, if it has one).",
+    )
     is_active = models.BooleanField(default=True)
     language = models.CharField(
         _("language"),
@@ -106,6 +131,10 @@ class Channel(VersionedModel):
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="channel_currency_iso4217"
             ),
             models.CheckConstraint(condition=~Q(code=""), name="channel_code_not_empty"),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                name="channel_country_iso3166",
+            ),
         ]
 
     def __str__(self):
@@ -183,6 +212,13 @@ class Customer(VersionedModel):
         editable=False,
         db_index=False,  # customer_merged_into_idx, partial
     )
+
+    # Duplicate detection's normalised keys (customers.match_keys); internal, not in the API.
+    email_key = _key_text(EMAIL_LENGTH)
+    phone_key = _key_text(32)
+    identification_key = _key_text(CODE_LENGTH)
+    name_key = _key_text(2 * NAME_LENGTH + 1)
+    address_key = _key_text(2 * CODE_LENGTH + 1)
 
     # Order statistics, kept exact by orders.services so lists never aggregate on the fly.
     orders_count = models.PositiveIntegerField(default=0, editable=False)
@@ -282,6 +318,15 @@ class Customer(VersionedModel):
                 name="customer_merged_into_idx",
                 condition=Q(merged_into__isnull=False),
             ),
+            # Duplicate candidates join customers of a channel on equal keys, where set (names
+            # are compared only within one address key: no index of their own).
+            *(
+                models.Index(
+                    fields=["channel", name], name=f"cust_{name}_idx", condition=~Q(**{name: ""})
+                )
+                for name in CUSTOMER_MATCH_KEY_FIELDS
+                if name != "name_key"
+            ),
         ]
 
     def __str__(self):
@@ -379,6 +424,7 @@ CUSTOMER_UNWRITTEN_FIELDS = frozenset(
         "last_login_at",
         "merged_into",
         *CUSTOMER_STATS_FIELDS,
+        *CUSTOMER_MATCH_KEY_FIELDS,
         "created_at",
         "updated_at",
         "version",

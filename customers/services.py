@@ -34,6 +34,7 @@ from customers.imports.rows import (
     row_clean,
 )
 from customers.imports.writers import CREATED, UPDATED
+from customers.match_keys import customer_match_keys_backfill, customer_match_keys_refresh
 from customers.models import Address, Channel, Customer
 from customers.selectors import channel_list
 from customers.validation import (
@@ -351,6 +352,7 @@ def customer_anonymize(*, customer: Customer) -> Customer:
         updated_at=timezone.now(),
         version=version_next(),
     )
+    customer_match_keys_refresh([customer.pk])
     # One event without personal data; it stands for the erased addresses too.
     events_emit(CUSTOMER, types.CUSTOMER_ANONYMIZED, [customer.pk], tombstone=True)
     return customer
@@ -401,6 +403,7 @@ def _save_address(
     _address_customer_touch(address, if_match)
     _clear_flags_for(address)
     version_save(address)
+    customer_match_keys_refresh([address.customer_id])
     if before is None:
         events_emit(ADDRESS, types.ADDRESS_CREATED, [address.pk])
     elif changed := fields_changed(before, address):
@@ -453,6 +456,7 @@ def address_delete(*, address: Address, if_match: EntityTags | None = None) -> N
                 Address.objects.filter(pk=successor.pk), is_default=True, version=version_next()
             )
             events_emit(ADDRESS, types.ADDRESS_UPDATED, {successor.pk: ["is_default"]})
+    customer_match_keys_refresh([customer_id])
 
 
 @transaction.atomic
@@ -481,6 +485,9 @@ def channel_update(*, channel: Channel, data: dict, if_match: EntityTags | None 
         events_emit(CHANNEL, types.CHANNEL_CREATED, [channel.pk])
     elif changed := fields_changed(before, channel):
         events_emit(CHANNEL, types.CHANNEL_UPDATED, {channel.pk: changed})
+        if {"country", "currency"} & set(changed):
+            # The channel's phones are read in its region: their keys follow it.
+            customer_match_keys_backfill(channel_id=channel.pk)
     return channel
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "compat",
     "webhooks",
     "merges",
+    "duplicates",
     # --- credentials ---
     "knox",
     "axes",

@@ -28,6 +28,7 @@ from config.versions import version_next
 from customers.event_sources import ADDRESS
 from customers.imports import postgresql
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow, address_is_default
+from customers.match_keys import customer_match_keys_refresh
 from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
 from events.services import events_emit
 from events.types import ADDRESS_DELETED, MEMBERSHIP_REMOVED
@@ -84,6 +85,8 @@ def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
     # it, unless the batch created it or its own UPDATE already counted one.
     counted = {pk for _, pk, status in batch.customers if status != UNCHANGED}
     _customers_version_bump(sorted(children_changed - counted))
+    # The match keys follow the customer's fields and its default address.
+    customer_match_keys_refresh(counted | children_changed)
     return batch
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import api_key_create
+from duplicates.models import DuplicateDismissal
 from jobs.models import Job, JobKind
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
@@ -16,6 +17,13 @@ from tests.orders.factories import OrderCustomDataFactory, OrderFactory
 from tests.webhooks.factories import DeliveryFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _dismissal(user=None):
+    channel = ChannelFactory()
+    low, high = CustomerFactory(channel=channel), CustomerFactory(channel=channel)
+    return DuplicateDismissal.objects.create(customer_low=low, customer_high=high)
+
 
 AXES_REQUEST = {"user_agent": "test", "http_accept": "*/*", "path_info": "/admin/login/"}
 FACTORIES = {
@@ -43,10 +51,12 @@ FACTORIES = {
     "webhooks.Delivery": lambda user: DeliveryFactory(),
     "jobs.Job": lambda user: Job.objects.create(kind=JobKind.EXPORT, created_by=user),
     "merges.Merge": lambda user: merge_make(user=user),
+    "duplicates.DuplicateDismissal": _dismissal,
 }
 PATRON_APPS = ("customers", "groups", "orders")
 # Made by the system only: their add page is refused (403), the rest answers.
 NOT_ADDABLE = {
+    "duplicates.DuplicateDismissal",
     "webhooks.Delivery",
     "jobs.Job",
     "axes.AccessAttempt",
@@ -103,6 +113,9 @@ def test_admin_pages(client, superuser, staff_user, label):
             lambda: ChannelFactory(),
             9,
             id="channels",
+        ),
+        pytest.param(
+            "admin:duplicates_duplicatedismissal_changelist", _dismissal, 9, id="dismissals"
         ),
     ],
 )

@@ -193,6 +193,7 @@ def test_the_command_prints_each_phase_and_the_counts():
         "customers",
         "addresses",
         "memberships",
+        "match keys",
         "indexes",
         "analyze",
     ]

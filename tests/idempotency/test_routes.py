@@ -58,10 +58,10 @@ def test_the_schema_documents_the_header_and_its_422_on_post_and_patch(operation
 
     documented = {key for key, op in writes.items() if _has_key_header(op)}
     assert documented == set(writes) - EXEMPT
-    # The native writes: 19, and the webhooks' POST, PATCH, rotate, ping and redeliver. The
-    # dialects' (/compat/) writes are covered by the line above.
+    # The native writes: 19, the webhooks' POST, PATCH, rotate, ping and redeliver, and the
+    # duplicates' dismissal. The dialects' (/compat/) writes are covered by the line above.
     native = {key for key in documented if key[1].startswith(f"/{API_PREFIX}")}
-    assert len(native) == 24
+    assert len(native) == 25
     assert all("422" in writes[key]["responses"] for key in documented)
     for key in EXEMPT | set(others):
         operation = operations[key]

@@ -1,0 +1,215 @@
+"""Match keys: each customer's e-mail, phone, identification, name and address, normalised so
+that two records of one person compare equal (duplicate candidates, the `duplicates` app).
+
+The keys are computed here and nowhere else, in Python (E.164 needs the `phonenumbers`
+library), and stored on the customer (`email_key`, `phone_key`, `identification_key`,
+`name_key`, `address_key`; internal, not in the API). Every write path refreshes them for
+the customers it touched (`customer_match_keys_refresh`: the import writer behind the API,
+the admin and the commands; the address services; anonymisation); migration 0015 and
+`seed_demo --fast` fill whole tables by `customer_match_keys_backfill`, in id batches.
+
+The rules (conservative: a false match costs a wrong merge, a missed one only a candidate):
+- e-mail: trimmed, lower case, the domain's IDN labels as punycode (`x@bücher.example` ==
+  `x@xn--bcher-kva.example`). Dots and `+tags` are kept: only some providers ignore them.
+- phone: E.164 (`+5511987654321`), parsed with the channel's country as the default region
+  (`Channel.country`, else the one country of its currency, else none: only numbers written
+  with `+` parse). A number that does not parse, or is not a possible number, has no key.
+  `phone_secondary` is not keyed (it is rarely filled and often a shared line).
+- identification: its digits; none when fewer than IDENTIFICATION_MIN_DIGITS.
+- name: first and last name folded (no accents, lower case), non-letters dropped, words
+  single-spaced; empty without a last name or first name.
+- address: the default address's postcode (letters and digits, lower case) and house number,
+  `postcode|number`; empty without a postcode. Street names are left out: "R." and "Rua"
+  would never meet.
+"""
+
+import contextlib
+import re
+from collections.abc import Sequence
+
+import phonenumbers
+from django.db import connection, transaction
+
+from customers.models import CUSTOMER_MATCH_KEY_FIELDS as KEY_FIELDS
+from customers.search import fold
+
+IDENTIFICATION_MIN_DIGITS = 5
+# A channel whose country is blank takes its currency's country, where the currency has one.
+CURRENCY_REGIONS = {
+    "ARS": "AR", "AUD": "AU", "BRL": "BR", "CAD": "CA", "CHF": "CH", "CLP": "CL",
+    "CNY": "CN", "COP": "CO", "CZK": "CZ", "DKK": "DK", "GBP": "GB", "INR": "IN",
+    "JPY": "JP", "MXN": "MX", "NOK": "NO", "NZD": "NZ", "PEN": "PE", "PLN": "PL",
+    "SEK": "SE", "USD": "US", "UYU": "UY", "ZAR": "ZA",
+}  # fmt: skip
+BACKFILL_BATCH = 5_000
+_NON_DIGITS = re.compile(r"\D+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_LETTERS = re.compile(r"[^a-z]+")
+
+
+def email_key(email: str) -> str:
+    """The e-mail trimmed, lower-cased, its domain in punycode; "" when empty."""
+    email = (email or "").strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    # A domain that is no valid IDN is compared as written.
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"
+
+
+def channel_region(*, country: str, currency: str) -> str | None:
+    """The default region phones of a channel are parsed with."""
+    return country or CURRENCY_REGIONS.get(currency)
+
+
+def phone_key(phone: str, region: str | None) -> str:
+    """The phone in E.164, or "" when it does not parse as a possible number."""
+    if not phone or not phone.strip():
+        return ""
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def identification_key(identification: str) -> str:
+    """The identification's digits; "" when there are fewer than IDENTIFICATION_MIN_DIGITS."""
+    digits = _NON_DIGITS.sub("", identification or "")
+    return digits if len(digits) >= IDENTIFICATION_MIN_DIGITS else ""
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """First and last name folded, letters only, single-spaced; "" unless both are given."""
+    words = [
+        _NON_LETTERS.sub(" ", fold(part or "").lower()).split() for part in (first_name, last_name)
+    ]
+    if not all(words):
+        return ""
+    return " ".join(word for part in words for word in part)
+
+
+def address_key(zipcode: str | None, number: str | None) -> str:
+    """`postcode|number` of the default address, letters and digits only; "" without one."""
+    postcode = _NON_ALNUM.sub("", (zipcode or "").lower())
+    if not postcode:
+        return ""
+    return f"{postcode}|{_NON_ALNUM.sub('', (number or '').lower())}"
+
+
+def match_keys(row: dict) -> tuple[str, ...]:
+    """The KEY_FIELDS of one customer from its stored values (see _SELECT_SQL)."""
+    region = channel_region(country=row["country"], currency=row["currency"])
+    return (
+        email_key(row["email"]),
+        phone_key(row["phone"], region),
+        identification_key(row["identification"]),
+        name_key(row["first_name"], row["last_name"]),
+        address_key(row["zipcode"], row["number"]),
+    )
+
+
+# Plain SQL on table names, so migration 0015 can run it against the historical schema.
+_SELECT_SQL = (
+    "SELECT c.id, c.email, c.phone, c.identification, c.first_name, c.last_name, "
+    "ch.country, ch.currency, a.zipcode, a.number, "
+    "c.email_key, c.phone_key, c.identification_key, c.name_key, c.address_key "
+    "FROM customers_customer c JOIN customers_channel ch ON ch.id = c.channel_id "
+    "LEFT JOIN customers_address a ON a.customer_id = c.id AND a.is_default "
+    "WHERE {where} ORDER BY c.id{limit}"
+)
+_COLUMNS = (
+    "id", "email", "phone", "identification", "first_name", "last_name",
+    "country", "currency", "zipcode", "number", *KEY_FIELDS,
+)  # fmt: skip
+
+
+def _keys_write(cursor, changed: list[tuple]) -> None:
+    """Store (id, *keys) rows: one UPDATE from arrays on PostgreSQL, executemany elsewhere."""
+    if not changed:
+        return
+    if cursor.db.vendor == "postgresql":
+        columns = list(zip(*changed, strict=True))
+        assignments = ", ".join(f"{name} = k.{name}" for name in KEY_FIELDS)
+        cursor.execute(
+            f"UPDATE customers_customer c SET {assignments} FROM unnest(%s::bigint[], "
+            f"{', '.join(['%s::text[]'] * len(KEY_FIELDS))}) AS k(id, {', '.join(KEY_FIELDS)}) "
+            "WHERE c.id = k.id",
+            [list(column) for column in columns],
+        )
+        return
+    assignments = ", ".join(f"{name} = %s" for name in KEY_FIELDS)
+    cursor.executemany(
+        f"UPDATE customers_customer SET {assignments} WHERE id = %s",
+        [(*keys, pk) for pk, *keys in changed],
+    )
+
+
+def _changed(rows: Sequence[tuple]) -> list[tuple]:
+    """(id, *keys) of the rows (as _SELECT_SQL reads them) whose stored keys are stale."""
+    changed = []
+    for values in rows:
+        row = dict(zip(_COLUMNS, values, strict=True))
+        keys = match_keys(row)
+        if keys != tuple(row[name] for name in KEY_FIELDS):
+            changed.append((row["id"], *keys))
+    return changed
+
+
+def _refresh_where(cursor, where: str, params: Sequence, limit: int | None = None) -> list[int]:
+    """Recompute the keys of the customers `where` selects; store those that changed; return
+    the ids read."""
+    limit_sql = f" LIMIT {limit:d}" if limit else ""
+    cursor.execute(_SELECT_SQL.format(where=where, limit=limit_sql), params)
+    rows = cursor.fetchall()
+    _keys_write(cursor, _changed(rows))
+    return [values[0] for values in rows]
+
+
+def customer_match_keys_refresh(ids: Sequence[int], *, using=None) -> None:
+    """Recompute and store the match keys of these customers (after a write)."""
+    db = using or connection
+    ids = sorted(set(ids))
+    with db.cursor() as cursor:
+        for start in range(0, len(ids), BACKFILL_BATCH):
+            chunk = ids[start : start + BACKFILL_BATCH]
+            if db.vendor == "postgresql":
+                _refresh_where(cursor, "c.id = ANY(%s::bigint[])", [chunk])
+            else:
+                marks = ", ".join(["%s"] * len(chunk))
+                _refresh_where(cursor, f"c.id IN ({marks})", chunk)
+
+
+def customer_match_keys_backfill(
+    *, using=None, batch: int = BACKFILL_BATCH, channel_id: int | None = None
+) -> None:
+    """Recompute the match keys of every customer (of one channel), `batch` rows at a time.
+
+    PostgreSQL reads every customer with its default address in one pass (a server-side
+    cursor over one hash join: per-batch lookups of the addresses would each scan them when
+    their index is absent, as during `seed_demo --fast`) and writes each batch's changes by
+    one UPDATE; SQLite goes through the table in id order, `batch` rows per statement.
+    """
+    db = using or connection
+    where, params = ("c.channel_id = %s", [channel_id]) if channel_id is not None else ("1 = 1", [])
+    if db.vendor == "postgresql":
+        with (
+            transaction.atomic(using=db.alias),
+            db.chunked_cursor() as reader,
+            db.cursor() as writer,
+        ):
+            reader.execute(_SELECT_SQL.format(where=where, limit=""), params)
+            while rows := reader.fetchmany(batch):
+                _keys_write(writer, _changed(rows))
+        return
+    last = 0
+    with db.cursor() as cursor:
+        while True:
+            read = _refresh_where(cursor, f"{where} AND c.id > %s", [*params, last], limit=batch)
+            if len(read) < batch:
+                return
+            last = read[-1]
