@@ -224,3 +224,17 @@ def test_listing_pairs_takes_a_fixed_number_of_queries(
     # for the customer and for the pairs, the pairs, their customers
     with django_assert_num_queries(5):
         assert len(_pairs(api_client.get(_of(customers[0])))) == 1
+
+
+def test_a_merged_customer_is_no_candidate(api_client, brazil, make):
+    # given: two customers with the same phone, merged
+    from merges.services import customer_merge
+    from tests.merges.conftest import merger_create
+
+    kept = make(brazil, "kept@example.com", phone="(11) 98765-4321")
+    other = make(brazil, "other@example.com", phone="+55 11 98765-4321")
+    assert [ids for ids, _, _ in _pairs(api_client.get(LIST))] == [[kept.pk, other.pk]]
+    customer_merge(keep=kept.pk, merge=[other.pk], user=merger_create())
+    # when / then: the pair is gone, from the list and from the kept customer's candidates
+    assert _pairs(api_client.get(LIST)) == []
+    assert _pairs(api_client.get(_of(kept))) == []
