@@ -1,5 +1,6 @@
 """Duplicate candidates (`duplicates/`, `customers/{id}/duplicates/`) and dismissals."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from config.etags import ConditionalMixin
 from config.query_params import StrictQueryParamsMixin
 from config.rest import INVALID_PAGE, PAGE_OUT_OF_RANGE, ModelPermissions, PagePagination
+from config.values import ID_MAX
 from customers.models import Customer
 from customers.selectors import customer_list
 from duplicates.api.serializers import (
@@ -155,10 +157,13 @@ class DuplicateDismissalViewSet(
     serializer_class = DuplicateDismissalOutputSerializer
     filter_backends: list = []
 
+    lookup_value_regex = r"[0-9]+"
+
     def get_object(self):
-        return get_object_or_404(
-            duplicate_dismissal_list(user=self.request.user), pk=self.kwargs["pk"]
-        )
+        pk = int(self.kwargs["pk"])
+        if pk > ID_MAX:  # no row has it (and the database could not compare it)
+            raise Http404
+        return get_object_or_404(duplicate_dismissal_list(user=self.request.user), pk=pk)
 
     @extend_schema(
         summary="Dismiss a pair",

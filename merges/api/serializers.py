@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from config.rest import StrictInputMixin
+from config.values import ID_MAX
 from merges.models import Merge
 from merges.services import CHOOSABLE_FIELDS, MERGE_MAX
 
@@ -13,15 +14,19 @@ FIELDS_HELP = (
 
 
 class CustomerMergeInputSerializer(StrictInputMixin, serializers.Serializer):
-    keep = serializers.IntegerField(min_value=1, help_text="The customer that stays.")
+    keep = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, help_text="The customer that stays."
+    )
     merge = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
         min_length=1,
         max_length=MERGE_MAX,
         help_text="The customers merged into it (same channel).",
     )
     fields = serializers.DictField(
-        child=serializers.IntegerField(min_value=1), required=False, help_text=FIELDS_HELP
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        help_text=FIELDS_HELP,
     )
     dry_run = serializers.BooleanField(
         default=False, help_text="Answer the result and what moves; write nothing."

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from config.query_params import StrictQueryParamsMixin
 from customers.api.serializers import CustomerSerializer
+from idempotency.api import IdempotentWritesMixin
 from merges.api.serializers import (
     CustomerMergeInputSerializer,
     MergeMovesSerializer,
@@ -49,7 +50,7 @@ MERGE_RESULT = inline_serializer(
 )
 
 
-class CustomerMergeView(StrictQueryParamsMixin, APIView):
+class CustomerMergeView(IdempotentWritesMixin, StrictQueryParamsMixin, APIView):
     permission_classes = [MergePermission]
 
     @extend_schema(
@@ -76,7 +77,7 @@ class CustomerMergeView(StrictQueryParamsMixin, APIView):
         return Response(body)
 
 
-class MergeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class MergeViewSet(IdempotentWritesMixin, StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     """The merges of the channels the user sees, newest first; one can be undone."""
 
     queryset = Merge.objects.none()  # for the schema; requests use get_queryset()
