@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 
+from config.rest import queryset_unfiltered
+
 # Changelists count at most this many matching rows; past it they show "more than" this.
 COUNT_CAP = 10_000
 
@@ -33,7 +35,7 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not isinstance(queryset, QuerySet):
             return super().count
-        if not queryset.query.where:
+        if queryset_unfiltered(queryset):
             estimate = _row_estimate(queryset)
             if estimate > COUNT_CAP:
                 self.count_kind = "estimate"

@@ -72,11 +72,22 @@ class FastJSONRenderer(JSONRenderer):
             return super().render(data, accepted_media_type, renderer_context)
 
 
+def queryset_unfiltered(queryset) -> bool:
+    """Whether a queryset has no condition but its model's own listing rule (a model's
+    `listed_queryset()`, such as customers not merged into another): few rows are left out
+    by that rule, so the table's row estimate stands for it."""
+    where = queryset.query.where
+    if not where:
+        return True
+    listed = getattr(queryset.model, "listed_queryset", None)
+    return listed is not None and where == listed().query.where
+
+
 def planner_estimate(queryset) -> int | None:
     """PostgreSQL's estimate of the rows a queryset matches: the table's row count kept by
     VACUUM/ANALYZE when unfiltered, else the planner's row estimate (no rows are read)."""
     with connections[queryset.db].cursor() as cursor:
-        if not queryset.query.where:
+        if queryset_unfiltered(queryset):
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                 [queryset.model._meta.db_table],
@@ -185,7 +196,7 @@ class PagePagination(BasePagination):
             return queryset.count(), True
         limit = self.exact_count_limit
         capped = queryset.order_by().values("pk")[: limit + 1]
-        if queryset.query.where:
+        if not queryset_unfiltered(queryset):
             counted = capped.count()
             estimate = planner_estimate(queryset) if counted > limit else None
         else:

@@ -332,6 +332,12 @@ class Customer(VersionedModel):
     def __str__(self):
         return self.email
 
+    @classmethod
+    def listed_queryset(cls):
+        """Every customer not merged into another: the base of every list (a merged customer
+        is only an alias of the one it was merged into; customers.selectors.customer_all)."""
+        return cls.objects.filter(merged_into__isnull=True)
+
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

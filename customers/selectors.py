@@ -45,7 +45,7 @@ def channel_list(*, user) -> QuerySet[Channel]:
 def customer_all() -> QuerySet[Customer]:
     """Return every customer not merged into another: the base of every list, search, filter
     and export (a merged customer is only an alias of the one it was merged into)."""
-    return Customer.objects.filter(merged_into__isnull=True)
+    return Customer.listed_queryset()
 
 
 def customer_list(*, user) -> QuerySet[Customer]:
