@@ -73,10 +73,12 @@ _URL_ARGUMENT = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 
 def _resource_paths() -> dict[str, str]:
-    """Every collection of the API by its name, as a path template under /api/v1/."""
+    """Every collection of the API (a route that lists) by its name, as a path template
+    under /api/v1/."""
     paths = {
         basename: _URL_ARGUMENT.sub(r"{\1}", prefix) + "/"
-        for prefix, _, basename in router.registry
+        for prefix, viewset, basename in router.registry
+        if hasattr(viewset, "list")
     }
     return {**paths, **_ROUTES}
 

@@ -25,6 +25,7 @@ RESOURCES = {
     "customer": "customers/",
     "address": "customers/{customer_id}/addresses/",
     "memberships": "customers/{customer_id}/memberships/",
+    "customer-duplicate": "customers/{customer_id}/duplicates/",
     "order": "orders/",
     "order-custom-data": "orders/{order_id}/custom-data/",
     "order-item-custom-data": "orders/{order_id}/items/{item_id}/custom-data/",
@@ -34,6 +35,7 @@ RESOURCES = {
     "webhook-delivery": "webhooks/{subscription_id}/deliveries/",
     "event": "events/",
     "merge": "merges/",
+    "duplicate": "duplicates/",
 }
 
 
