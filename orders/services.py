@@ -248,14 +248,15 @@ def _items_replace(*, order: Order, items: Iterable[dict]) -> tuple[list[OrderIt
         if _fields_set(item, data) and item_id is not None:
             changed.append(item)
     removed = [pk for pk in existing if pk not in {item.pk for item in kept}]
-    deleted = _items_delete(removed) if removed else 0
+    deleted = order_items_delete(removed) if removed else 0
     for item in changed:
         item.save()
     return OrderItem.objects.bulk_create(created), bool(deleted or changed or created)
 
 
-def _items_delete(ids: list[int]) -> int:
-    """Delete items; their custom data goes with them, each record with its tombstone."""
+def order_items_delete(ids: list[int]) -> int:
+    """Delete items; their custom data goes with them, each record with its tombstone.
+    Return how many items were deleted."""
     records = OrderCustomData.objects.filter(item_id__in=ids).order_by("pk")
     events_emit(
         ORDER_CUSTOM_DATA,

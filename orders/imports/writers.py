@@ -27,10 +27,10 @@ from customers.models import Customer
 from customers.services import customer_invite_send
 from events import types
 from events.services import events_emit
-from orders.event_sources import ORDER, ORDER_CUSTOM_DATA
+from orders.event_sources import ORDER
 from orders.imports.rows import ITEM_DEFAULTS, OrderRow
-from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem
-from orders.services import customers_stats_update
+from orders.models import ORDER_FIELDS, Order, OrderItem
+from orders.services import customers_stats_update, order_items_delete
 
 ORDER_STAGE = "patron_order_import_stage"
 ITEM_STAGE = "patron_order_item_import_stage"
@@ -179,20 +179,6 @@ def _rows_update(model, rows: list[dict], columns: tuple[str, ...], stage: str) 
         cursor.execute(f"UPDATE {table} t SET {assignments} FROM {stage} s WHERE t.id = s.id")
 
 
-def _items_delete(ids: list[int]) -> None:
-    """Delete items; their custom data goes with them, each record with its tombstone."""
-    if not ids:
-        return
-    records = OrderCustomData.objects.filter(item_id__in=ids).order_by("pk")
-    events_emit(
-        ORDER_CUSTOM_DATA,
-        types.ORDER_CUSTOM_DATA_DELETED,
-        records.values_list("pk", flat=True),
-        tombstone=True,
-    )
-    OrderItem.objects.filter(pk__in=ids).delete()
-
-
 def _orders_update(rows: list[tuple[OrderRow, int]], now, written: OrdersWritten) -> _Changes:
     changes = _Changes()
     for row, customer_id in rows:
@@ -200,7 +186,8 @@ def _orders_update(rows: list[tuple[OrderRow, int]], now, written: OrdersWritten
             written.updated.append(row.existing.pk)
         else:
             written.unchanged.append(row.existing.pk)
-    _items_delete(changes.items_deleted)
+    if changes.items_deleted:
+        order_items_delete(changes.items_deleted)
     _rows_update(Order, changes.orders, _ORDER_UPDATED, ORDER_STAGE)
     _rows_update(OrderItem, changes.items_changed, _ITEM_UPDATED, ITEM_STAGE)
     rows_bulk_insert(OrderItem, changes.items_new)
