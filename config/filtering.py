@@ -18,9 +18,8 @@ from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 
-from config.values import DATE_OUT_OF_RANGE, FIRST_YEAR, LAST_YEAR
+from config.values import DATE_OUT_OF_RANGE, FIRST_YEAR, INT64_MAX, LAST_YEAR
 
-INT64_MAX = 2**63 - 1
 NUMBER_OUT_OF_RANGE = format_lazy(
     _("Ensure this value is between {low} and {high}."), low=-INT64_MAX - 1, high=INT64_MAX
 )

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 # on each side, so that any UTC offset and a shift to the end of a day stay representable.
 FIRST_YEAR, LAST_YEAR = 2, 9998
 MAX_JSON_DEPTH = 32
-# The largest id a row can have (a 64-bit signed integer, as a bigint primary key).
-ID_MAX = 2**63 - 1
+# The largest 64-bit signed integer: the largest value of a bigint column (ids among them).
+INT64_MAX = 2**63 - 1
 
 NUL_CHARACTER = _("Null characters are not allowed.")
 LONE_SURROGATE = _("Lone surrogate characters (U+D800 to U+DFFF) are not allowed.")

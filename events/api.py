@@ -9,8 +9,9 @@ from rest_framework.response import Response
 from config.query_params import StrictQueryParamsMixin
 from config.schema import AutoSchema
 from config.unknown_names import closest_name
+from config.values import INT64_MAX
 from events.models import Event
-from events.selectors import BIGINT_MAX, Cursor, event_list
+from events.selectors import Cursor, event_list
 from events.types import EVENT_TYPES, OBJECT_TYPES, TYPE_PATTERNS
 
 DEFAULT_LIMIT = 100
@@ -27,7 +28,7 @@ class EventFeedQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     type = serializers.CharField(required=False)
     object_type = serializers.ChoiceField(choices=OBJECT_TYPES, required=False)
-    object_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False)
+    object_id = serializers.IntegerField(min_value=1, max_value=INT64_MAX, required=False)
 
     def validate_after(self, value: str) -> Cursor:
         try:

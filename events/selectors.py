@@ -20,9 +20,9 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from config.values import INT64_MAX
 from events.models import Event
 
-BIGINT_MAX = 2**63 - 1
 FEED_ORDER = ("transaction_id", "position")
 # Events of transactions that finished before every transaction still running.
 _FINISHED = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
@@ -48,7 +48,7 @@ class Cursor:
         if not (transaction_id.isdigit() and position.isdigit()):
             raise ValueError(text)
         cursor = cls(int(transaction_id), int(position))
-        if max(cursor.transaction_id, cursor.position) > BIGINT_MAX:
+        if max(cursor.transaction_id, cursor.position) > INT64_MAX:
             raise ValueError(text)
         return cursor
 

@@ -61,7 +61,6 @@ _ITEM_NAME_LENGTH = OrderItem._meta.get_field("name").max_length
 _ADDRESS_LENGTH = {name: Address._meta.get_field(name).max_length for name in ADDRESS_TEXT_FIELDS}
 # OrderItem.quantity is a PositiveIntegerField: 32 bits on PostgreSQL.
 QUANTITY_MAX = 2_147_483_647
-_BIGINT_MAX = 2**63 - 1
 _MAX_STRING = 1000
 _TRAILING_ZEROS = re.compile(r"\.0*\s*$")
 _STATUSES = frozenset(OrderStatus.values)
@@ -256,7 +255,7 @@ def _customer_clean(value, customers: QuerySet[Customer] | None) -> Customer | d
         raise ValueError(CUSTOMER_INVALID)
     customers = Customer.objects.all() if customers is None else customers
     pk = int(text)
-    if pk > _BIGINT_MAX:
+    if pk > stored_values.INT64_MAX:
         raise ValueError(CUSTOMER_UNKNOWN.format(pk=value))
     customer = customers.filter(pk=pk).first()
     if customer is None and (alias := customer_aliases_resolve([pk])[pk]) != pk:

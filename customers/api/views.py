@@ -23,6 +23,7 @@ from config.rest import (
     requested_fields,
 )
 from config.throttling import ApiUserThrottle, CustomerAuthThrottle
+from config.values import INT64_MAX
 from customers.api.permissions import ChannelPermission
 from customers.api.serializers import (
     ChannelSerializer,
@@ -68,12 +69,11 @@ from idempotency.api import IdempotentWritesMixin
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
 # English only for now: the merge messages are not in the catalogs yet.
 CUSTOMER_MERGED = "This customer was merged into another; see merged_into."
-BIGINT_MAX = 2**63 - 1
 
 
 def _is_id(value) -> bool:
     text = str(value)
-    return text.isascii() and text.isdigit() and int(text) <= BIGINT_MAX
+    return text.isascii() and text.isdigit() and int(text) <= INT64_MAX
 
 
 class ChannelViewSet(

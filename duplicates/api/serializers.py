@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.values import ID_MAX
+from config.values import INT64_MAX
 from duplicates.selectors import REASONS
 
 
@@ -27,7 +27,7 @@ class DuplicatePairOutputSerializer(serializers.Serializer):
 
 class DuplicateDismissalInputSerializer(serializers.Serializer):
     customers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX),
         min_length=2,
         max_length=2,
         help_text="The ids of the two customers that are not the same person.",

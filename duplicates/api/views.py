@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from config.etags import ConditionalMixin
 from config.query_params import StrictQueryParamsMixin
 from config.rest import INVALID_PAGE, PAGE_OUT_OF_RANGE, ModelPermissions, PagePagination
-from config.values import ID_MAX
+from config.values import INT64_MAX
 from customers.models import Customer
 from customers.selectors import customer_list
 from duplicates.api.serializers import (
@@ -161,7 +161,7 @@ class DuplicateDismissalViewSet(
 
     def get_object(self):
         pk = int(self.kwargs["pk"])
-        if pk > ID_MAX:  # no row has it (and the database could not compare it)
+        if pk > INT64_MAX:  # no row has it (and the database could not compare it)
             raise Http404
         return get_object_or_404(duplicate_dismissal_list(user=self.request.user), pk=pk)
 

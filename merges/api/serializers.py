@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from config.rest import StrictInputMixin
-from config.values import ID_MAX
+from config.values import INT64_MAX
 from merges.models import Merge
 from merges.services import CHOOSABLE_FIELDS, MERGE_MAX
 
@@ -15,16 +15,16 @@ FIELDS_HELP = (
 
 class CustomerMergeInputSerializer(StrictInputMixin, serializers.Serializer):
     keep = serializers.IntegerField(
-        min_value=1, max_value=ID_MAX, help_text="The customer that stays."
+        min_value=1, max_value=INT64_MAX, help_text="The customer that stays."
     )
     merge = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX),
         min_length=1,
         max_length=MERGE_MAX,
         help_text="The customers merged into it (same channel).",
     )
     fields = serializers.DictField(
-        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX),
         required=False,
         help_text=FIELDS_HELP,
     )
