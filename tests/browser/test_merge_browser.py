@@ -32,6 +32,7 @@ def test_staff_merge_two_customers_choosing_a_field_from_the_preview(
     duo,  # noqa: F811  (the fixture imported above)
 ):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser = signed_in
     kept, other = duo
@@ -51,8 +52,11 @@ def test_staff_merge_two_customers_choosing_a_field_from_the_preview(
     browser.find_element(By.CSS_SELECTOR, f"input[name=field_phone][value='{other.pk}']").click()
     browser.find_element(By.CSS_SELECTOR, "#merge-form input[name=confirm]").click()
 
-    # then: the kept customer has the chosen phone; the merged one stands for it
-    browser.find_element(By.ID, "content")
+    # then: the kept customer's page says so (wait for it: the old page's content is still
+    # there until the POST answers), it has the chosen phone and the merged one stands for it
+    WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, ".messagelist .success")
+    )
     kept.refresh_from_db()
     assert kept.phone == "+1 555 0100"
     assert Customer.objects.get(pk=other.pk).merged_into_id == kept.pk
