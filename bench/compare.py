@@ -166,6 +166,7 @@ _LATER_COLUMNS = {
     "language": "pt-br",
     "time_zone": "America/Sao_Paulo",
     "set_password_url": "",
+    "country": "",
 }
 
 

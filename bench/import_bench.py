@@ -101,8 +101,9 @@ def database_prepare(url: str) -> None:
         )
         conn.execute(
             "INSERT INTO customers_channel (code, name, currency, is_active, language, "
-            "time_zone, set_password_url, created_at, updated_at, version) "
-            "VALUES (%s, 'Bench', 'BRL', true, 'pt-br', 'America/Sao_Paulo', '', now(), now(), 1) "
+            "time_zone, set_password_url, country, created_at, updated_at, version) "
+            "VALUES (%s, 'Bench', 'BRL', true, 'pt-br', 'America/Sao_Paulo', '', '', now(), "
+            "now(), 1) "
             "ON CONFLICT (code) DO NOTHING",
             [CHANNEL],
         )
