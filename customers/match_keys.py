@@ -25,12 +25,13 @@ The rules (conservative: a false match costs a wrong merge, a missed one only a 
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import phonenumbers
 from django.db import connection, transaction
 
 from customers.models import CUSTOMER_MATCH_KEY_FIELDS as KEY_FIELDS
+from customers.models import Channel
 from customers.search import fold
 
 IDENTIFICATION_MIN_DIGITS = 5
@@ -101,16 +102,48 @@ def address_key(zipcode: str | None, number: str | None) -> str:
     return f"{postcode}|{_NON_ALNUM.sub('', (number or '').lower())}"
 
 
+# The customer's own fields the keys are made of (the default address gives the last one).
+KEY_INPUTS = ("email", "phone", "identification", "first_name", "last_name")
+
+
 def match_keys(row: dict) -> tuple[str, ...]:
     """The KEY_FIELDS of one customer from its stored values (see _SELECT_SQL)."""
     region = channel_region(country=row["country"], currency=row["currency"])
+    return match_keys_of(row, region, row["zipcode"], row["number"])
+
+
+def match_keys_of(
+    values: dict, region: str | None, zipcode: str | None, number: str | None
+) -> tuple[str, ...]:
+    """The KEY_FIELDS of a customer with these KEY_INPUTS values, its channel's region and
+    its default address's zipcode and number (None without one)."""
     return (
-        email_key(row["email"]),
-        phone_key(row["phone"], region),
-        identification_key(row["identification"]),
-        name_key(row["first_name"], row["last_name"]),
-        address_key(row["zipcode"], row["number"]),
+        email_key(values["email"]),
+        phone_key(values["phone"], region),
+        identification_key(values["identification"]),
+        name_key(values["first_name"], values["last_name"]),
+        address_key(zipcode, number),
     )
+
+
+def channel_regions(channel_ids: Iterable[int]) -> dict[int, str | None]:
+    """The phone region of each of these channels (channel_region)."""
+    return {
+        pk: channel_region(country=country, currency=currency)
+        for pk, country, currency in Channel.objects.filter(pk__in=set(channel_ids)).values_list(
+            "pk", "country", "currency"
+        )
+    }
+
+
+def match_key_inputs(cursor, ids: Sequence[int]) -> dict[int, dict]:
+    """What the keys of these customers are made of, as stored (PostgreSQL): {id: row} with
+    the KEY_INPUTS, the channel's country and currency and the default address's zipcode
+    and number, as match_keys takes them."""
+    if not ids:
+        return {}
+    cursor.execute(_SELECT_SQL.format(where="c.id = ANY(%s::bigint[])", limit=""), [list(ids)])
+    return {values[0]: dict(zip(_COLUMNS, values, strict=True)) for values in cursor.fetchall()}
 
 
 # Plain SQL on table names, so migration 0015 can run it against the historical schema.

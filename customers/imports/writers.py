@@ -28,8 +28,15 @@ from config.versions import version_next
 from customers.event_sources import ADDRESS
 from customers.imports import postgresql
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow, address_is_default
-from customers.match_keys import customer_match_keys_refresh
-from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
+from customers.match_keys import (
+    KEY_INPUTS,
+    channel_region,
+    channel_regions,
+    customer_match_keys_refresh,
+    match_key_inputs,
+    match_keys_of,
+)
+from customers.models import CUSTOMER_EDITABLE_FIELDS, CUSTOMER_MATCH_KEY_FIELDS, Address, Customer
 from events.services import events_emit
 from events.types import ADDRESS_DELETED, MEMBERSHIP_REMOVED
 from groups.event_sources import MEMBERSHIP
@@ -67,6 +74,11 @@ class BatchWritten:
     # customer.created event lists them: they get no event of their own).
     addresses_of_created: set[int] = field(default_factory=set)
     memberships_of_created: set[int] = field(default_factory=set)
+    # Customers whose match keys the write itself stored (the COPY of a new customer, the
+    # UPDATE of an existing one), and existing customers whose default address changed after
+    # that UPDATE: only the others' keys are read back and refreshed.
+    keys_written: set[int] = field(default_factory=set)
+    defaults_changed: set[int] = field(default_factory=set)
 
     def created_ids(self) -> set[int]:
         return {pk for _, pk, status in self.customers if status == CREATED}
@@ -74,19 +86,21 @@ class BatchWritten:
 
 def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
     """Create or update the rows' customers, addresses and groups."""
-    now, changes = timezone.now(), {}
+    now, changes, keyed = timezone.now(), {}, set()
     if connection.vendor == "postgresql":
-        batch = BatchWritten(_postgresql_customers_write(rows, now, changes))
+        batch = BatchWritten(_postgresql_customers_write(rows, now, changes, keyed))
     else:
         batch = BatchWritten(_sqlite_customers_write(rows, now, changes))
     batch.customers_changed = changes
+    batch.keys_written = keyed
     children_changed = _addresses_write(batch, now) | _groups_write(batch, now)
     # A customer's answer shows its addresses and groups: a change there is a new version of
     # it, unless the batch created it or its own UPDATE already counted one.
     counted = {pk for _, pk, status in batch.customers if status != UNCHANGED}
     _customers_version_bump(sorted(children_changed - counted))
     # The match keys follow the customer's fields and its default address.
-    customer_match_keys_refresh(counted | children_changed)
+    stale = (counted | children_changed) - batch.keys_written
+    customer_match_keys_refresh(stale | batch.defaults_changed)
     return batch
 
 
@@ -131,12 +145,33 @@ def _insert_values(row: CleanRow, now) -> list:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 # A new customer's other columns (statistics, last sign-in...) take the model's defaults.
-_UNSENT = tuple(name for name in _FIELDS if name not in ("id", *INSERTED))
+# Its match keys are computed from the values written, in the same COPY.
+_KEYS = CUSTOMER_MATCH_KEY_FIELDS
+_UNSENT = tuple(name for name in _FIELDS if name not in ("id", *INSERTED, *_KEYS))
 _UNSENT_DEFAULTS = tuple(_FIELDS[name].get_default() for name in _UNSENT)
-_NEW_COLUMNS = ("id", *INSERTED, *_UNSENT)
+_NEW_COLUMNS = ("id", *INSERTED, *_UNSENT, *_KEYS)
+_KEY_INPUTS_AT = tuple(INSERTED.index(name) for name in KEY_INPUTS)
 
 
-def _postgresql_customers_write(rows, now, changes) -> list[tuple[CleanRow, int, str]]:
+def _key_inputs(values: Sequence) -> dict:
+    """The KEY_INPUTS of a row's INSERTED values."""
+    return dict(zip(KEY_INPUTS, operator.itemgetter(*_KEY_INPUTS_AT)(values), strict=True))
+
+
+def _created_default_address(row: CleanRow) -> dict | None:
+    """The address _addresses_write makes the default of a customer this row creates."""
+    if not row.addresses:
+        return None
+    new, _ = _addresses_new([(row, 0, CREATED)], defaultdict(set), {}, {}, None, set())
+    return next((address for address in new if address["is_default"]), None)
+
+
+def _created_keys(row: CleanRow, values: Sequence, region: str | None) -> tuple[str, ...]:
+    address = _created_default_address(row) or {}
+    return match_keys_of(_key_inputs(values), region, address.get("zipcode"), address.get("number"))
+
+
+def _postgresql_customers_write(rows, now, changes, keyed) -> list[tuple[CleanRow, int, str]]:
     ids = postgresql.customer_ids_by_key([row.key for row in rows if row.pk is None])
     ids.update((row.key, row.pk) for row in rows if row.pk is not None)
     existing = [row for row in rows if row.key in ids]
@@ -146,26 +181,36 @@ def _postgresql_customers_write(rows, now, changes) -> list[tuple[CleanRow, int,
     with connection.cursor() as cursor:
         if existing:
             postgresql.rows_lock(Customer._meta.db_table, [ids[row.key] for row in existing])
-        written = _postgresql_customers_create(cursor, new, now)
+        written = _postgresql_customers_create(cursor, new, now, keyed)
         if existing:
-            written += _postgresql_customers_update(cursor, existing, ids, now, changes)
+            written += _postgresql_customers_update(cursor, existing, ids, now, changes, keyed)
     return written
 
 
-def _postgresql_customers_create(cursor, rows, now) -> list[tuple[CleanRow, int, str]]:
+def _postgresql_customers_create(cursor, rows, now, keyed) -> list[tuple[CleanRow, int, str]]:
+    """COPY the new customers in, their match keys with them (unless the row replaces a
+    whole address list: those are refreshed after the addresses are written)."""
     if not rows:
         return []
     ids = postgresql.sequence_take(cursor, Customer._meta.db_table, len(rows))
+    regions = channel_regions({row.channel_id for row in rows})
+    blank = ("",) * len(_KEYS)
     with postgresql.binary_copy(cursor, Customer._meta.db_table, _NEW_COLUMNS) as copy:
         for pk, row in zip(ids, rows, strict=True):
-            copy.write_row((pk, *_insert_values(row, now), *_UNSENT_DEFAULTS))
+            values = _insert_values(row, now)
+            keys = blank
+            if not row.addresses_replace:
+                keys = _created_keys(row, values, regions[row.channel_id])
+                keyed.add(pk)
+            copy.write_row((pk, *values, *_UNSENT_DEFAULTS, *keys))
     return [(row, pk, CREATED) for pk, row in zip(ids, rows, strict=True)]
 
 
 def _stage_ensure(cursor) -> None:
     columns = ", ".join(f"{name} {_FIELDS[name].db_type(connection)}" for name in INSERTED)
+    keys = ", ".join(f"{name} text" for name in _KEYS)
     cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (sent int, id bigint, {columns})"
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (sent int, id bigint, {columns}, {keys})"
     )
     cursor.execute(f"TRUNCATE {STAGE_TABLE}")
 
@@ -174,9 +219,11 @@ def _update_sql(sent: tuple[str, ...]) -> str:
     """Update the staged customers whose sent columns differ; answer their ids.
 
     Rows already holding these values are left alone (unchanged), so a rerun writes nothing
-    and does not move updated_at or the version.
+    and does not move updated_at or the version. When a sent column is one the match keys
+    are made of, the staged keys are written too.
     """
-    assignments = ", ".join(f"{name} = s.{name}" for name in (*sent, "updated_at"))
+    keys = _KEYS if _sends_key_inputs(sent) else ()
+    assignments = ", ".join(f"{name} = s.{name}" for name in (*sent, *keys, "updated_at"))
     assignments += ", version = c.version + 1"
     current = ", ".join(f"c.{name}" for name in sent)
     incoming = ", ".join(f"s.{name}" for name in sent)
@@ -195,6 +242,35 @@ def _changed_names_sql(sent: tuple[str, ...]) -> str:
         f"CASE WHEN o.{name} IS DISTINCT FROM s.{name} THEN '{name}' END" for name in sent
     )
     return f"array_remove(ARRAY[{names}]::text[], NULL)"
+
+
+def _sends_key_inputs(sent: tuple[str, ...]) -> bool:
+    return any(name in KEY_INPUTS for name in sent)
+
+
+def _stored_key_inputs(cursor, grouped, ids) -> dict[int, dict]:
+    """The stored key inputs (match_key_inputs) of the customers whose rows send one."""
+    return match_key_inputs(
+        cursor,
+        [
+            ids[row.key]
+            for sent, group in grouped.items()
+            if _sends_key_inputs(sent)
+            for row in group
+        ],
+    )
+
+
+def _updated_keys(stored: dict, sent: tuple[str, ...], values: Sequence) -> tuple[str, ...]:
+    """The match keys of a stored customer once the row's sent values are written (its
+    default address as stored: a batch that changes it refreshes the keys after)."""
+    inputs = {**stored, **{k: v for k, v in _key_inputs(values).items() if k in sent}}
+    return match_keys_of(
+        inputs,
+        channel_region(country=stored["country"], currency=stored["currency"]),
+        stored["zipcode"],
+        stored["number"],
+    )
 
 
 def _values_update_sql(sent: tuple[str, ...], count: int) -> str:
@@ -238,7 +314,7 @@ def _postgresql_few_update(cursor, grouped, ids, now, changes) -> set[int]:
 
 
 def _postgresql_customers_update(
-    cursor, rows, ids, now, changes
+    cursor, rows, ids, now, changes, keyed
 ) -> list[tuple[CleanRow, int, str]]:
     grouped = _by_sent_columns(rows)
     if len(rows) <= FEW_ROWS:
@@ -247,10 +323,14 @@ def _postgresql_customers_update(
             (row, ids[row.key], UPDATED if ids[row.key] in changed else UNCHANGED) for row in rows
         ]
     _stage_ensure(cursor)
-    with postgresql.binary_copy(cursor, STAGE_TABLE, ("sent", "id", *INSERTED)) as copy:
-        for number, group in enumerate(grouped.values()):
+    stored = _stored_key_inputs(cursor, grouped, ids)
+    with postgresql.binary_copy(cursor, STAGE_TABLE, ("sent", "id", *INSERTED, *_KEYS)) as copy:
+        for number, (sent, group) in enumerate(grouped.items()):
             for row in group:
-                copy.write_row((number, ids[row.key], *_insert_values(row, now)))
+                pk, values = ids[row.key], _insert_values(row, now)
+                keys = _updated_keys(stored[pk], sent, values) if pk in stored else ()
+                copy.write_row((number, pk, *values, *(keys or (None,) * len(_KEYS))))
+    keyed.update(stored)
     for number, sent in enumerate(grouped):
         if sent:
             cursor.execute(_update_sql(sent), [number])
@@ -394,6 +474,7 @@ def _addresses_write(batch: BatchWritten, now) -> set[int]:
         for row, pk, status in batch.customers
         if row.addresses and not row.addresses_replace
     ]
+    batch.defaults_changed |= replaced
     if not with_addresses:
         return replaced
     updated_ids = [pk for _, pk, status in with_addresses if status != CREATED]
@@ -411,7 +492,9 @@ def _addresses_write(batch: BatchWritten, now) -> set[int]:
             defaults[customer_id] = pk
         if is_billing:
             billings[customer_id] = pk
-    new, unflag = _addresses_new(with_addresses, known, defaults, billings, now)
+    new, unflag = _addresses_new(
+        with_addresses, known, defaults, billings, now, batch.defaults_changed
+    )
     for flag, ids in unflag.items():
         if ids:
             Address.objects.filter(pk__in=ids).update(
@@ -440,10 +523,12 @@ _ADDRESS_BLANK = {
 _ADDRESS_CONTENT = operator.itemgetter(*ADDRESS_TEXT_FIELDS)
 
 
-def _addresses_new(with_addresses, known, defaults, billings, now):
+def _addresses_new(with_addresses, known, defaults, billings, now, defaults_changed):
+    """The addresses to insert and the ids of those losing a flag to them; existing
+    customers getting a new default address are added to `defaults_changed`."""
     new: list[dict] = []
     unflag: dict[str, list[int]] = {"is_default": [], "is_billing": []}
-    for row, customer_id, _ in with_addresses:
+    for row, customer_id, status in with_addresses:
         has_default = customer_id in defaults
         seen = known[customer_id]
         added: list[dict] = []
@@ -462,6 +547,8 @@ def _addresses_new(with_addresses, known, defaults, billings, now):
                     for earlier in added:
                         earlier[flag] = False
             has_default = has_default or address["is_default"]
+            if address["is_default"] and status != CREATED:
+                defaults_changed.add(customer_id)
             added.append(address)
         new.extend(added)
     return new, unflag
