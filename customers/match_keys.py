@@ -126,6 +126,28 @@ def match_keys_of(
     )
 
 
+def match_keys_after(stored: dict, changes: dict) -> tuple[str, ...]:
+    """The KEY_FIELDS of a stored customer (a match_key_inputs row) once `changes` (some of
+    its KEY_INPUTS) are written: a key whose inputs keep their values keeps its stored value
+    (a phone is parsed only when it changes)."""
+    new = {**stored, **changes}
+    keys = {name: stored[name] for name in KEY_FIELDS}
+
+    def changed(*names: str) -> bool:
+        return any(new[name] != stored[name] for name in names)
+
+    if changed("email"):
+        keys["email_key"] = email_key(new["email"])
+    if changed("phone"):
+        region = channel_region(country=stored["country"], currency=stored["currency"])
+        keys["phone_key"] = phone_key(new["phone"], region)
+    if changed("identification"):
+        keys["identification_key"] = identification_key(new["identification"])
+    if changed("first_name", "last_name"):
+        keys["name_key"] = name_key(new["first_name"], new["last_name"])
+    return tuple(keys[name] for name in KEY_FIELDS)
+
+
 def channel_regions(channel_ids: Iterable[int]) -> dict[int, str | None]:
     """The phone region of each of these channels (channel_region)."""
     return {

@@ -30,10 +30,10 @@ from customers.imports import postgresql
 from customers.imports.rows import ADDRESS_TEXT_FIELDS, CleanRow, address_is_default
 from customers.match_keys import (
     KEY_INPUTS,
-    channel_region,
     channel_regions,
     customer_match_keys_refresh,
     match_key_inputs,
+    match_keys_after,
     match_keys_of,
 )
 from customers.models import CUSTOMER_EDITABLE_FIELDS, CUSTOMER_MATCH_KEY_FIELDS, Address, Customer
@@ -264,13 +264,7 @@ def _stored_key_inputs(cursor, grouped, ids) -> dict[int, dict]:
 def _updated_keys(stored: dict, sent: tuple[str, ...], values: Sequence) -> tuple[str, ...]:
     """The match keys of a stored customer once the row's sent values are written (its
     default address as stored: a batch that changes it refreshes the keys after)."""
-    inputs = {**stored, **{k: v for k, v in _key_inputs(values).items() if k in sent}}
-    return match_keys_of(
-        inputs,
-        channel_region(country=stored["country"], currency=stored["currency"]),
-        stored["zipcode"],
-        stored["number"],
-    )
+    return match_keys_after(stored, {k: v for k, v in _key_inputs(values).items() if k in sent})
 
 
 def _values_update_sql(sent: tuple[str, ...], count: int) -> str:
