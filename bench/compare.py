@@ -4,7 +4,8 @@
         [--rounds 3] [--part all|import|reads] [--no-costs] [--keep]
 
 PostgreSQL on 127.0.0.1 as root (COMPARE_PG overrides the server URL); every database it
-makes is named compare_* and dropped at the end unless --keep. The previous release (commit
+makes is named compare_* (COMPARE_DB_PREFIX replaces `compare`) and dropped at the end unless
+--keep. The previous release (commit
 e5a7f0f) is checked out as a git worktree at --old (made if absent, removed at the end unless
 --keep) and runs with this virtualenv, on its own database migrated by its own migrations.
 
@@ -68,33 +69,46 @@ NOT_COPIED = re.compile(
 )
 
 
+# Another prefix for every database this script makes (COMPARE_DB_PREFIX=is_compare), so
+# two runs on one server keep apart.
+PREFIX = os.environ.get("COMPARE_DB_PREFIX", "compare")
+
+
+def db_name(name: str) -> str:
+    """The database the script calls `compare_...`, under PREFIX."""
+    return PREFIX + name.removeprefix("compare") if name.startswith("compare_") else name
+
+
 def url(database: str) -> str:
-    return f"{SERVER}/{database}"
+    return f"{SERVER}/{db_name(database)}"
 
 
 # ---------------------------------------------------------------- databases and checkouts
 
 
 def database_make(name: str, template: str | None = None) -> None:
+    name, template = db_name(name), template and db_name(template)
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def database_drop_all() -> None:
-    """Drop every compare_* database (the scratch databases of this script)."""
+    """Drop every PREFIX_* database (the scratch databases of this script)."""
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         names = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'compare\\_%'"
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{PREFIX}\\_%"]
         ).fetchall()
         for (name,) in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    print(f"dropped {len(names)} compare_* databases")
+    print(f"dropped {len(names)} {PREFIX}_* databases")
 
 
 def database_exists(name: str) -> bool:
     with psycopg.connect(url("postgres")) as conn:
-        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+        return bool(
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name(name)]).fetchone()
+        )
 
 
 def manage(checkout: Path, database: str, *arguments: str, env: dict | None = None) -> str:
