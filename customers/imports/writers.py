@@ -162,6 +162,9 @@ def _created_default_address(row: CleanRow) -> dict | None:
     """The address _addresses_write makes the default of a customer this row creates."""
     if not row.addresses:
         return None
+    if not any("is_default" in address for address in row.addresses):
+        # No address says which: the first is the default (address_is_default).
+        return row.addresses[0]
     new, _ = _addresses_new([(row, 0, CREATED)], defaultdict(set), {}, {}, None, set())
     return next((address for address in new if address["is_default"]), None)
 
