@@ -378,19 +378,25 @@ def searchable_seconds(server: Server, email: str) -> float | None:
     return None
 
 
-# The floor: what the database must do for the same rows, with no Python per row.
+# The floor: what the database must do for the same rows, with no Python per row. The match
+# keys (duplicates) are SQL approximations good for the bench file (its phones are written
+# with +55), so the floor writes their indexes too; the address key stays blank.
 FLOOR_CUSTOMERS = """
 INSERT INTO customers_customer (created_at, updated_at, email, first_name, last_name, company,
   phone, phone_secondary, identification, note, status, gender, user_type, date_of_birth,
   date_joined, email_allowed, sms_allowed, call_allowed, discount_percent,
   preferred_shipping_method, erp_code, channel_code, attributes, extra_field, password,
-  orders_count, total_spent, total_spent_currency, channel_id, version, language)
+  orders_count, total_spent, total_spent_currency, channel_id, version, language,
+  email_key, phone_key, identification_key, name_key, address_key)
 SELECT now(), now(), lower(s.email), s.first_name, s.last_name, '', s.phone, '', '', '',
   'active', s.gender, 'guest', s.date_of_birth::date, now(), s.email_allowed::boolean, false,
-  false, 0, '', s.erp_code, '', s.attributes::jsonb, '{}', '', 0, 0, 'BRL', ch.id, 1, ''
+  false, 0, '', s.erp_code, '', s.attributes::jsonb, '{}', '', 0, 0, 'BRL', ch.id, 1, '',
+  lower(s.email), '+' || regexp_replace(s.phone, '[^0-9]', '', 'g'), '',
+  lower(s.first_name || ' ' || s.last_name), ''
 FROM compare_stage s CROSS JOIN customers_channel ch WHERE ch.code = %s
 ON CONFLICT (channel_id, email) DO UPDATE SET first_name = EXCLUDED.first_name,
   last_name = EXCLUDED.last_name, phone = EXCLUDED.phone, gender = EXCLUDED.gender,
+  phone_key = EXCLUDED.phone_key, name_key = EXCLUDED.name_key,
   date_of_birth = EXCLUDED.date_of_birth, email_allowed = EXCLUDED.email_allowed,
   erp_code = EXCLUDED.erp_code, attributes = EXCLUDED.attributes, updated_at = now(),
   version = customers_customer.version + 1
