@@ -3,6 +3,8 @@ new customer, the UPDATE of an existing one): they equal the keys recomputed fro
 stored values, whatever the addresses and the fields a row sends."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from customers.imports import customers_import
 from customers.match_keys import customer_match_keys_backfill
@@ -99,3 +101,23 @@ def test_imported_keys_equal_the_recomputed_ones(brazil):
     ]
     assert after_update["c4@bücher.example"][1:4] == ["+5521999990004", "", "bia souza"]
     assert after_update["c5@bücher.example"][2] == "98700511122"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's bulk_create splits by variable count"
+)
+@pytest.mark.django_db
+def test_a_batch_reads_the_same_queries_for_twice_the_rows(brazil, django_assert_num_queries):
+    # given: a warmed-up import (column types, temporary tables), then COUNT rows
+    _import([_created(n) for n in range(1000, 1000 + COUNT)])
+    _import([_updated(n) for n in range(1000, 1000 + COUNT)])
+    with CaptureQueriesContext(connection) as created:
+        _import([_created(n) for n in range(COUNT)])
+    with CaptureQueriesContext(connection) as updated:
+        _import([_updated(n) for n in range(COUNT)])
+
+    # when / then: twice as many rows, created then updated
+    with django_assert_num_queries(len(created.captured_queries)):
+        _import([_created(n) for n in range(2000, 2000 + 2 * COUNT)])
+    with django_assert_num_queries(len(updated.captured_queries)):
+        _import([_updated(n) for n in range(2000, 2000 + 2 * COUNT)])
