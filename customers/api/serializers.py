@@ -110,6 +110,14 @@ class CustomerAddressListSerializer(serializers.ListSerializer):
     def get_attribute(self, instance):
         return customer_addresses(instance)
 
+    def to_representation(self, data):
+        # The customer's serializer represents each address once per row: default_address
+        # and billing_address repeat one of these.
+        shared = getattr(self.parent, "address_representation", None)
+        if shared is None:
+            return super().to_representation(data)
+        return [shared(address) for address in data]
+
 
 class GroupCodesField(serializers.ListField):
     """The customer's group codes, read from the prefetched memberships."""
@@ -284,8 +292,29 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
     def _address_flagged(self, customer, flag):
         for address in customer_addresses(customer):
             if getattr(address, flag):
-                return self._address_serializer.to_representation(address)
+                return self.address_representation(address)
         return None
+
+    def to_representation(self, instance):
+        self._addresses_represented = {}
+        try:
+            return super().to_representation(instance)
+        finally:
+            self._addresses_represented = None
+
+    def address_representation(self, address):
+        """CustomerAddressSerializer's representation of one of this row's addresses, built
+        once per row: `addresses`, `default_address` and `billing_address` share it."""
+        represented = getattr(self, "_addresses_represented", None)
+        if represented is None:  # outside to_representation
+            return self._address_serializer.to_representation(address)
+        # Keyed by identity, the address kept beside its representation so that its id is
+        # not reused by another object while the row is represented.
+        kept = represented.get(id(address))
+        if kept is None or kept[0] is not address:
+            representation = self._address_serializer.to_representation(address)
+            kept = represented[id(address)] = (address, representation)
+        return kept[1]
 
     # One nested serializer per page, not per row: a ModelSerializer builds its fields on
     # first use, which costs far more than representing one row.

@@ -2,11 +2,12 @@
 
 The plain path is the same API with the speed-ups switched off: model instances instead of
 values rows for list pages, DRF's Serializer.to_representation instead of
-FastRepresentationMixin's plan, ModelSerializer.get_fields instead of the cached template, and
-DRF's JSONRenderer instead of orjson. Customers vary in every field: nulls and blanks,
-unicode (accents, CJK, emoji, the JavaScript line separators), decimals at their bounds,
-dates and datetimes with and without microseconds, JSON attributes, every status, 0–3
-addresses, groups and orders.
+FastRepresentationMixin's plan, each address represented where it appears (not once per row for
+`addresses`, `default_address` and `billing_address`), ModelSerializer.get_fields instead of
+the cached template, and DRF's JSONRenderer instead of orjson. Customers vary in every field:
+nulls and blanks, unicode (accents, CJK, emoji, the JavaScript line separators), decimals at
+their bounds, dates and datetimes with and without microseconds, JSON attributes, every status,
+0–3 addresses, groups and orders.
 """
 
 import datetime
@@ -19,6 +20,7 @@ from rest_framework import mixins, serializers
 from rest_framework.renderers import JSONRenderer
 
 from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
+from customers.api.serializers import CustomerAddressListSerializer, CustomerSerializer
 from customers.api.views import CustomerViewSet
 from customers.models import Customer
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
@@ -128,6 +130,16 @@ def plain_drf(monkeypatch):
             lambda self: serializers.ModelSerializer.get_fields(self),
         )
         monkeypatch.setattr(FastJSONRenderer, "render", JSONRenderer.render)
+        monkeypatch.setattr(
+            CustomerAddressListSerializer,
+            "to_representation",
+            serializers.ListSerializer.to_representation,
+        )
+        monkeypatch.setattr(
+            CustomerSerializer,
+            "address_representation",
+            lambda self, address: self._address_serializer.to_representation(address),
+        )
 
     return switch_off
 
