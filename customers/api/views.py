@@ -254,7 +254,9 @@ class CustomerViewSet(
         if self.expand:
             return super().list(request, *args, **kwargs)
         # A page without expansions is read as values: the same output, no model instances.
-        customers = customer_rows_queryset(self.filter_queryset(self.get_queryset()))
+        customers = customer_rows_queryset(
+            self.filter_queryset(self.get_queryset()), fields=self._fields()
+        )
         page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

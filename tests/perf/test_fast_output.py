@@ -86,3 +86,14 @@ def test_list_pages_read_as_values_are_what_drf_gives_for_instances(api_client, 
     assert response.status_code == 200
     assert response.json()["results"] == json.loads(JSONRenderer().render(drf))
     assert [list(row) for row in response.json()["results"]] == [list(row) for row in drf]
+
+
+def test_a_column_without_an_exact_json_reading_is_refused():
+    """Reading a page's relations as JSON needs each column's type to round-trip exactly."""
+    from customers.models import Customer
+    from customers.selectors import _json_column_loaders
+
+    with pytest.raises(
+        TypeError, match=r"Customer\.date_of_birth \(DateField\) has no exact JSON reading"
+    ):
+        _json_column_loaders(Customer)

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.datetime(2024, 3, 1, 12, tzinfo=datetime.UTC)
 EXPAND = "recent_orders,recent_addresses,phones,memberships"
 ROWS = 60
+# A list page's addresses and group codes: in the page's own statement on PostgreSQL
+# (customers.selectors.customer_rows_queryset), one query each elsewhere.
+RELATIONS = 0 if connection.vendor == "postgresql" else 2
 
 
 @pytest.fixture
@@ -52,19 +55,23 @@ def _reads(customer_id: int) -> dict[str, tuple[str, dict, int]]:
     """name: (url, params, queries). Queries: channel scoping, count, page, then relations."""
     customers = "/api/v1/customers/"
     return {
-        "list": (customers, {}, 5),
-        "since_id": (customers, {"since_id": 0}, 4),
-        "deep page": (customers, {"page": 2}, 5),
-        "email__startswith": (customers, {"email__startswith": "maria."}, 5),
-        "q": (customers, {"q": "mari"}, 5),
-        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 5),
-        "total_spent__gte": (customers, {"total_spent__gte": "1", "ordering": "-total_spent"}, 5),
-        "group": (customers, {"group": "vip"}, 5),
-        "group_tree": (customers, {"group_tree": "retail"}, 5),
+        "list": (customers, {}, 3 + RELATIONS),
+        "since_id": (customers, {"since_id": 0}, 2 + RELATIONS),
+        "deep page": (customers, {"page": 2}, 3 + RELATIONS),
+        "email__startswith": (customers, {"email__startswith": "maria."}, 3 + RELATIONS),
+        "q": (customers, {"q": "mari"}, 3 + RELATIONS),
+        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 3 + RELATIONS),
+        "total_spent__gte": (
+            customers,
+            {"total_spent__gte": "1", "ordering": "-total_spent"},
+            3 + RELATIONS,
+        ),
+        "group": (customers, {"group": "vip"}, 3 + RELATIONS),
+        "group_tree": (customers, {"group_tree": "retail"}, 3 + RELATIONS),
         "status and consent": (
             customers,
             {"status": "active", "email_allowed": "true", "sms_allowed": "true"},
-            5,
+            3 + RELATIONS,
         ),
         # + recent orders + one member count per page
         "list, every expansion": (customers, {"expand": EXPAND}, 7),
@@ -163,7 +170,8 @@ def test_an_unfiltered_estimated_total_is_one_statement(api_client, store, monke
 
     totals = [statement for statement in sql if "COUNT(*)" in statement or "reltuples" in statement]
     assert len(totals) == 1, "\n".join(sql)
-    assert queries == 5  # scoping, the total (was two statements), the page, addresses, groups
+    # scoping, the total (was two statements), the page with its addresses and groups
+    assert queries == 3 + RELATIONS
     assert data["count"] == ROWS
     assert data["count_is_estimate"] is True
 
