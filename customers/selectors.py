@@ -1,11 +1,11 @@
 """Named reads of channels and customers, limited to what the caller may see."""
 
 import datetime
+import functools
 from collections.abc import Iterable
 from types import SimpleNamespace
 
 import orjson
-from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
 from django.db import connection, connections
 from django.db.models import (
     Count,
@@ -17,7 +17,8 @@ from django.db.models import (
     Subquery,
     TextField,
 )
-from django.db.models.functions import JSONObject, TruncDate
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate
 
 from config import pagination
 from customers.models import Address, Channel, Customer, address_one_line
@@ -278,8 +279,10 @@ class AddressRow:
         self.__dict__ = values
 
 
-# On PostgreSQL a page's addresses (jsonb objects) and group codes (an array) come in the
-# page's own statement: no round trip and no ORM query per relation. Each address column is
+# On PostgreSQL a page's addresses (JSON objects) and group codes (a JSON list) come in the
+# page's own statement: no round trip and no ORM query per relation. Their SQL is written
+# once from the models' _meta: the ORM takes longer to build such an expression than the
+# database to run it. Each address column is
 # turned back into what values() gives by its model field's type; a type without an exact
 # JSON round trip (a decimal, a date) stops the import until someone decides how to read it.
 ADDRESSES_KEY = "addresses_of_row"
@@ -300,8 +303,8 @@ _JSON_EXACT_TYPES = frozenset(
 
 
 def _json_column_loaders(model) -> dict:
-    """{column: function turning its jsonb value into the values() value} for the columns
-    that need one (datetimes: to_jsonb writes ISO 8601 with the session's offset)."""
+    """{column: function turning its JSON value into the values() value} for the columns
+    that need one (datetimes: PostgreSQL's JSON writes ISO 8601 with the session's offset)."""
     loaders = {}
     for field in model._meta.concrete_fields:
         kind = (field.target_field if field.is_relation else field).get_internal_type()
@@ -315,32 +318,39 @@ def _json_column_loaders(model) -> dict:
 ADDRESS_JSON_LOADERS = _json_column_loaders(Address)
 
 
-def _addresses_json() -> Subquery:
-    addresses = (
-        Address.objects.filter(customer_id=OuterRef("pk"))
-        .order_by()
-        .values("customer_id")
-        .annotate(
-            rows=JSONBAgg(
-                JSONObject(**{column: column for column in ADDRESS_COLUMNS}),
-                order_by="id",
-                output_field=TextField(),  # text: orjson reads it faster than json.loads
-            )
-        )
-        .values("rows")
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _relation_sql(select: str, table, where_column: str) -> str:
+    """A subquery of one relation of the outer customer row (the base table keeps its own
+    name as alias in every list query, filters and channel scoping included)."""
+    outer = f"{_quoted(Customer._meta.db_table)}.{_quoted(Customer._meta.pk.column)}"
+    return f"SELECT {select} FROM {_quoted(table)} r WHERE r.{_quoted(where_column)} = {outer}"
+
+
+@functools.cache
+def _addresses_json_sql() -> str:
+    """The customer's addresses as JSON text (objects keyed by attname, by id), or NULL."""
+    pairs = ", ".join(
+        f"'{field.attname}', r.{_quoted(field.column)}" for field in Address._meta.concrete_fields
     )
-    return Subquery(addresses)
+    select = f"json_agg(json_build_object({pairs}) ORDER BY r.{_quoted(Address._meta.pk.column)})"
+    column = Address._meta.get_field("customer").column
+    return _relation_sql(f"{select}::text", Address._meta.db_table, column)
 
 
-def _group_codes() -> Subquery:
+@functools.cache
+def _group_codes_sql() -> str:
+    """The customer's group codes as JSON text (a list), or NULL."""
+    group = UserCustomerGroup._meta.get_field("group")
     codes = (
-        UserCustomerGroup.objects.filter(customer_id=OuterRef("pk"))
-        .order_by()
-        .values("customer_id")
-        .annotate(codes=ArrayAgg("group__code"))
-        .values("codes")
+        f"(SELECT g.{_quoted(group.target_field.model._meta.get_field('code').column)} FROM "
+        f"{_quoted(group.related_model._meta.db_table)} g WHERE "
+        f"g.{_quoted(group.target_field.column)} = r.{_quoted(group.column)})"
     )
-    return Subquery(codes)
+    column = UserCustomerGroup._meta.get_field("customer").column
+    return _relation_sql(f"json_agg({codes})::text", UserCustomerGroup._meta.db_table, column)
 
 
 def customer_rows_queryset(
@@ -356,9 +366,9 @@ def customer_rows_queryset(
     related = {CHANNEL_CODE_KEY: Subquery(code)}
     if connections[customers.db].vendor == "postgresql":
         if _wants(fields, ADDRESS_FIELDS):
-            related[ADDRESSES_KEY] = _addresses_json()
+            related[ADDRESSES_KEY] = RawSQL(_addresses_json_sql(), [], TextField())
         if _wants(fields, {"groups"}):
-            related[GROUP_CODES_KEY] = _group_codes()
+            related[GROUP_CODES_KEY] = RawSQL(_group_codes_sql(), [], TextField())
     return customers.prefetch_related(None).annotate(**related).values(*CUSTOMER_COLUMNS, *related)
 
 
@@ -378,7 +388,7 @@ def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> l
         if ADDRESSES_KEY in read:
             setattr(row, ADDRESSES_ATTR, _addresses_from_json(addresses))
         if GROUP_CODES_KEY in read:
-            setattr(row, MEMBERSHIPS_ATTR, _memberships_of_codes(codes or ()))
+            setattr(row, MEMBERSHIPS_ATTR, _memberships_of_codes(orjson.loads(codes or "[]")))
         rows.append(row)
     if _wants(fields, ADDRESS_FIELDS) and ADDRESSES_KEY not in read:
         _read_addresses(rows)
