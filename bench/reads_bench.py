@@ -8,7 +8,10 @@ with its own API key (a superuser each: their throttle histories stay apart).
 
 Per round, servers in turn (the order alternates: A B R, then R B A, ...): list page 1
 (`per_page=50`) and a detail, each timed with one keep-alive client (p50, p95), then the list
-with 8 concurrent keep-alive clients for --seconds (req/s, p99).
+with 8 concurrent keep-alive clients for --seconds (req/s, p99). `--plain` adds compare.py's
+plain DRF project (bench/alternatives/drf_*: ModelSerializer with nested addresses,
+ReadOnlyModelViewSet, PageNumberPagination, no authentication) on the same database, as a
+fourth server in the same rounds.
 
 Usage (PostgreSQL; a seeded database, e.g. `seed_demo --fast --customers 200000`):
     git -C /work/main worktree add /tmp/reads-before main
@@ -37,6 +40,7 @@ from django.db import connection
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 LIST = "/api/v1/customers/?per_page=50"
+PLAIN_LIST = "/customers/?page_size=50"
 
 
 def api_key(name: str) -> str:
@@ -76,7 +80,7 @@ def start(cwd: Path, app: str, log: Path) -> tuple[subprocess.Popen, int]:
     for _ in range(150):
         try:
             client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            client.request("GET", "/healthz" if app == "config.wsgi" else LIST)
+            client.request("GET", LIST if app.startswith("reads_raw") else "/healthz")
             if client.getresponse().status == 200:
                 return server, port
         except OSError:
@@ -153,34 +157,42 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--plain", action="store_true", help="add the plain DRF project")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run on PostgreSQL: set DATABASE_URL.")
     call_command("createcachetable", verbosity=0)
-    keys = {"before": api_key("reads-before"), "after": api_key("reads-after"), "raw": None}
+    keys = {"before": api_key("reads-before"), "after": api_key("reads-after")}
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM customers_customer ORDER BY id OFFSET 1000 LIMIT 1")
-        detail = f"/api/v1/customers/{cursor.fetchone()[0]}/"
+        customer_id = cursor.fetchone()[0]
     connection.close()
+    paths = dict.fromkeys(("before", "after", "raw"), (LIST, f"/api/v1/customers/{customer_id}/"))
+    apps = [
+        ("before", args.before, "config.wsgi"),
+        ("after", args.after, "config.wsgi"),
+        ("raw", ROOT, "reads_raw_wsgi:application"),
+    ]
+    if args.plain:
+        apps.append(("plain DRF", ROOT, "bench.alternatives.drf_wsgi:application"))
+        paths["plain DRF"] = (PLAIN_LIST, f"/customers/{customer_id}/")
 
     servers, ports = [], {}
     try:
-        for name, cwd, app in (
-            ("before", args.before, "config.wsgi"),
-            ("after", args.after, "config.wsgi"),
-            ("raw", ROOT, "reads_raw_wsgi:application"),
-        ):
-            server, ports[name] = start(cwd, app, Path(f"/tmp/reads-bench-{name}.log"))
+        for name, cwd, app in apps:
+            log = Path(f"/tmp/reads-bench-{name.replace(' ', '-')}.log")
+            server, ports[name] = start(cwd, app, log)
             servers.append(server)
         results = {name: [] for name in ports}
         order = list(ports)
         for number in range(args.rounds):
             for name in order if number % 2 == 0 else order[::-1]:
-                key, port = keys[name], ports[name]
+                key, port = keys.get(name), ports[name]
+                listed, detail = paths[name]
                 row = {
-                    "list": single(port, key, LIST, args.runs, args.warmup),
+                    "list": single(port, key, listed, args.runs, args.warmup),
                     "detail": single(port, key, detail, args.runs, args.warmup),
-                    "load": concurrent(port, key, LIST, args.clients, args.seconds),
+                    "load": concurrent(port, key, listed, args.clients, args.seconds),
                 }
                 results[name].append(row)
                 print(f"round {number + 1} {name:6} {_line(row)}", flush=True)
@@ -235,6 +247,13 @@ def _summary(results: dict, args) -> str:
         f"after/raw: {ratio(after, raw, 'load', 'rate'):.2f}; "
         f"before/raw: {ratio(before, raw, 'load', 'rate'):.2f}",
     ]
+    if "plain DRF" in results:
+        plain = results["plain DRF"]
+        lines.append(
+            f"- plain DRF list p50 / after: {ratio(plain, after, 'list', 'p50'):.2f}x; "
+            f"/ before: {ratio(plain, before, 'list', 'p50'):.2f}x; "
+            f"8-client req/s after/plain: {ratio(after, plain, 'load', 'rate'):.2f}x"
+        )
     return "\n".join(lines)
 
 
