@@ -454,10 +454,10 @@ def _field_names(serializer_class: type[serializers.Serializer]) -> frozenset[st
 
 
 class CachedFieldsMixin:
-    """ModelSerializer.get_fields() built once per class, then deep-copied per serializer.
+    """ModelSerializer.get_fields() built once per class, then copied per serializer.
 
     Building fields from the model (labels, validators, kwargs) costs milliseconds per
-    request; a deep copy is what DRF already does for declared fields.
+    request; a copy is what DRF already does for declared fields (see _field_copy).
     """
 
     def get_fields(self):
@@ -467,7 +467,21 @@ class CachedFieldsMixin:
             fields = super().get_fields()
             cls._fields_template = copy.deepcopy(fields)
             return fields
-        return copy.deepcopy(template)
+        return {name: _field_copy(field) for name, field in template.items()}
+
+
+def _field_copy(field):
+    """A template field as a new, unbound field: a shallow copy for a field holding no other
+    field (the template is never bound or used, and binding sets attributes of the copy
+    only), DRF's deep copy (a new instance from the same arguments) for one that does (a
+    nested serializer, a ListField's child), whose inner fields are bound to their parent.
+
+    A shallow copy costs a tenth of DRF's deep copy, which builds the field again."""
+    if isinstance(field, serializers.BaseSerializer) or any(
+        hasattr(field, name) for name in ("child", "child_relation")
+    ):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 class FastRepresentationMixin:

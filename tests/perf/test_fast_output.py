@@ -97,3 +97,21 @@ def test_a_column_without_an_exact_json_reading_is_refused():
         TypeError, match=r"Customer\.date_of_birth \(DateField\) has no exact JSON reading"
     ):
         _json_column_loaders(Customer)
+
+
+def test_cached_fields_are_fresh_unbound_copies_for_each_serializer():
+    """Two serializers never share a field, a nested one's fields included, and binding a
+    copy leaves the class's template unbound."""
+    first = CustomerSerializer(context={"n": 1})
+    second = CustomerSerializer(context={"n": 2})
+
+    for name in ("email", "channel", "status", "groups", "addresses", "default_address"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first
+        assert second.fields[name].parent is second
+    assert first.fields["addresses"].child.context == {"n": 1}
+    assert second.fields["addresses"].child.context == {"n": 2}
+    assert second.fields["groups"].child.parent is second.fields["groups"]
+    template = CustomerSerializer._fields_template
+    assert {field.parent for field in template.values()} == {None}
+    assert {field.field_name for field in template.values()} == {None}
