@@ -282,9 +282,9 @@ class AddressRow:
 # On PostgreSQL a page's addresses (JSON objects) and group codes (a JSON list) come in the
 # page's own statement: no round trip and no ORM query per relation. Their SQL is written
 # once from the models' _meta: the ORM takes longer to build such an expression than the
-# database to run it. Each address column is
-# turned back into what values() gives by its model field's type; a type without an exact
-# JSON round trip (a decimal, a date) stops the import until someone decides how to read it.
+# database to run it. Each address column is turned back into what values() gives by its
+# model field's type; a type without an exact JSON round trip (a decimal, a date) stops the
+# import until someone decides how to read it.
 ADDRESSES_KEY = "addresses_of_row"
 GROUP_CODES_KEY = "group_codes_of_row"
 _JSON_EXACT_TYPES = frozenset(
