@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 import phonenumbers
 from django.db import connection, transaction
 
+from customers.match_pairs import REASON_KEYS, candidate_pairs_refresh
 from customers.models import CUSTOMER_MATCH_KEY_FIELDS as KEY_FIELDS
 from customers.models import Channel
 from customers.search import fold
@@ -171,7 +172,7 @@ def match_key_inputs(cursor, ids: Sequence[int]) -> dict[int, dict]:
 # Plain SQL on table names, so migration 0015 can run it against the historical schema.
 _SELECT_SQL = (
     "SELECT c.id, c.email, c.phone, c.identification, c.first_name, c.last_name, "
-    "ch.country, ch.currency, a.zipcode, a.number, "
+    "ch.country, ch.currency, a.zipcode, a.number, c.channel_id, "
     "c.email_key, c.phone_key, c.identification_key, c.name_key, c.address_key "
     "FROM customers_customer c JOIN customers_channel ch ON ch.id = c.channel_id "
     "LEFT JOIN customers_address a ON a.customer_id = c.id AND a.is_default "
@@ -179,7 +180,7 @@ _SELECT_SQL = (
 )
 _COLUMNS = (
     "id", "email", "phone", "identification", "first_name", "last_name",
-    "country", "currency", "zipcode", "number", *KEY_FIELDS,
+    "country", "currency", "zipcode", "number", "channel_id", *KEY_FIELDS,
 )  # fmt: skip
 
 
@@ -204,39 +205,73 @@ def _keys_write(cursor, changed: list[tuple]) -> None:
     )
 
 
-def _changed(rows: Sequence[tuple]) -> list[tuple]:
-    """(id, *keys) of the rows (as _SELECT_SQL reads them) whose stored keys are stale."""
+def _changed(rows: Sequence[tuple], groups: dict[str, set] | None = None) -> list[tuple]:
+    """(id, *keys) of the rows (as _SELECT_SQL reads them) whose stored keys are stale. With
+    `groups`, add each row's key groups before and after to it (customers.match_pairs)."""
     changed = []
     for values in rows:
         row = dict(zip(_COLUMNS, values, strict=True))
         keys = match_keys(row)
-        if keys != tuple(row[name] for name in KEY_FIELDS):
+        stored = tuple(row[name] for name in KEY_FIELDS)
+        if keys != stored:
             changed.append((row["id"], *keys))
+        if groups is not None:
+            for reason, name in REASON_KEYS.items():
+                n = KEY_FIELDS.index(name)
+                groups[reason].update(
+                    (row["channel_id"], value) for value in (keys[n], stored[n]) if value
+                )
     return changed
 
 
-def _refresh_where(cursor, where: str, params: Sequence, limit: int | None = None) -> list[int]:
+def _refresh_where(
+    cursor, where: str, params: Sequence, limit: int | None = None, groups=None
+) -> list[int]:
     """Recompute the keys of the customers `where` selects; store those that changed; return
     the ids read."""
     limit_sql = f" LIMIT {limit:d}" if limit else ""
     cursor.execute(_SELECT_SQL.format(where=where, limit=limit_sql), params)
     rows = cursor.fetchall()
-    _keys_write(cursor, _changed(rows))
+    _keys_write(cursor, _changed(rows, groups))
     return [values[0] for values in rows]
 
 
 def customer_match_keys_refresh(ids: Sequence[int], *, using=None) -> None:
-    """Recompute and store the match keys of these customers (after a write)."""
+    """Recompute and store the match keys of these customers (after a write, a merge or its
+    undo), then their candidate pairs (customers.match_pairs), in the caller's transaction."""
     db = using or connection
     ids = sorted(set(ids))
+    groups: dict[str, set] = {reason: set() for reason in REASON_KEYS}
     with db.cursor() as cursor:
         for start in range(0, len(ids), BACKFILL_BATCH):
             chunk = ids[start : start + BACKFILL_BATCH]
             if db.vendor == "postgresql":
-                _refresh_where(cursor, "c.id = ANY(%s::bigint[])", [chunk])
+                _refresh_where(cursor, "c.id = ANY(%s::bigint[])", [chunk], groups=groups)
             else:
                 marks = ", ".join(["%s"] * len(chunk))
-                _refresh_where(cursor, f"c.id IN ({marks})", chunk)
+                _refresh_where(cursor, f"c.id IN ({marks})", chunk, groups=groups)
+    candidate_pairs_refresh(ids, groups, using=db)
+
+
+def customer_match_groups(ids: Sequence[int], *, using=None) -> dict[str, set]:
+    """The key groups (per reason, (channel_id, key)) these customers are in: what a
+    deletion takes them out of (candidate_pairs_refresh after it)."""
+    db = using or connection
+    groups: dict[str, set] = {reason: set() for reason in REASON_KEYS}
+    columns = ", ".join(REASON_KEYS.values())
+    with db.cursor() as cursor:
+        for start in range(0, len(ids), BACKFILL_BATCH):
+            chunk = list(ids[start : start + BACKFILL_BATCH])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT channel_id, {columns} FROM customers_customer WHERE id IN ({marks})",
+                chunk,
+            )
+            for channel_id, *values in cursor.fetchall():
+                for reason, value in zip(REASON_KEYS, values, strict=True):
+                    if value:
+                        groups[reason].add((channel_id, value))
+    return groups
 
 
 def customer_match_keys_backfill(

@@ -405,6 +405,48 @@ class Address(VersionedModel):
         return address_one_line({name: getattr(self, name) for name in ONE_LINE_FIELDS})
 
 
+class CandidatePair(models.Model):
+    """Two customers of one channel whose match keys say they may be one person: duplicate
+    detection's candidates, kept by the writes (customers.match_pairs), never edited.
+
+    A derived index of the match keys, like the keys of the fields: the lower id first,
+    `reasons` a bitmask of customers.match_pairs.REASONS, `score` the sum of their weights.
+    """
+
+    # Indexed by candidate_pair_channel_idx (and customer_low by the unique constraint).
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer_low = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer_high = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    reasons = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_low", "customer_high"], name="candidate_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_low__lt=models.F("customer_high")),
+                name="candidate_pair_ordered",
+            ),
+        ]
+        # A page of candidates is a walk down one of these, best first, in a stable order.
+        indexes = [
+            models.Index(
+                fields=["-score", "customer_low", "customer_high"], name="candidate_pair_best_idx"
+            ),
+            models.Index(
+                fields=["channel", "-score", "customer_low", "customer_high"],
+                name="candidate_pair_channel_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_low_id} ~ {self.customer_high_id} ({self.score})"
+
+
 # The parts of an address's one-line form, in its order ("street number" first).
 ONE_LINE_FIELDS = ("address", "number", "address2", "locality", "city", "province", "country")
 

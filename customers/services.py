@@ -34,7 +34,12 @@ from customers.imports.rows import (
     row_clean,
 )
 from customers.imports.writers import CREATED, UPDATED
-from customers.match_keys import customer_match_keys_backfill, customer_match_keys_refresh
+from customers.match_keys import (
+    customer_match_groups,
+    customer_match_keys_backfill,
+    customer_match_keys_refresh,
+)
+from customers.match_pairs import candidate_pairs_rebuild, candidate_pairs_refresh
 from customers.models import Address, Channel, Customer
 from customers.selectors import channel_list
 from customers.validation import (
@@ -371,7 +376,11 @@ def customer_delete(*, customer: Customer, if_match: EntityTags | None = None) -
     memberships = customer.memberships.order_by("pk").values_list("pk", flat=True)
     events_emit(MEMBERSHIP, types.MEMBERSHIP_REMOVED, memberships, tombstone=True)
     events_emit(CUSTOMER, types.CUSTOMER_DELETED, [customer.pk], tombstone=True)
+    # Its pairs go with it; a key group it leaves may fall under the placeholder threshold.
+    groups = customer_match_groups([customer.pk])
+    pk = customer.pk
     customer.delete()
+    candidate_pairs_refresh([pk], groups)
 
 
 def _clear_flags_for(address: Address) -> None:
@@ -488,6 +497,7 @@ def channel_update(*, channel: Channel, data: dict, if_match: EntityTags | None 
         if {"country", "currency"} & set(changed):
             # The channel's phones are read in its region: their keys follow it.
             customer_match_keys_backfill(channel_id=channel.pk)
+            candidate_pairs_rebuild(channel_id=channel.pk)
     return channel
 
 

@@ -20,6 +20,7 @@ from config.versions import version_next
 from customers.event_sources import ADDRESS, CUSTOMER
 from customers.imports.batches import customer_rows_save
 from customers.imports.rows import CleanRow
+from customers.match_keys import customer_match_keys_refresh
 from customers.models import CUSTOMER_EDITABLE_FIELDS, Address, Customer
 from customers.selectors import (
     ADDRESSES_ATTR,
@@ -409,6 +410,8 @@ def _apply(plan: MergePlan, *, fields: dict, user) -> Merge:
     _memberships_move(plan, user_id=user_id, reason=reason)
     _merged_mark(plan, user_id=user_id, reason=reason)
     _kept_write(plan, user_id=user_id, reason=reason)
+    # The kept customer may have a new default address; the merged ones are no candidates.
+    customer_match_keys_refresh([plan.kept.pk, *plan.merged_ids])
     customer_stats_refresh(customer_ids=[plan.kept.pk, *plan.merged_ids])
     if not plan.values:
         history_record_ids(Customer, [plan.kept.pk], user_id=user_id, reason=reason)

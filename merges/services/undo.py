@@ -21,6 +21,7 @@ from config.history import history_record_ids
 from customers.event_sources import ADDRESS, CUSTOMER
 from customers.imports.batches import customer_rows_save
 from customers.imports.rows import CleanRow
+from customers.match_keys import customer_match_keys_refresh
 from customers.models import CUSTOMER_EDITABLE_FIELDS, CUSTOMER_STATS_COLUMNS, Address, Customer
 from events import types
 from events.services import events_emit
@@ -183,6 +184,8 @@ def merge_undo(*, merge: Merge, user) -> UndoOutcome:
     if not kept_changes and not _kept_touched(merge, kept):
         exact.add(kept.pk)
     _stats_settle(ids, before, exact)
+    # The restored customers are candidates again, with the keys their fields give.
+    customer_match_keys_refresh(ids)
     events_emit(CUSTOMER, types.CUSTOMER_UNMERGED, ids)
     merge.undone_at, merge.undone_by_id, merge.kept_changes = timezone.now(), user_id, kept_changes
     merge.save(update_fields=["undone_at", "undone_by", "kept_changes"])

@@ -1,0 +1,185 @@
+"""Duplicate candidate pairs (CandidatePair), kept in step with the match keys.
+
+A pair is two customers of one channel, neither merged into another, that share a match key
+(customers.match_keys): `same_email` (email_key), `same_phone` (phone_key),
+`same_identification` (identification_key), and `similar_name_same_address`: the same address
+key with trigram-similar names on PostgreSQL (pg_trgm `similarity` at least NAME_SIMILARITY),
+equal folded names on SQLite. A key shared by more than GROUP_MAX customers of a channel is a
+placeholder (a shop's phone, "00000"), not a person, and pairs none of them: this also bounds
+the pairs a key can make. A pair's score is the sum of its reasons' weights (REASON_WEIGHTS,
+100 when all four agree); `reasons` is their bitmask (REASON_BITS).
+
+The table is a derived index, written here only, in SQL (INSERT … SELECT over the keys'
+indexes), in the transaction of the write that changed the keys, so a list of candidates is
+a walk down an index that is never stale:
+- `candidate_pairs_refresh` after the keys of some customers were written (the one writer,
+  the address services, anonymisation, merge and undo, a deleted customer): the customers
+  touched, and the untouched members of every key group they left or joined that now has
+  at most GROUP_MAX other members (a group falling under the threshold gains its pairs, one
+  crossing it loses them), lose their pairs and get the pairs they form now.
+- `candidate_pairs_rebuild` recomputes the whole table, or one channel's share of it (a
+  channel's country changed every phone key; migration, `duplicates_refresh`, seeding).
+"""
+
+from collections.abc import Iterable
+
+import orjson
+from django.db import connection, transaction
+
+SAME_EMAIL = "same_email"
+SAME_PHONE = "same_phone"
+SAME_IDENTIFICATION = "same_identification"
+SIMILAR_NAME_SAME_ADDRESS = "similar_name_same_address"
+REASON_WEIGHTS = {
+    SAME_EMAIL: 35,
+    SAME_IDENTIFICATION: 30,
+    SAME_PHONE: 20,
+    SIMILAR_NAME_SAME_ADDRESS: 15,
+}
+REASONS = tuple(REASON_WEIGHTS)
+REASON_BITS = {name: 1 << n for n, name in enumerate(REASONS)}
+REASON_KEYS = {
+    SAME_EMAIL: "email_key",
+    SAME_PHONE: "phone_key",
+    SAME_IDENTIFICATION: "identification_key",
+    SIMILAR_NAME_SAME_ADDRESS: "address_key",
+}
+GROUP_MAX = 10
+NAME_SIMILARITY = 0.6
+
+# Plain SQL on table names, so a migration can run it against the historical schema.
+_CUSTOMERS = "customers_customer"
+_PAIRS = "customers_candidatepair"
+_POOL = "merged_into_id IS NULL"
+
+# A key group (channel, key) as it stands: its members, at most GROUP_MAX + 1 of them read.
+_GROUP_SIZE = (
+    "(SELECT COUNT(*) FROM (SELECT 1 FROM customers_customer m WHERE m.channel_id = {g}.channel_id "
+    "AND m.{key} = {g}.{key} AND m.merged_into_id IS NULL{extra} LIMIT {limit}) s)"
+)
+
+
+def reasons_of(bits: int) -> tuple[str, ...]:
+    """The reasons of a pair's bitmask, in REASONS order."""
+    return tuple(name for name in REASONS if bits & REASON_BITS[name])
+
+
+def _name_match(vendor: str) -> str:
+    if vendor == "postgresql":
+        return f"similarity(a.name_key, b.name_key) >= {NAME_SIMILARITY}"
+    return "a.name_key = b.name_key"
+
+
+def _ids(vendor: str) -> str:
+    """A relation (id) of the ids in one parameter (an array; JSON on SQLite)."""
+    if vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[]) AS id"
+    return "SELECT value AS id FROM json_each(%s)"
+
+
+def _ids_param(vendor: str, ids: list[int]):
+    return ids if vendor == "postgresql" else orjson.dumps(ids).decode()
+
+
+def _reason_pairs(reason: str, vendor: str, groups: str, scope: str) -> str:
+    """(channel_id, low, high, bit) rows of one reason: members of the `groups` (channel_id,
+    key) that have 2 to GROUP_MAX members; `scope` a condition on a and b."""
+    key, bit = REASON_KEYS[reason], REASON_BITS[reason]
+    names = ""
+    if reason == SIMILAR_NAME_SAME_ADDRESS:
+        names = f" AND a.name_key <> '' AND b.name_key <> '' AND {_name_match(vendor)}"
+    return (
+        f"SELECT a.channel_id, a.id AS low, b.id AS high, {bit} AS bit FROM ({groups}) k "
+        f"JOIN {_CUSTOMERS} a ON a.channel_id = k.channel_id AND a.{key} = k.{key} AND a.{_POOL} "
+        f"JOIN {_CUSTOMERS} b ON b.channel_id = k.channel_id AND b.{key} = k.{key} AND b.{_POOL} "
+        f"AND b.id > a.id{names}{scope}"
+    )
+
+
+def _insert(union: str) -> str:
+    weights = " ".join(f"WHEN {REASON_BITS[name]} THEN {w}" for name, w in REASON_WEIGHTS.items())
+    return (
+        f"INSERT INTO {_PAIRS} (channel_id, customer_low_id, customer_high_id, score, reasons) "
+        f"SELECT r.channel_id, r.low, r.high, SUM(CASE r.bit {weights} END), SUM(r.bit) "
+        f"FROM ({union}) r GROUP BY r.channel_id, r.low, r.high"
+    )
+
+
+def candidate_pairs_rebuild(*, using=None, channel_id: int | None = None) -> None:
+    """Recompute every candidate pair (of one channel) from the stored match keys."""
+    db = using or connection
+    vendor, where, params = db.vendor, "", []
+    if channel_id is not None:
+        where, params = " AND channel_id = %s", [channel_id]
+    parts = []
+    for reason, key in REASON_KEYS.items():
+        groups = (
+            f"SELECT channel_id, {key} FROM {_CUSTOMERS} WHERE {_POOL} AND {key} <> ''{where} "
+            f"GROUP BY channel_id, {key} HAVING COUNT(*) BETWEEN 2 AND {GROUP_MAX}"
+        )
+        parts.append(_reason_pairs(reason, vendor, groups, ""))
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_PAIRS}{' WHERE channel_id = %s' if where else ''}", params)
+        cursor.execute(_insert(" UNION ALL ".join(parts)), params * len(parts))
+
+
+def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, set]) -> list[int]:
+    """The touched ids and the untouched members of the groups that have at most GROUP_MAX
+    untouched members (only their pairs may have come or gone with the touched customers')."""
+    parts, params = [], []
+    for reason, key in REASON_KEYS.items():
+        if not groups.get(reason):
+            continue
+        channels, values = zip(*sorted(groups[reason]), strict=True)
+        if vendor == "postgresql":
+            given = f"SELECT * FROM unnest(%s::bigint[], %s::text[]) AS g(channel_id, {key})"
+            params += [list(channels), list(values)]
+        else:
+            given = (
+                f"SELECT json_extract(value, '$[0]') AS channel_id, "
+                f"json_extract(value, '$[1]') AS {key} FROM json_each(%s)"
+            )
+            params.append(orjson.dumps(sorted(groups[reason])).decode())
+        untouched = f" AND m.id NOT IN ({_ids(vendor)})"
+        size = _GROUP_SIZE.format(g="g", key=key, extra=untouched, limit=GROUP_MAX + 1)
+        params.append(_ids_param(vendor, touched))
+        parts.append(
+            f"SELECT c.id FROM ({given}) g JOIN {_CUSTOMERS} c ON c.channel_id = g.channel_id "
+            f"AND c.{key} = g.{key} AND c.{_POOL} WHERE {size} <= {GROUP_MAX}"
+        )
+    if not parts:
+        return touched
+    cursor.execute(" UNION ".join(parts), params)
+    return sorted({*touched, *(row[0] for row in cursor.fetchall())})
+
+
+def candidate_pairs_refresh(
+    touched: Iterable[int], groups: dict[str, set[tuple[int, str]]], *, using=None
+) -> None:
+    """Bring the pairs up to date after the keys (or the merge) of the `touched` customers
+    changed; `groups` are, per reason, the (channel_id, key) groups they were in before the
+    change and are in now (empty keys left out)."""
+    db = using or connection
+    vendor, touched = db.vendor, sorted(set(touched))
+    if not touched:
+        return
+    with db.cursor() as cursor:
+        ids = _widened(cursor, vendor, touched, groups)
+        param = _ids_param(vendor, ids)
+        cursor.execute(
+            f"DELETE FROM {_PAIRS} WHERE customer_low_id IN ({_ids(vendor)}) "
+            f"OR customer_high_id IN ({_ids(vendor)})",
+            [param, param],
+        )
+        parts, params = [], []
+        for reason, key in REASON_KEYS.items():
+            size = _GROUP_SIZE.format(g="c", key=key, extra="", limit=GROUP_MAX + 1)
+            groups_sql = (
+                f"SELECT DISTINCT c.channel_id, c.{key} FROM {_CUSTOMERS} c "
+                f"WHERE c.id IN ({_ids(vendor)}) AND c.{_POOL} AND c.{key} <> '' "
+                f"AND {size} BETWEEN 2 AND {GROUP_MAX}"
+            )
+            scope = f" WHERE (a.id IN ({_ids(vendor)}) OR b.id IN ({_ids(vendor)}))"
+            parts.append(_reason_pairs(reason, vendor, groups_sql, scope))
+            params += [param, param, param]
+        cursor.execute(_insert(" UNION ALL ".join(parts)), params)
