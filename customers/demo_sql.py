@@ -42,6 +42,7 @@ from customers.demo import (
     locale_pools,
 )
 from customers.match_keys import customer_match_keys_backfill
+from customers.match_pairs import candidate_pairs_rebuild
 from customers.models import CUSTOMER_STATS_COLUMNS, Address, Customer
 from groups.models import UserCustomerGroup
 from orders.models import Order, OrderCustomData, OrderItem
@@ -627,6 +628,9 @@ def demo_seed_fast(
             # Leaving the block rebuilds the indexes and constraints.
             rebuild_started = time.perf_counter()
         _phase_done(result, "indexes", rebuild_started, progress)
+        # Over the keys' indexes, now back: the pairs are few beside the customers.
+        with _phase(result, "candidate pairs", progress):
+            candidate_pairs_rebuild()
         seeder.finish()
     with _phase(result, "analyze", progress):
         demo_analyze(SEEDED_TABLES)

@@ -195,6 +195,7 @@ def test_the_command_prints_each_phase_and_the_counts():
         "memberships",
         "match keys",
         "indexes",
+        "candidate pairs",
         "analyze",
     ]
     assert lines[-1].startswith("Seeded 300 customers, ")
