@@ -172,7 +172,7 @@ def match_key_inputs(cursor, ids: Sequence[int]) -> dict[int, dict]:
 # Plain SQL on table names, so migration 0015 can run it against the historical schema.
 _SELECT_SQL = (
     "SELECT c.id, c.email, c.phone, c.identification, c.first_name, c.last_name, "
-    "ch.country, ch.currency, a.zipcode, a.number, c.channel_id, "
+    "ch.country, ch.currency, a.zipcode, a.number, c.channel_id, c.merged_into_id, "
     "c.email_key, c.phone_key, c.identification_key, c.name_key, c.address_key "
     "FROM customers_customer c JOIN customers_channel ch ON ch.id = c.channel_id "
     "LEFT JOIN customers_address a ON a.customer_id = c.id AND a.is_default "
@@ -180,7 +180,7 @@ _SELECT_SQL = (
 )
 _COLUMNS = (
     "id", "email", "phone", "identification", "first_name", "last_name",
-    "country", "currency", "zipcode", "number", "channel_id", *KEY_FIELDS,
+    "country", "currency", "zipcode", "number", "channel_id", "merged_into_id", *KEY_FIELDS,
 )  # fmt: skip
 
 
@@ -205,9 +205,10 @@ def _keys_write(cursor, changed: list[tuple]) -> None:
     )
 
 
-def _changed(rows: Sequence[tuple], groups: dict[str, set] | None = None) -> list[tuple]:
+def _changed(rows: Sequence[tuple], groups: dict[str, dict] | None = None) -> list[tuple]:
     """(id, *keys) of the rows (as _SELECT_SQL reads them) whose stored keys are stale. With
-    `groups`, add each row's key groups before and after to it (customers.match_pairs)."""
+    `groups`, add each row's key groups before and after to it, counting the rows in each
+    group now (customers.match_pairs.candidate_pairs_refresh)."""
     changed = []
     for values in rows:
         row = dict(zip(_COLUMNS, values, strict=True))
@@ -216,12 +217,19 @@ def _changed(rows: Sequence[tuple], groups: dict[str, set] | None = None) -> lis
         if keys != stored:
             changed.append((row["id"], *keys))
         if groups is not None:
-            for reason, name in REASON_KEYS.items():
-                n = KEY_FIELDS.index(name)
-                groups[reason].update(
-                    (row["channel_id"], value) for value in (keys[n], stored[n]) if value
-                )
+            _groups_add(groups, row, keys, stored)
     return changed
+
+
+def _groups_add(groups: dict[str, dict], row: dict, keys: tuple, stored: tuple) -> None:
+    member = row["merged_into_id"] is None
+    for reason, name in REASON_KEYS.items():
+        n, found = KEY_FIELDS.index(name), groups[reason]
+        if stored[n]:
+            found.setdefault((row["channel_id"], stored[n]), 0)
+        if keys[n]:
+            group = (row["channel_id"], keys[n])
+            found[group] = found.get(group, 0) + member
 
 
 def _refresh_where(
@@ -241,7 +249,7 @@ def customer_match_keys_refresh(ids: Sequence[int], *, using=None) -> None:
     undo), then their candidate pairs (customers.match_pairs), in the caller's transaction."""
     db = using or connection
     ids = sorted(set(ids))
-    groups: dict[str, set] = {reason: set() for reason in REASON_KEYS}
+    groups: dict[str, dict] = {reason: {} for reason in REASON_KEYS}
     with db.cursor() as cursor:
         for start in range(0, len(ids), BACKFILL_BATCH):
             chunk = ids[start : start + BACKFILL_BATCH]
@@ -253,11 +261,11 @@ def customer_match_keys_refresh(ids: Sequence[int], *, using=None) -> None:
     candidate_pairs_refresh(ids, groups, using=db)
 
 
-def customer_match_groups(ids: Sequence[int], *, using=None) -> dict[str, set]:
+def customer_match_groups(ids: Sequence[int], *, using=None) -> dict[str, dict]:
     """The key groups (per reason, (channel_id, key)) these customers are in: what a
-    deletion takes them out of (candidate_pairs_refresh after it)."""
+    deletion takes them out of (candidate_pairs_refresh after it, none of them left)."""
     db = using or connection
-    groups: dict[str, set] = {reason: set() for reason in REASON_KEYS}
+    groups: dict[str, dict] = {reason: {} for reason in REASON_KEYS}
     columns = ", ".join(REASON_KEYS.values())
     with db.cursor() as cursor:
         for start in range(0, len(ids), BACKFILL_BATCH):
@@ -270,7 +278,7 @@ def customer_match_groups(ids: Sequence[int], *, using=None) -> dict[str, set]:
             for channel_id, *values in cursor.fetchall():
                 for reason, value in zip(REASON_KEYS, values, strict=True):
                     if value:
-                        groups[reason].add((channel_id, value))
+                        groups[reason][channel_id, value] = 0
     return groups
 
 

@@ -70,11 +70,11 @@ def _name_match(vendor: str) -> str:
     return "a.name_key = b.name_key"
 
 
-def _ids(vendor: str) -> str:
-    """A relation (id) of the ids in one parameter (an array; JSON on SQLite)."""
+def _in(vendor: str, column: str, negated: bool = False) -> str:
+    """`column` is (not) one of the ids of one parameter (an array; JSON on SQLite)."""
     if vendor == "postgresql":
-        return "SELECT unnest(%s::bigint[]) AS id"
-    return "SELECT value AS id FROM json_each(%s)"
+        return f"NOT {column} = ANY(%s::bigint[])" if negated else f"{column} = ANY(%s::bigint[])"
+    return f"{column} {'NOT IN' if negated else 'IN'} (SELECT value FROM json_each(%s))"
 
 
 def _ids_param(vendor: str, ids: list[int]):
@@ -123,26 +123,42 @@ def candidate_pairs_rebuild(*, using=None, channel_id: int | None = None) -> Non
         cursor.execute(_insert(" UNION ALL ".join(parts)), params * len(parts))
 
 
-def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, set]) -> list[int]:
+def _untouched_size(vendor: str, key: str) -> tuple[str, bool]:
+    """The untouched members of a group g, counted up to GROUP_MAX + 1, and whether the SQL
+    takes the touched ids. PostgreSQL reads GROUP_MAX + 1 more than the group's touched
+    members (g.touched, known to the caller) and takes them off: a NOT IN over thousands of
+    touched ids in every group's count would be checked member by member. SQLite cannot
+    take a LIMIT from the outer query; its NOT IN is one ephemeral index."""
+    if vendor == "postgresql":
+        size = _GROUP_SIZE.format(g="g", key=key, extra="", limit=f"{GROUP_MAX + 1} + g.touched")
+        return f"{size} - g.touched", False
+    extra = f" AND {_in(vendor, 'm.id', negated=True)}"
+    return _GROUP_SIZE.format(g="g", key=key, extra=extra, limit=GROUP_MAX + 1), True
+
+
+def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -> list[int]:
     """The touched ids and the untouched members of the groups that have at most GROUP_MAX
     untouched members (only their pairs may have come or gone with the touched customers')."""
     parts, params = [], []
     for reason, key in REASON_KEYS.items():
         if not groups.get(reason):
             continue
-        channels, values = zip(*sorted(groups[reason]), strict=True)
+        found = sorted((channel, value, n) for (channel, value), n in groups[reason].items())
         if vendor == "postgresql":
-            given = f"SELECT * FROM unnest(%s::bigint[], %s::text[]) AS g(channel_id, {key})"
-            params += [list(channels), list(values)]
+            given = (
+                "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::int[]) "
+                f"AS g(channel_id, {key}, touched)"
+            )
+            params += [list(column) for column in zip(*found, strict=True)]
         else:
             given = (
                 f"SELECT json_extract(value, '$[0]') AS channel_id, "
                 f"json_extract(value, '$[1]') AS {key} FROM json_each(%s)"
             )
-            params.append(orjson.dumps(sorted(groups[reason])).decode())
-        untouched = f" AND m.id NOT IN ({_ids(vendor)})"
-        size = _GROUP_SIZE.format(g="g", key=key, extra=untouched, limit=GROUP_MAX + 1)
-        params.append(_ids_param(vendor, touched))
+            params.append(orjson.dumps(found).decode())
+        size, takes_ids = _untouched_size(vendor, key)
+        if takes_ids:
+            params.append(_ids_param(vendor, touched))
         parts.append(
             f"SELECT c.id FROM ({given}) g JOIN {_CUSTOMERS} c ON c.channel_id = g.channel_id "
             f"AND c.{key} = g.{key} AND c.{_POOL} WHERE {size} <= {GROUP_MAX}"
@@ -154,11 +170,12 @@ def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, set]) ->
 
 
 def candidate_pairs_refresh(
-    touched: Iterable[int], groups: dict[str, set[tuple[int, str]]], *, using=None
+    touched: Iterable[int], groups: dict[str, dict[tuple[int, str], int]], *, using=None
 ) -> None:
     """Bring the pairs up to date after the keys (or the merge) of the `touched` customers
     changed; `groups` are, per reason, the (channel_id, key) groups they were in before the
-    change and are in now (empty keys left out)."""
+    change and are in now (empty keys left out), each with the number of touched customers
+    in it now (not merged)."""
     db = using or connection
     vendor, touched = db.vendor, sorted(set(touched))
     if not touched:
@@ -167,8 +184,8 @@ def candidate_pairs_refresh(
         ids = _widened(cursor, vendor, touched, groups)
         param = _ids_param(vendor, ids)
         cursor.execute(
-            f"DELETE FROM {_PAIRS} WHERE customer_low_id IN ({_ids(vendor)}) "
-            f"OR customer_high_id IN ({_ids(vendor)})",
+            f"DELETE FROM {_PAIRS} WHERE {_in(vendor, 'customer_low_id')} "
+            f"OR {_in(vendor, 'customer_high_id')}",
             [param, param],
         )
         parts, params = [], []
@@ -176,10 +193,10 @@ def candidate_pairs_refresh(
             size = _GROUP_SIZE.format(g="c", key=key, extra="", limit=GROUP_MAX + 1)
             groups_sql = (
                 f"SELECT DISTINCT c.channel_id, c.{key} FROM {_CUSTOMERS} c "
-                f"WHERE c.id IN ({_ids(vendor)}) AND c.{_POOL} AND c.{key} <> '' "
+                f"WHERE {_in(vendor, 'c.id')} AND c.{_POOL} AND c.{key} <> '' "
                 f"AND {size} BETWEEN 2 AND {GROUP_MAX}"
             )
-            scope = f" WHERE (a.id IN ({_ids(vendor)}) OR b.id IN ({_ids(vendor)}))"
+            scope = f" WHERE ({_in(vendor, 'a.id')} OR {_in(vendor, 'b.id')})"
             parts.append(_reason_pairs(reason, vendor, groups_sql, scope))
             params += [param, param, param]
         cursor.execute(_insert(" UNION ALL ".join(parts)), params)
