@@ -52,10 +52,12 @@ _CUSTOMERS = "customers_customer"
 _PAIRS = "customers_candidatepair"
 _POOL = "merged_into_id IS NULL"
 
-# A key group (channel, key) as it stands: its members, at most GROUP_MAX + 1 of them read.
+# A key group (channel, key) as it stands: its members, at most `limit` of them read. Every
+# key comparison also says `<> ''`: the keys' indexes are partial, on the keys set.
 _GROUP_SIZE = (
     "(SELECT COUNT(*) FROM (SELECT 1 FROM customers_customer m WHERE m.channel_id = {g}.channel_id "
-    "AND m.{key} = {g}.{key} AND m.merged_into_id IS NULL{extra} LIMIT {limit}) s)"
+    "AND m.{key} = {g}.{key} AND m.{key} <> '' AND m.merged_into_id IS NULL{extra} "
+    "LIMIT {limit}) s)"
 )
 
 
@@ -90,9 +92,10 @@ def _reason_pairs(reason: str, vendor: str, groups: str, scope: str) -> str:
         names = f" AND a.name_key <> '' AND b.name_key <> '' AND {_name_match(vendor)}"
     return (
         f"SELECT a.channel_id, a.id AS low, b.id AS high, {bit} AS bit FROM ({groups}) k "
-        f"JOIN {_CUSTOMERS} a ON a.channel_id = k.channel_id AND a.{key} = k.{key} AND a.{_POOL} "
-        f"JOIN {_CUSTOMERS} b ON b.channel_id = k.channel_id AND b.{key} = k.{key} AND b.{_POOL} "
-        f"AND b.id > a.id{names}{scope}"
+        f"JOIN {_CUSTOMERS} a ON a.channel_id = k.channel_id AND a.{key} = k.{key} "
+        f"AND a.{key} <> '' AND a.{_POOL} "
+        f"JOIN {_CUSTOMERS} b ON b.channel_id = k.channel_id AND b.{key} = k.{key} "
+        f"AND b.{key} <> '' AND b.{_POOL} AND b.id > a.id{names}{scope}"
     )
 
 
@@ -161,7 +164,7 @@ def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -
             params.append(_ids_param(vendor, touched))
         parts.append(
             f"SELECT c.id FROM ({given}) g JOIN {_CUSTOMERS} c ON c.channel_id = g.channel_id "
-            f"AND c.{key} = g.{key} AND c.{_POOL} WHERE {size} <= {GROUP_MAX}"
+            f"AND c.{key} = g.{key} AND c.{key} <> '' AND c.{_POOL} WHERE {size} <= {GROUP_MAX}"
         )
     if not parts:
         return touched
