@@ -41,7 +41,7 @@ from customers.demo import (
     demo_channels_and_groups,
     locale_pools,
 )
-from customers.match_keys import customer_match_keys_backfill
+from customers.match_keys import customer_match_keys_fill
 from customers.match_pairs import candidate_pairs_rebuild
 from customers.models import CUSTOMER_STATS_COLUMNS, Address, Customer
 from groups.models import UserCustomerGroup
@@ -621,7 +621,7 @@ def demo_seed_fast(
                 ("memberships", seeder.memberships_insert),
                 # After the addresses (the address key reads the default one), before the
                 # indexes come back: on a million rows every indexed UPDATE costs.
-                ("match keys", customer_match_keys_backfill),
+                ("match keys", customer_match_keys_fill),
             ):
                 with _phase(result, name, progress):
                     step()

@@ -5,11 +5,13 @@ from customers.match_keys import (
     address_key,
     channel_region,
     customer_match_keys_backfill,
+    customer_match_keys_fill,
     email_key,
     identification_key,
     name_key,
     phone_key,
 )
+from customers.models import CUSTOMER_MATCH_KEY_FIELDS as KEY_FIELDS
 from customers.models import Customer
 from customers.services import address_create, channel_update, customer_update
 
@@ -146,3 +148,62 @@ def test_seed_demo_fast_fills_the_keys():
     demo_seed_fast(customers=50, orders_per_customer=0)
     assert not Customer.objects.filter(email_key="").exists()
     assert Customer.objects.exclude(identification_key="").count() == 50
+
+
+def _stored_keys() -> list[tuple]:
+    return list(Customer.objects.order_by("pk").values_list("pk", *KEY_FIELDS))
+
+
+@pytest.mark.django_db
+def test_the_set_based_fill_gives_the_keys_the_rules_give(brazil, usa, make):
+    # given: demo customers and some whose text SQL would read otherwise than Python
+    from customers.demo_sql import demo_seed_fast
+
+    demo_seed_fast(customers=300, orders_per_customer=0)
+    address = {"address": "Rua A", "number": " 12-A ", "zipcode": "01310-100"}
+    make(
+        brazil,
+        " X.Y@Bücher.Example",
+        first_name="José",
+        last_name="da Silva-Souza",
+        phone="(11) 98765-4321",
+        identification="١٢٣٤٥ 678",
+        addresses=[address],
+    )
+    make(
+        usa,
+        "A@EXAMPLE.COM",
+        first_name="Ñandú",
+        last_name="",
+        phone="+1 212 555 0100",
+        identification="12-34",
+        addresses=[{**address, "zipcode": "Ａb-1"}],
+    )
+    make(
+        usa,
+        "b@example.com",
+        first_name="Ann",
+        last_name="O'Neil",
+        phone="212 555 0100",
+        identification=" 123.456 ",
+        addresses=[{**address, "number": "Nº 7"}],
+    )
+    make(
+        brazil,
+        "Upper.Case@Example.COM",
+        first_name="ANA",
+        last_name="Souza 2nd",
+        identification="123.456.789-09",
+        addresses=[address],
+    )
+    customer_match_keys_backfill()
+    expected = _stored_keys()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE customers_customer SET " + ", ".join(f"{k} = ''" for k in KEY_FIELDS)
+        )
+    # when
+    customer_match_keys_fill()
+    # then
+    assert _stored_keys() == expected
+    assert all(any(row[1:]) for row in expected)
