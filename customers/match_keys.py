@@ -206,10 +206,9 @@ def _keys_write(cursor, changed: list[tuple]) -> None:
     )
 
 
-def _changed(rows: Sequence[tuple], groups: dict[str, dict] | None = None) -> list[tuple]:
+def _changed(rows: Sequence[tuple], touched: "_Touched | None" = None) -> list[tuple]:
     """(id, *keys) of the rows (as _SELECT_SQL reads them) whose stored keys are stale. With
-    `groups`, add each row's key groups before and after to it, counting the rows in each
-    group now (customers.match_pairs.candidate_pairs_refresh)."""
+    `touched`, note the customers whose pairs may change there (see _Touched)."""
     changed = []
     for values in rows:
         row = dict(zip(_COLUMNS, values, strict=True))
@@ -217,9 +216,20 @@ def _changed(rows: Sequence[tuple], groups: dict[str, dict] | None = None) -> li
         stored = tuple(row[name] for name in KEY_FIELDS)
         if keys != stored:
             changed.append((row["id"], *keys))
-        if groups is not None:
-            _groups_add(groups, row, keys, stored)
+        if touched is not None and (keys != stored or touched.every):
+            touched.ids.append(row["id"])
+            _groups_add(touched.groups, row, keys, stored)
     return changed
+
+
+class _Touched:
+    """The customers whose pairs a refresh redoes, with their key groups before and after
+    (customers.match_pairs.candidate_pairs_refresh): those whose keys changed, or `every`
+    one read (they were merged or given back: in or out of the pool, keys unchanged)."""
+
+    def __init__(self, every: bool):
+        self.every, self.ids = every, []
+        self.groups: dict[str, dict] = {reason: {} for reason in REASON_KEYS}
 
 
 def _groups_add(groups: dict[str, dict], row: dict, keys: tuple, stored: tuple) -> None:
@@ -234,32 +244,33 @@ def _groups_add(groups: dict[str, dict], row: dict, keys: tuple, stored: tuple) 
 
 
 def _refresh_where(
-    cursor, where: str, params: Sequence, limit: int | None = None, groups=None
+    cursor, where: str, params: Sequence, limit: int | None = None, touched=None
 ) -> list[int]:
     """Recompute the keys of the customers `where` selects; store those that changed; return
     the ids read."""
     limit_sql = f" LIMIT {limit:d}" if limit else ""
     cursor.execute(_SELECT_SQL.format(where=where, limit=limit_sql), params)
     rows = cursor.fetchall()
-    _keys_write(cursor, _changed(rows, groups))
+    _keys_write(cursor, _changed(rows, touched))
     return [values[0] for values in rows]
 
 
-def customer_match_keys_refresh(ids: Sequence[int], *, using=None) -> None:
-    """Recompute and store the match keys of these customers (after a write, a merge or its
-    undo), then their candidate pairs (customers.match_pairs), in the caller's transaction."""
+def customer_match_keys_refresh(ids: Sequence[int], *, using=None, merged: bool = False) -> None:
+    """Recompute and store the match keys of these customers (after a write), then the
+    candidate pairs of those whose keys changed (customers.match_pairs), in the caller's
+    transaction. `merged`: they were merged or given back by an undo, so all their pairs."""
     db = using or connection
     ids = sorted(set(ids))
-    groups: dict[str, dict] = {reason: {} for reason in REASON_KEYS}
+    touched = _Touched(every=merged)
     with db.cursor() as cursor:
         for start in range(0, len(ids), BACKFILL_BATCH):
             chunk = ids[start : start + BACKFILL_BATCH]
             if db.vendor == "postgresql":
-                _refresh_where(cursor, "c.id = ANY(%s::bigint[])", [chunk], groups=groups)
+                _refresh_where(cursor, "c.id = ANY(%s::bigint[])", [chunk], touched=touched)
             else:
                 marks = ", ".join(["%s"] * len(chunk))
-                _refresh_where(cursor, f"c.id IN ({marks})", chunk, groups=groups)
-    candidate_pairs_refresh(ids, groups, using=db)
+                _refresh_where(cursor, f"c.id IN ({marks})", chunk, touched=touched)
+    candidate_pairs_refresh(touched.ids, touched.groups, using=db)
 
 
 def customer_match_groups(ids: Sequence[int], *, using=None) -> dict[str, dict]:

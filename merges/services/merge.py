@@ -411,7 +411,7 @@ def _apply(plan: MergePlan, *, fields: dict, user) -> Merge:
     _merged_mark(plan, user_id=user_id, reason=reason)
     _kept_write(plan, user_id=user_id, reason=reason)
     # The kept customer may have a new default address; the merged ones are no candidates.
-    customer_match_keys_refresh([plan.kept.pk, *plan.merged_ids])
+    customer_match_keys_refresh([plan.kept.pk, *plan.merged_ids], merged=True)
     customer_stats_refresh(customer_ids=[plan.kept.pk, *plan.merged_ids])
     if not plan.values:
         history_record_ids(Customer, [plan.kept.pk], user_id=user_id, reason=reason)

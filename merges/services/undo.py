@@ -185,7 +185,7 @@ def merge_undo(*, merge: Merge, user) -> UndoOutcome:
         exact.add(kept.pk)
     _stats_settle(ids, before, exact)
     # The restored customers are candidates again, with the keys their fields give.
-    customer_match_keys_refresh(ids)
+    customer_match_keys_refresh(ids, merged=True)
     events_emit(CUSTOMER, types.CUSTOMER_UNMERGED, ids)
     merge.undone_at, merge.undone_by_id, merge.kept_changes = timezone.now(), user_id, kept_changes
     merge.save(update_fields=["undone_at", "undone_by", "kept_changes"])
