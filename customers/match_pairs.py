@@ -193,11 +193,12 @@ def candidate_pairs_refresh(
         )
         parts, params = [], []
         for reason, key in REASON_KEYS.items():
-            size = _GROUP_SIZE.format(g="c", key=key, extra="", limit=GROUP_MAX + 1)
+            # Each group of theirs counted once, however many of them are in it.
+            size = _GROUP_SIZE.format(g="g", key=key, extra="", limit=GROUP_MAX + 1)
             groups_sql = (
-                f"SELECT DISTINCT c.channel_id, c.{key} FROM {_CUSTOMERS} c "
-                f"WHERE {_in(vendor, 'c.id')} AND c.{_POOL} AND c.{key} <> '' "
-                f"AND {size} BETWEEN 2 AND {GROUP_MAX}"
+                f"SELECT g.channel_id, g.{key} FROM (SELECT DISTINCT c.channel_id, c.{key} "
+                f"FROM {_CUSTOMERS} c WHERE {_in(vendor, 'c.id')} AND c.{_POOL} "
+                f"AND c.{key} <> '') g WHERE {size} BETWEEN 2 AND {GROUP_MAX}"
             )
             scope = f" WHERE ({_in(vendor, 'a.id')} OR {_in(vendor, 'b.id')})"
             parts.append(_reason_pairs(reason, vendor, groups_sql, scope))
