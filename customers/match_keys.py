@@ -218,7 +218,7 @@ def _changed(rows: Sequence[tuple], touched: "_Touched | None" = None) -> list[t
             changed.append((row["id"], *keys))
         if touched is not None and (keys != stored or touched.every):
             touched.ids.append(row["id"])
-            _groups_add(touched.groups, row, keys, stored)
+            _groups_add(touched.groups, row, keys, stored, touched.every)
     return changed
 
 
@@ -232,10 +232,18 @@ class _Touched:
         self.groups: dict[str, dict] = {reason: {} for reason in REASON_KEYS}
 
 
-def _groups_add(groups: dict[str, dict], row: dict, keys: tuple, stored: tuple) -> None:
+def _groups_add(
+    groups: dict[str, dict], row: dict, keys: tuple, stored: tuple, every: bool
+) -> None:
+    """The groups a customer left or joined (all of its groups with `every`), counting it in
+    the one it is in now. A group it stays in is left out: its other members' pairs are
+    the same before and after (were there more than GROUP_MAX of them with it, there were
+    and are no pairs there; if not, they and it still are a group)."""
     member = row["merged_into_id"] is None
     for reason, name in REASON_KEYS.items():
         n, found = KEY_FIELDS.index(name), groups[reason]
+        if keys[n] == stored[n] and not every:
+            continue
         if stored[n]:
             found.setdefault((row["channel_id"], stored[n]), 0)
         if keys[n]:
