@@ -281,6 +281,20 @@ def customer_match_keys_refresh(ids: Sequence[int], *, using=None, merged: bool 
     candidate_pairs_refresh(touched.ids, touched.groups, using=db)
 
 
+def customer_match_pairs_refresh(moves: Iterable[tuple], *, using=None) -> None:
+    """The candidate pairs of customers whose keys a writer stored itself (the import's COPY
+    and staged UPDATE): (id, channel_id, keys before or None for a new customer, keys now)
+    of each; those whose keys changed are redone (candidate_pairs_refresh)."""
+    touched, blank = _Touched(every=False), ("",) * len(KEY_FIELDS)
+    for pk, channel_id, before, after in moves:
+        before = before or blank
+        if tuple(before) != tuple(after):
+            touched.ids.append(pk)
+            row = {"channel_id": channel_id, "merged_into_id": None}
+            _groups_add(touched.groups, row, tuple(after), tuple(before), False)
+    candidate_pairs_refresh(touched.ids, touched.groups, using=using)
+
+
 def customer_match_groups(ids: Sequence[int], *, using=None) -> dict[str, dict]:
     """The key groups (per reason, (channel_id, key)) these customers are in: what a
     deletion takes them out of (candidate_pairs_refresh after it, none of them left)."""

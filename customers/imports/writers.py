@@ -32,6 +32,7 @@ from customers.match_keys import (
     KEY_INPUTS,
     channel_regions,
     customer_match_keys_refresh,
+    customer_match_pairs_refresh,
     match_key_inputs,
     match_keys_after,
     match_keys_of,
@@ -79,6 +80,8 @@ class BatchWritten:
     # that UPDATE: only the others' keys are read back and refreshed.
     keys_written: set[int] = field(default_factory=set)
     defaults_changed: set[int] = field(default_factory=set)
+    # (id, channel_id, keys before (None: new), keys written) of keys_written: their pairs.
+    keys_moved: list[tuple] = field(default_factory=list)
 
     def created_ids(self) -> set[int]:
         return {pk for _, pk, status in self.customers if status == CREATED}
@@ -86,13 +89,13 @@ class BatchWritten:
 
 def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
     """Create or update the rows' customers, addresses and groups."""
-    now, changes, keyed = timezone.now(), {}, set()
+    now, changes, keyed, moved = timezone.now(), {}, set(), []
     if connection.vendor == "postgresql":
-        batch = BatchWritten(_postgresql_customers_write(rows, now, changes, keyed))
+        batch = BatchWritten(_postgresql_customers_write(rows, now, changes, keyed, moved))
     else:
         batch = BatchWritten(_sqlite_customers_write(rows, now, changes))
     batch.customers_changed = changes
-    batch.keys_written = keyed
+    batch.keys_written, batch.keys_moved = keyed, moved
     children_changed = _addresses_write(batch, now) | _groups_write(batch, now)
     # A customer's answer shows its addresses and groups: a change there is a new version of
     # it, unless the batch created it or its own UPDATE already counted one.
@@ -100,6 +103,8 @@ def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
     _customers_version_bump(sorted(children_changed - counted))
     # The match keys follow the customer's fields and its default address.
     stale = (counted | children_changed) - batch.keys_written
+    # The candidate pairs follow the keys: those the write stored, then those refreshed.
+    customer_match_pairs_refresh(batch.keys_moved)
     customer_match_keys_refresh(stale | batch.defaults_changed)
     return batch
 
@@ -174,7 +179,9 @@ def _created_keys(row: CleanRow, values: Sequence, region: str | None) -> tuple[
     return match_keys_of(_key_inputs(values), region, address.get("zipcode"), address.get("number"))
 
 
-def _postgresql_customers_write(rows, now, changes, keyed) -> list[tuple[CleanRow, int, str]]:
+def _postgresql_customers_write(
+    rows, now, changes, keyed, moved
+) -> list[tuple[CleanRow, int, str]]:
     ids = postgresql.customer_ids_by_key([row.key for row in rows if row.pk is None])
     ids.update((row.key, row.pk) for row in rows if row.pk is not None)
     existing = [row for row in rows if row.key in ids]
@@ -184,13 +191,17 @@ def _postgresql_customers_write(rows, now, changes, keyed) -> list[tuple[CleanRo
     with connection.cursor() as cursor:
         if existing:
             postgresql.rows_lock(Customer._meta.db_table, [ids[row.key] for row in existing])
-        written = _postgresql_customers_create(cursor, new, now, keyed)
+        written = _postgresql_customers_create(cursor, new, now, keyed, moved)
         if existing:
-            written += _postgresql_customers_update(cursor, existing, ids, now, changes, keyed)
+            written += _postgresql_customers_update(
+                cursor, existing, ids, now, changes, keyed, moved
+            )
     return written
 
 
-def _postgresql_customers_create(cursor, rows, now, keyed) -> list[tuple[CleanRow, int, str]]:
+def _postgresql_customers_create(
+    cursor, rows, now, keyed, moved
+) -> list[tuple[CleanRow, int, str]]:
     """COPY the new customers in, their match keys with them (unless the row replaces a
     whole address list: those are refreshed after the addresses are written)."""
     if not rows:
@@ -205,6 +216,7 @@ def _postgresql_customers_create(cursor, rows, now, keyed) -> list[tuple[CleanRo
             if not row.addresses_replace:
                 keys = _created_keys(row, values, regions[row.channel_id])
                 keyed.add(pk)
+                moved.append((pk, row.channel_id, None, keys))
             copy.write_row((pk, *values, *_UNSENT_DEFAULTS, *keys))
     return [(row, pk, CREATED) for pk, row in zip(ids, rows, strict=True)]
 
@@ -311,7 +323,7 @@ def _postgresql_few_update(cursor, grouped, ids, now, changes) -> set[int]:
 
 
 def _postgresql_customers_update(
-    cursor, rows, ids, now, changes, keyed
+    cursor, rows, ids, now, changes, keyed, moved
 ) -> list[tuple[CleanRow, int, str]]:
     grouped = _by_sent_columns(rows)
     if len(rows) <= FEW_ROWS:
@@ -327,6 +339,9 @@ def _postgresql_customers_update(
                 pk, values = ids[row.key], _insert_values(row, now)
                 keys = _updated_keys(stored[pk], sent, values) if pk in stored else ()
                 copy.write_row((number, pk, *values, *(keys or (None,) * len(_KEYS))))
+                if keys:
+                    before = tuple(stored[pk][name] for name in _KEYS)
+                    moved.append((pk, stored[pk]["channel_id"], before, keys))
     keyed.update(stored)
     for number, sent in enumerate(grouped):
         if sent:

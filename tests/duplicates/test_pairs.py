@@ -92,6 +92,29 @@ def test_the_upsert_list_and_the_import_keep_the_pairs(api_client, brazil, make,
     _assert_fresh()
 
 
+def test_a_large_upsert_of_existing_customers_keeps_the_pairs(api_client, brazil):
+    """More rows than the writer updates inline: their keys are staged with the UPDATE."""
+    # given: 24 customers, no pairs
+    emails = [f"c{n}@example.com" for n in range(24)]
+    rows = [
+        {"channel": "br", "email": email, "identification": f"5555{n:04d}"}
+        for n, email in enumerate(emails)
+    ]
+    assert api_client.post(f"{CUSTOMERS}upsert/", rows, format="json").status_code == 200
+    assert _pairs() == []
+    # when: each two take one identification
+    for n, row in enumerate(rows):
+        row["identification"] = f"7777{n // 2:04d}"
+    assert api_client.post(f"{CUSTOMERS}upsert/", rows, format="json").status_code == 200
+    # then
+    ids = dict(Customer.objects.values_list("email", "pk"))
+    pairs = [sorted((ids[emails[n]], ids[emails[n + 1]])) for n in range(0, 24, 2)]
+    assert _table() == sorted(
+        (low, high, 30, REASON_BITS["same_identification"]) for low, high in pairs
+    )
+    _assert_fresh()
+
+
 def test_an_address_change_makes_and_unmakes_a_name_pair(brazil, make):
     # given: the same name, one address each, next door
     a = make(brazil, "a@example.com", first_name="José", last_name="Silva", addresses=[ADDRESS])
