@@ -5,8 +5,11 @@ The keys are computed here and nowhere else, in Python (E.164 needs the `phonenu
 library), and stored on the customer (`email_key`, `phone_key`, `identification_key`,
 `name_key`, `address_key`; internal, not in the API). Every write path refreshes them for
 the customers it touched (`customer_match_keys_refresh`: the import writer behind the API,
-the admin and the commands; the address services; anonymisation); migration 0015 and
-`seed_demo --fast` fill whole tables by `customer_match_keys_backfill`, in id batches.
+the admin and the commands, which also stores some keys with the row and hands them to
+`customer_match_pairs_refresh`; the address services; anonymisation; a merge and its undo),
+and with them the candidate pairs of the customers whose keys changed (customers.match_pairs),
+in the same transaction. Migration 0015 fills whole tables by `customer_match_keys_backfill`,
+in id batches; `seed_demo --fast` by `customer_match_keys_fill`, set-based.
 
 The rules (conservative: a false match costs a wrong merge, a missed one only a candidate):
 - e-mail: trimmed, lower case, the domain's IDN labels as punycode (`x@bücher.example` ==
