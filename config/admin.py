@@ -8,7 +8,8 @@ from django.db import connections
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
+from django.utils.translation import gettext_lazy as _
 
 from config.rest import queryset_unfiltered
 
@@ -173,6 +174,19 @@ class ServiceDeletesMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.object_delete(obj)
+
+
+COLUMN_IN_ZONE = _("{column} ({zone})")
+
+
+def time_column(title):
+    """A list column's title naming the time zone its times are shown in, "last order (UTC)":
+    the active zone when the list is drawn (lists mix channels, so their own zones can't be)."""
+
+    def text() -> str:
+        return COLUMN_IN_ZONE.format(column=title, zone=timezone.get_current_timezone_name())
+
+    return lazy(text, str)()
 
 
 def datetime_short(value: datetime.datetime | None) -> str:

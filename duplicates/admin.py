@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import channel_list, channel_scope, customer_list
 from duplicates.models import DuplicateDismissal
@@ -20,7 +21,7 @@ from duplicates.services import duplicate_dismiss, duplicate_dismissal_delete
 
 PAGE_SIZE = 50
 TEMPLATE = "admin/duplicates/candidates.html"
-DISMISSED = "Dismissed: {a} and {b} are not the same person."
+DISMISSED = _("Dismissed: {a} and {b} are not the same person.")
 
 
 def _merge_url(keep: int, merge: int) -> str | None:
@@ -107,7 +108,7 @@ class DuplicateDismissalAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Possible duplicates",
+            "title": _("Possible duplicates"),
             "rows": rows,
             "total": total or 0,
             "page": page,

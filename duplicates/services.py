@@ -2,14 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from config.etags import EntityTags
 from config.versions import version_check
 from customers.models import Customer
 from duplicates.models import DuplicateDismissal
 
-DISMISS_SAME_CUSTOMER = "Name two different customers."
-DISMISS_OTHER_CHANNELS = "The two customers belong to different channels."
+DISMISS_SAME_CUSTOMER = _("Name two different customers.")
+DISMISS_OTHER_CHANNELS = _("The two customers belong to different channels.")
 
 
 @transaction.atomic

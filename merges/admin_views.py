@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from customers.admin_scoping import request_channel_scope
 from customers.models import Customer
@@ -19,10 +20,10 @@ from merges.services.merge import CONSENT_FIELDS
 
 TEMPLATE = "admin/customers/customer/merge.html"
 MERGE_PERMISSION = "customers.merge_customer"
-MERGED = "Merged {merged} into {kept} (merge {merge}); it can be undone from the Merges page."
-UNDONE = "Merge {merge} undone."
-KEPT_CHANGES = " Fields changed since the merge were kept: {names}."
-IDS_INVALID = "Give customer ids (numbers)."
+MERGED = _("Merged {merged} into {kept} (merge {merge}); it can be undone from the Merges page.")
+UNDONE = _("Merge {merge} undone.")
+KEPT_CHANGES = _("Fields changed since the merge were kept: {names}.")
+IDS_INVALID = _("Give customer ids (numbers).")
 
 
 def _ids(values) -> list[int]:
@@ -70,7 +71,7 @@ def customer_merge_view(request):
     data = request.POST if request.method == "POST" else request.GET
     context = {
         **admin.site.each_context(request),
-        "title": "Merge customers",
+        "title": _("Merge customers"),
         "opts": Customer._meta,
         "keep": data.get("keep", ""),
         "merge_ids": " ".join(data.getlist("merge")),
@@ -132,6 +133,6 @@ def merge_undo_view(request, pk):
     else:
         text = UNDONE.format(merge=merge.pk)
         if outcome.kept_changes:
-            text += KEPT_CHANGES.format(names=", ".join(outcome.kept_changes))
+            text += " " + KEPT_CHANGES.format(names=", ".join(outcome.kept_changes))
         messages.success(request, text)
     return HttpResponseRedirect(reverse("admin:merges_merge_change", args=[merge.pk]))
