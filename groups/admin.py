@@ -4,6 +4,7 @@ from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import router
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
@@ -65,11 +66,11 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return UserGroupChangeList
 
-    @admin.display(description="path")
+    @admin.display(description=_("path"))
     def path(self, group):
         return getattr(group, "path", group.code)
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, group):
         return group.member_count
 

@@ -12,9 +12,9 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpRespo
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django_rq.models import Dashboard
 from django_tasks_db.models import DBTaskResult
-from django.utils.translation import gettext_lazy as _
 
 from jobs.models import Job, JobKind, JobStatus
 from jobs.selectors import job_list

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel
 
+ROWS_PER_SECOND = _("{rate} rows/s")
+TIME_LEFT = _("about {duration} left")
+
 
 class JobKind(models.TextChoices):
     IMPORT = "import", _("Import")
@@ -111,10 +114,10 @@ class Job(models.Model):
             parts[0] += f" ({self.percent}%)"
         rate = self.rows_per_second
         if rate:
-            parts.append(f"{rate:,.0f} rows/s")
+            parts.append(ROWS_PER_SECOND.format(rate=f"{rate:,.0f}"))
         left = self.seconds_left
         if left is not None:
-            parts.append(f"about {_duration(left)} left")
+            parts.append(TIME_LEFT.format(duration=_duration(left)))
         return " · ".join(parts)
 
     @property
