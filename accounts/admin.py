@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create, api_key_validate
+from config.admin import ZonedTimesAdminMixin
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -42,7 +43,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
     list_select_related = ["user"]
     list_filter = ["expiry"]

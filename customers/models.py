@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from config.localization import default_time_zone, set_password_url_validate, time_zone_validate
@@ -164,7 +165,7 @@ class CustomerStatus(models.TextChoices):
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("gender", "Other")
     UNKNOWN = "unknown", _("Unknown")
 
 

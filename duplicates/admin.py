@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ZonedTimesAdminMixin
 from customers.selectors import channel_list, channel_scope, customer_list
 from duplicates.models import DuplicateDismissal
 from duplicates.selectors import duplicate_pair_customers, duplicate_pairs_page
@@ -32,7 +33,7 @@ def _merge_url(keep: int, merge: int) -> str | None:
 
 
 @admin.register(DuplicateDismissal)
-class DuplicateDismissalAdmin(admin.ModelAdmin):
+class DuplicateDismissalAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "customer_low", "customer_high", "dismissed_by", "created_at"]
     list_select_related = ["customer_low", "customer_high", "dismissed_by"]
     raw_id_fields = ["customer_low", "customer_high"]

@@ -7,7 +7,7 @@ from django.db import router
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
+from config.admin import EstimatedCountPaginator, ServiceDeletesMixin, ZonedTimesAdminMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from customers.admin_scoping import ChannelScopedAdminMixin
 from groups.models import UserCustomerGroup, UserGroup
@@ -99,7 +99,9 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
 
 
 @admin.register(UserCustomerGroup)
-class UserCustomerGroupAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+class UserCustomerGroupAdmin(
+    ZonedTimesAdminMixin, ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin
+):
     channel_field = "customer__channel"
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["id", "customer", "group", "subscribed", "created_at"]

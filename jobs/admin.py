@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_rq.models import Dashboard
 from django_tasks_db.models import DBTaskResult
 
+from config.admin import ZonedTimesAdminMixin
 from jobs.models import Job, JobKind, JobStatus
 from jobs.selectors import job_list
 from jobs.services import job_cancel
@@ -43,7 +44,7 @@ def _may_cancel(user, job: Job) -> bool:
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "kind",

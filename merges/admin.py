@@ -3,13 +3,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ZonedTimesAdminMixin
 from customers.admin_scoping import request_channel_scope
 from merges.admin_views import MERGE_PERMISSION, merge_undo_view
 from merges.models import Merge
 
 
 @admin.register(Merge)
-class MergeAdmin(admin.ModelAdmin):
+class MergeAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     """The merges, newest first; a merge's page has the Undo button (merges.services)."""
 
     change_form_template = "admin/merges/merge/change_form.html"

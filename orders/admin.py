@@ -10,6 +10,7 @@ from config.admin import (
     EstimatedCountPaginator,
     PeriodChangeList,
     ServiceDeletesMixin,
+    ZonedTimesAdminMixin,
     datetime_short,
     time_column,
 )
@@ -319,7 +320,9 @@ class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.Model
 
 
 @admin.register(OrderCustomData)
-class OrderCustomDataAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+class OrderCustomDataAdmin(
+    ZonedTimesAdminMixin, ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin
+):
     channel_field = "order__channel"
     list_display = ["name", "value", "order", "item", "updated_at"]
     show_full_result_count = False

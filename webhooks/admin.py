@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ServiceDeletesMixin
+from config.admin import ServiceDeletesMixin, ZonedTimesAdminMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from webhooks.models import Delivery, DeliveryAttempt, Subscription
 from webhooks.services import (
@@ -49,7 +49,7 @@ def _checked(check, value, field: str):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ServiceDeletesMixin, admin.ModelAdmin):
+class SubscriptionAdmin(ZonedTimesAdminMixin, ServiceDeletesMixin, admin.ModelAdmin):
     """Subscriptions; the secret is shown once, in a message after creation or rotation."""
 
     form = SubscriptionForm
@@ -113,7 +113,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     """Deliveries with their attempt log, read-only; "Redeliver" sends selected ones again."""
 
     list_display = [

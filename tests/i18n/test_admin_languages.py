@@ -252,6 +252,29 @@ def test_dashboard_job_times_name_their_zone(staff_client, staff_user, twins):
     assert html.count(" UTC · staff") == 1
 
 
+def test_date_time_columns_of_other_lists_name_the_zone(staff_client, staff_user, settings):
+    job = Job.objects.create(kind=JobKind.EXPORT, created_by=staff_user)
+    Job.objects.filter(pk=job.pk).update(
+        created_at=datetime.datetime(2026, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    )
+    settings.TIME_ZONE = "Europe/Madrid"
+
+    html = _page(staff_client, "/admin/jobs/job/")
+
+    assert "Created at (Europe/Madrid)" in html
+    assert "Finished at (Europe/Madrid)" in html
+    assert '<td class="field-created_at_zoned">2026-01-15 13:00</td>' in html
+
+
+@needs_catalogs
+def test_zoned_columns_in_the_staff_language(staff_client, staff_user):
+    Job.objects.create(kind=JobKind.EXPORT, created_by=staff_user)
+
+    html = _page(staff_client, "/admin/jobs/job/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert "Creado el (UTC)" in html
+
+
 # --- the history's sources -------------------------------------------------------------
 
 
