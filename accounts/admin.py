@@ -23,6 +23,7 @@ class ApiKeyAddForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ["user", "name"]
+        labels = {"user": _("user")}
 
     def clean(self):
         cleaned = super().clean()

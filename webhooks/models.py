@@ -61,10 +61,12 @@ class Subscription(models.Model):
     def __str__(self):
         return self.url
 
-    @property
-    def secret_hint(self) -> str:
+    def _secret_hint(self) -> str:
         """The secret's first characters, to recognise it by (never enough to sign with)."""
         return f"{self.secret[:SECRET_HINT_LENGTH]}…" if self.secret else ""
+
+    _secret_hint.short_description = _("secret hint")
+    secret_hint = property(_secret_hint)
 
 
 class Delivery(models.Model):
