@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin_scoping import request_channel_scope
@@ -36,6 +37,11 @@ def _ids(values) -> list[int]:
     return ids
 
 
+def _field_label(name: str) -> str:
+    """A customer field as staff read it: its verbose name, in their language."""
+    return capfirst(Customer._meta.get_field(name).verbose_name)
+
+
 def _differing(customers: list[Customer]) -> list[dict]:
     """The choosable fields whose values differ, each with one radio per customer."""
     rows = []
@@ -45,7 +51,7 @@ def _differing(customers: list[Customer]) -> list[dict]:
             options = [
                 (customer.pk, value) for customer, value in zip(customers, values, strict=True)
             ]
-            rows.append({"name": name, "options": options})
+            rows.append({"name": name, "label": _field_label(name), "options": options})
     return rows
 
 
@@ -114,7 +120,7 @@ def _preview_or_merge(request, context, *, keep: int, merge: list[int], data):
         differing=differing,
         result=result,
         moves=outcome.moves,
-        consent=[(name, getattr(result, name)) for name in CONSENT_FIELDS],
+        consent=[(_field_label(name), getattr(result, name)) for name in CONSENT_FIELDS],
     )
     return TemplateResponse(request, TEMPLATE, context)
 

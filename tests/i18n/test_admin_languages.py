@@ -73,9 +73,9 @@ PAGES = {
         ],
     },
     "merge": {
-        "en": ["What moves to the kept customer", "Orders: 0", 'value="Merge"'],
-        "pt-br": ["O que passa para o cliente mantido", "Pedidos: 0", 'value="Mesclar"'],
-        "es": ["Qué pasa al cliente conservado", "Pedidos: 0", 'value="Fusionar"'],
+        "en": ["What moves to the kept customer", "Email allowed: no", 'value="Merge"'],
+        "pt-br": ["O que passa para o cliente mantido", "Aceita e-mail: não", 'value="Mesclar"'],
+        "es": ["Qué pasa al cliente conservado", "Acepta correo: no", 'value="Fusionar"'],
     },
     "duplicates": {
         "en": ["Possible duplicates", "Score", 'value="Dismiss"'],
