@@ -17,12 +17,26 @@ from django.utils.translation import gettext_lazy as _
 from config.admin import ZonedTimesAdminMixin
 from customers.selectors import channel_list, channel_scope, customer_list
 from duplicates.models import DuplicateDismissal
-from duplicates.selectors import duplicate_pair_customers, duplicate_pairs_page
+from duplicates.selectors import (
+    SAME_EMAIL,
+    SAME_IDENTIFICATION,
+    SAME_PHONE,
+    SIMILAR_NAME_SAME_ADDRESS,
+    duplicate_pair_customers,
+    duplicate_pairs_page,
+)
 from duplicates.services import duplicate_dismiss, duplicate_dismissal_delete
 
 PAGE_SIZE = 50
 TEMPLATE = "admin/duplicates/candidates.html"
 DISMISSED = _("Dismissed: {a} and {b} are not the same person.")
+# The reasons as staff read them (the API answers the codes).
+REASON_LABELS = {
+    SAME_EMAIL: _("same e-mail"),
+    SAME_PHONE: _("same phone"),
+    SAME_IDENTIFICATION: _("same identification"),
+    SIMILAR_NAME_SAME_ADDRESS: _("similar name at the same address"),
+}
 
 
 def _merge_url(keep: int, merge: int) -> str | None:
@@ -102,6 +116,7 @@ class DuplicateDismissalAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
             {
                 "pair": pair,
                 "customers": [customers[pk] for pk in pair.customer_ids],
+                "reasons": [REASON_LABELS.get(reason, reason) for reason in pair.reasons],
                 "merge_url": _merge_url(*pair.customer_ids),
             }
             for pair in pairs

@@ -78,9 +78,14 @@ PAGES = {
         "es": ["Qué pasa al cliente conservado", "Acepta correo: no", 'value="Fusionar"'],
     },
     "duplicates": {
-        "en": ["Possible duplicates", "Score", 'value="Dismiss"'],
-        "pt-br": ["Possíveis duplicados", "Pontuação", 'value="Descartar"'],
-        "es": ["Posibles duplicados", "Puntuación", 'value="Descartar"'],
+        "en": ["Possible duplicates", "Score", "<td>same phone</td>", 'value="Dismiss"'],
+        "pt-br": [
+            "Possíveis duplicados",
+            "Pontuação",
+            "<td>mesmo telefone</td>",
+            'value="Descartar"',
+        ],
+        "es": ["Posibles duplicados", "Puntuación", "<td>mismo teléfono</td>", 'value="Descartar"'],
     },
 }
 LANGUAGES = ["en", "pt-br", "es"]
