@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create, api_key_validate
+from config.admin import ZonedTimesAdminMixin
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -14,12 +16,14 @@ class ApiKeyAddForm(forms.ModelForm):
         required=False,
         min_value=1,
         max_value=36_500,
-        help_text="Leave empty for the default lifetime (API_KEY_EXPIRY_DAYS).",
+        label=_("expires in days"),
+        help_text=_("Leave empty for the default lifetime (API_KEY_EXPIRY_DAYS)."),
     )
 
     class Meta:
         model = ApiKey
         fields = ["user", "name"]
+        labels = {"user": _("user")}
 
     def clean(self):
         cleaned = super().clean()
@@ -40,7 +44,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
     list_select_related = ["user"]
     list_filter = ["expiry"]
@@ -86,7 +90,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "api_key": obj,
             "key": request._api_key_shown_once,
-            "title": "API key created",
+            "title": _("API key created"),
         }
         response = TemplateResponse(request, "admin/accounts/apikey/created.html", context)
         response["Cache-Control"] = "no-store"

@@ -5,6 +5,7 @@ from hmac import compare_digest
 
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
@@ -15,8 +16,8 @@ from accounts.models import ApiKey
 from accounts.selectors import api_key_is_expired
 from accounts.services import api_key_record_use
 
-INVALID_KEY = "Invalid token."
-EXPIRED_KEY = "Token has expired."
+INVALID_KEY = _("Invalid token.")
+EXPIRED_KEY = _("Token has expired.")
 # Keys are printable ASCII (knox's prefix and hex digits); anything else cannot be one, and
 # must not reach the database (NUL) or the hash (lone surrogates).
 MAX_KEY_LENGTH = 200

@@ -5,16 +5,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiKey
 
 LAST_USE_RESOLUTION = timedelta(minutes=1)
-NAME_REQUIRED = "Give the key a name."
-NAME_TAKEN = "This user already has a key named {name!r}."
-NAME_TOO_LONG = "Names are at most 100 characters."
-BAD_EXPIRY = "The lifetime is a whole number of days, at least 1."
-UNKNOWN_KEY = "No key named {name!r} for user {username!r}."
+NAME_REQUIRED = _("Give the key a name.")
+NAME_TAKEN = _("This user already has a key named {name!r}.")
+NAME_TOO_LONG = _("Names are at most 100 characters.")
+BAD_EXPIRY = _("The lifetime is a whole number of days, at least 1.")
+UNKNOWN_KEY = _("No key named {name!r} for user {username!r}.")
 
 
 def api_key_default_lifetime() -> timedelta | None:

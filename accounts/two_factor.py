@@ -18,18 +18,20 @@ from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
 from accounts.services import totp_device_confirm, totp_device_start
 
-WRONG_CODE = "This code is wrong or was used already. Enter the current code of your app."
+WRONG_CODE = _("This code is wrong or was used already. Enter the current code of your app.")
 # Paths an unverified user may still reach: sign-in and sign-out, the 2FA pages, assets.
 OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/2fa/", "/static/", "/healthz")
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
+        label=_("Code"),
         max_length=8,
         min_length=6,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
@@ -69,7 +71,7 @@ def verify_view(request):
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
         form.add_error("code", WRONG_CODE)
-    return _page(request, "admin/two_factor/verify.html", form=form, title="Enter your code")
+    return _page(request, "admin/two_factor/verify.html", form=form, title=_("Enter your code"))
 
 
 def setup_view(request):
@@ -92,7 +94,7 @@ def setup_view(request):
         form=form,
         qr_svg=qr.svg_inline(scale=4),
         secret=_base32(device.bin_key),
-        title="Set up two-factor sign-in",
+        title=_("Set up two-factor sign-in"),
     )
 
 

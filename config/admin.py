@@ -3,12 +3,14 @@
 import datetime
 
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
+from django.utils.translation import gettext_lazy as _
 
 from config.rest import queryset_unfiltered
 
@@ -175,8 +177,51 @@ class ServiceDeletesMixin:
             self.object_delete(obj)
 
 
+COLUMN_IN_ZONE = _("{column} ({zone})")
+
+
+def time_column(title):
+    """A list column's title naming the time zone its times are shown in, "last order (UTC)":
+    the active zone when the list is drawn (lists mix channels, so their own zones can't be)."""
+
+    def text() -> str:
+        return COLUMN_IN_ZONE.format(column=title, zone=timezone.get_current_timezone_name())
+
+    return lazy(text, str)()
+
+
 def datetime_short(value: datetime.datetime | None) -> str:
     """A moment as a list column shows it: "2026-12-04 10:30" in the current time zone."""
     if value is None:
         return "-"
     return date_format(timezone.localtime(value), "Y-m-d H:i")
+
+
+class ZonedTimesAdminMixin:
+    """A list's date-time columns show "2026-12-04 10:30" in the active time zone, under a
+    title naming it ("Created at (UTC)"): a list mixes channels, so it can't use their zones
+    (a change page does, ChannelTimeZoneAdminMixin)."""
+
+    def get_list_display(self, request):
+        return [self._zoned_column(name) for name in super().get_list_display(request)]
+
+    def _zoned_column(self, name):
+        """The name of the zoned column standing for a date-time field; other names as given."""
+        if not isinstance(name, str):
+            return name
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        if not isinstance(field, models.DateTimeField):
+            return name
+        column = f"{name}_zoned"
+        if not hasattr(self, column):
+
+            def show(obj, name=name):
+                return datetime_short(getattr(obj, name))
+
+            show.short_description = time_column(field.verbose_name)
+            show.admin_order_field = name
+            setattr(self, column, show)
+        return column

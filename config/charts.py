@@ -6,9 +6,11 @@ import datetime
 from collections.abc import Sequence
 
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 BAR_WIDTH = 3  # px per day in the viewBox (one pixel of gap)
 CHART_HEIGHT = 48
+CHART_SUMMARY = _("{label}: {total} in {days} days, at most {peak} a day")
 
 
 def daily_bar_chart(
@@ -40,7 +42,9 @@ def daily_bar_chart(
         "{}</svg>",
         width,
         CHART_HEIGHT,
-        f"{label}: {sum(values):,} in {len(days)} days, at most {peak:,} a day",
+        CHART_SUMMARY.format(
+            label=label, total=f"{sum(values):,}", days=len(days), peak=f"{peak:,}"
+        ),
         colour,
         CHART_HEIGHT - 0.5,
         width,

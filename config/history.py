@@ -16,6 +16,7 @@ from django.db import connections, models
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config.sql import id_array
@@ -112,6 +113,29 @@ def history_user_id() -> int | None:
 
 
 REASON_LENGTH = 100  # simple-history's history_change_reason column
+# The sources as staff read them; the stored value stays English (a record, read by tools).
+HISTORY_SOURCES = {
+    "admin": _("admin"),
+    "API": _("API"),
+    "import": _("import"),
+    "job": _("job"),
+    "command": _("command"),
+}
+SOURCE_WITH_NAME = _("{source} ({name})")
+
+
+def history_reason_label(reason: str | None) -> str:
+    """A history row's source in the active language: "importação (clientes.csv)" for
+    "import (clientes.csv)". The name in brackets (an API key's, a file's, a job's) and any
+    other reason (a merge's) are shown as stored."""
+    if not reason:
+        return "-"
+    word, bracket, rest = reason.partition(" (")
+    if word not in HISTORY_SOURCES:
+        return reason
+    if not bracket:
+        return str(HISTORY_SOURCES[word])
+    return SOURCE_WITH_NAME.format(source=HISTORY_SOURCES[word], name=rest.removesuffix(")"))
 
 
 def history_reason_current() -> str:

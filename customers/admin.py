@@ -13,6 +13,7 @@ from django.forms.models import construct_instance
 from django.forms.utils import ErrorDict
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import (
@@ -20,6 +21,7 @@ from config.admin import (
     PeriodChangeList,
     ServiceDeletesMixin,
     datetime_short,
+    time_column,
 )
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from config.money import money_format
@@ -58,6 +60,8 @@ from groups.models import UserCustomerGroup, UserGroup
 from groups.services import membership_create, membership_delete, membership_update
 from merges.admin_views import customer_merge_view
 
+ALL_ORDERS = _("All orders of this customer ({count})")
+ORDER_NUMBER = _("Order #{id}")
 ADDRESS_FIELDS = [*ADDRESS_TEXT_FIELDS, *ADDRESS_FLAG_FIELDS]
 CUSTOMER_FIELDS = ["channel", "email", *CUSTOMER_EDITABLE_FIELDS]
 
@@ -168,14 +172,14 @@ class CustomerAdminForm(forms.ModelForm):
 def fieldsets_missing(fieldsets: list, names) -> list[str]:
     """The names no fieldset shows."""
     shown = set()
-    for _, options in fieldsets:
+    for _title, options in fieldsets:
         for entry in options["fields"]:
             shown.update(entry if isinstance(entry, tuple) else (entry,))
     return [name for name in names if name not in shown]
 
 
 class GroupListFilter(admin.SimpleListFilter):
-    title = "group"
+    title = _("group")
     parameter_name = "group"
 
     def lookups(self, request, model_admin):
@@ -189,11 +193,11 @@ class GroupListFilter(admin.SimpleListFilter):
 
 
 class HasOrdersListFilter(admin.SimpleListFilter):
-    title = "has orders"
+    title = _("has orders")
     parameter_name = "has_orders"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -207,11 +211,11 @@ class MergedListFilter(admin.SimpleListFilter):
     """Merged customers (aliases of the one they were merged into) stay out of the list, as
     out of the API's, unless asked for; their change pages still open (with a banner)."""
 
-    title = "merged"
+    title = _("merged")
     parameter_name = "merged"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Merged into another")]
+        return [("yes", _("Merged into another"))]
 
     def queryset(self, request, queryset):
         return queryset.filter(merged_into__isnull=self.value() != "yes")
@@ -267,7 +271,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
     ]
     list_select_related = ["channel"]
     search_fields = ["email", "first_name", "last_name", "phone", "identification", "=erp_code"]
-    search_help_text = (
+    search_help_text = _(
         "Name, e-mail (or its beginning), phone, identification, ERP code or customer id."
     )
     show_full_result_count = False
@@ -280,7 +284,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
     fieldsets = [
         (None, {"fields": ["channel", "email", "username", "status", "user_type"]}),
         (
-            "Person",
+            _("Person"),
             {
                 "fields": [
                     ("first_name", "last_name"),
@@ -292,9 +296,9 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
                 ]
             },
         ),
-        ("Consents", {"fields": [("email_allowed", "sms_allowed", "call_allowed")]}),
+        (_("Consents"), {"fields": [("email_allowed", "sms_allowed", "call_allowed")]}),
         (
-            "Commerce",
+            _("Commerce"),
             {
                 "fields": [
                     "discount_percent",
@@ -307,7 +311,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
             },
         ),
         (
-            "Statistics",
+            _("Statistics"),
             {
                 "fields": [
                     ("orders_count", "total_spent_display"),
@@ -321,7 +325,7 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
     ]
     # A written field no fieldset above places yet still reaches staff, at the end.
     if unplaced := fieldsets_missing(fieldsets, CUSTOMER_FIELDS):
-        fieldsets.append(("Other", {"fields": unplaced}))
+        fieldsets.append((_("Other"), {"fields": unplaced}))
     readonly_fields = [
         "orders_count",
         "total_spent_display",
@@ -334,36 +338,38 @@ class CustomerAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, SimpleHi
         "updated_at",
     ]
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def name(self, customer):
         return customer.name
 
-    @admin.display(description="total spent", ordering="total_spent")
+    @admin.display(description=_("total spent"), ordering="total_spent")
     def total_spent_display(self, customer):
         return money_format(customer.total_spent, customer.total_spent_currency)
 
-    @admin.display(description="last order", ordering="last_order_at")
+    @admin.display(description=time_column(_("last order")), ordering="last_order_at")
     def last_order_short(self, customer):
         return datetime_short(customer.last_order_at)
 
     def get_changelist(self, request, **kwargs):
         return PeriodChangeList
 
-    @admin.display(description="orders")
+    @admin.display(description=_("orders"))
     def orders_link(self, customer):
         if customer.pk is None:
             return "-"
         url = reverse("admin:orders_order_changelist") + f"?customer__id__exact={customer.pk}"
         return format_html(
-            '<a href="{}">All orders of this customer ({})</a>', url, customer.orders_count
+            '<a href="{}">{}</a>', url, ALL_ORDERS.format(count=customer.orders_count)
         )
 
-    @admin.display(description="last order")
+    @admin.display(description=_("last order"))
     def last_order_link(self, customer):
         if customer.last_order_id is None:
             return "-"
         url = reverse("admin:orders_order_change", args=[customer.last_order_id])
-        return format_html('<a href="{}">Order #{}</a>', url, customer.last_order_id)
+        return format_html(
+            '<a href="{}">{}</a>', url, ORDER_NUMBER.format(id=customer.last_order_id)
+        )
 
     def get_search_results(self, request, queryset, search_term):
         terms = search_term.split()
@@ -510,7 +516,7 @@ class AddressAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAd
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     search_fields = ["=customer__email"]
-    search_help_text = "The customer's e-mail or id."
+    search_help_text = _("The customer's e-mail or id.")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-id"]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel, Customer
 from customers.services import customer_anonymize, customer_invite_send, customers_status_set
@@ -23,16 +24,31 @@ from jobs.services import job_start
 
 CONFIRM_TEMPLATE = "admin/customers/customer/action_confirm.html"
 ANONYMIZE_CONFIRM_TEMPLATE = "admin/customers/customer/anonymize_confirm.html"
-ANONYMIZE_WARNING = (
+ANONYMIZE_WARNING = _(
     "Their names, e-mails, phones, notes and addresses are erased for good; "
     "orders and statistics stay. This cannot be undone."
 )
+ACTIVATE = _("Activate selected customers")
+ACTIVATED = _("{count} customer(s) activated.")
+DEACTIVATE = _("Deactivate selected customers")
+DEACTIVATED = _("{count} customer(s) deactivated.")
+FREEZE = _("Freeze selected customers")
+FROZEN = _("{count} customer(s) frozen.")
+GROUP_ADDED = _("{count} customer(s) in {group}.")
+GROUP_REMOVED = _("{count} customer(s) removed from {group}.")
+JOB_STARTED = _("{what} of {count} customer(s) runs as {job}.")
+THE_INVITATION = _("The invitation")
+THE_EXPORT = _("The export")
+ANONYMIZED = _("{count} customer(s) anonymized.")
+INVITATION_SENT = _("An invitation is on its way to {email}.")
+CUSTOMER_ANONYMIZED = _("The customer was anonymized.")
+ANONYMIZE_ONE = _("Anonymize {email}?")
 # Confirmation pages name this many customers, then "and N more".
 LISTED = 20
 
 
 class GroupChoiceForm(forms.Form):
-    group = forms.ModelChoiceField(queryset=UserGroup.objects.order_by("code"))
+    group = forms.ModelChoiceField(queryset=UserGroup.objects.order_by("code"), label=_("group"))
 
 
 def _confirm_page(modeladmin, request, queryset, *, title, form=None, warning=""):
@@ -54,7 +70,7 @@ def _confirm_page(modeladmin, request, queryset, *, title, form=None, warning=""
     return TemplateResponse(request, CONFIRM_TEMPLATE, context)
 
 
-def _each(modeladmin, request, queryset, change, done: str) -> None:
+def _each(modeladmin, request, queryset, change, done, **values) -> None:
     """Apply change(customer) to every customer; report the count and any refused rows."""
     changed, failures = 0, {}
     for customer in queryset.select_related("channel").order_by("id").iterator(chunk_size=500):
@@ -64,23 +80,26 @@ def _each(modeladmin, request, queryset, change, done: str) -> None:
             failures[customer.email] = error.messages
         else:
             changed += 1
-    modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
+    text = done.format(count=changed, **values)
+    modeladmin.message_user(request, text, messages.SUCCESS)
     modeladmin.message_user_errors(request, failures)
 
 
-def _status_action(status: str, verb: str, done: str):
-    @admin.action(description=f"{verb.capitalize()} selected customers", permissions=["change"])
+def _status_action(status: str, verb: str, description, done):
+    @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
         changed = customers_status_set(customers=queryset, status=status, user_id=request.user.pk)
-        modeladmin.message_user(request, f"{changed} customer(s) {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
 
     action.__name__ = f"customers_{verb}"
     return action
 
 
-customers_activate = _status_action(Customer.Status.ACTIVE, "activate", "activated")
-customers_deactivate = _status_action(Customer.Status.INACTIVE, "deactivate", "deactivated")
-customers_freeze = _status_action(Customer.Status.FROZEN, "freeze", "frozen")
+customers_activate = _status_action(Customer.Status.ACTIVE, "activate", ACTIVATE, ACTIVATED)
+customers_deactivate = _status_action(
+    Customer.Status.INACTIVE, "deactivate", DEACTIVATE, DEACTIVATED
+)
+customers_freeze = _status_action(Customer.Status.FROZEN, "freeze", FREEZE, FROZEN)
 
 
 def _group_chosen(modeladmin, request, queryset, *, title: str):
@@ -91,9 +110,9 @@ def _group_chosen(modeladmin, request, queryset, *, title: str):
     return form.cleaned_data["group"], None
 
 
-@admin.action(description="Add selected customers to a group", permissions=["change"])
+@admin.action(description=_("Add selected customers to a group"), permissions=["change"])
 def customers_group_add(modeladmin, request, queryset):
-    group, page = _group_chosen(modeladmin, request, queryset, title="Add to group")
+    group, page = _group_chosen(modeladmin, request, queryset, title=_("Add to group"))
     if group is None:
         return page
     members = set(
@@ -106,13 +125,13 @@ def customers_group_add(modeladmin, request, queryset):
         if customer.pk not in members:
             membership_create(customer=customer, group_code=group.code)
 
-    _each(modeladmin, request, queryset, change, f"{{count}} customer(s) in {group.code}.")
+    _each(modeladmin, request, queryset, change, GROUP_ADDED, group=group.code)
     return None
 
 
-@admin.action(description="Remove selected customers from a group", permissions=["change"])
+@admin.action(description=_("Remove selected customers from a group"), permissions=["change"])
 def customers_group_remove(modeladmin, request, queryset):
-    group, page = _group_chosen(modeladmin, request, queryset, title="Remove from group")
+    group, page = _group_chosen(modeladmin, request, queryset, title=_("Remove from group"))
     if group is None:
         return page
     memberships = UserCustomerGroup.objects.filter(group=group, customer__in=queryset)
@@ -120,47 +139,46 @@ def customers_group_remove(modeladmin, request, queryset):
     for membership in memberships.select_related("group").order_by("id"):
         membership_delete(membership=membership)
         removed += 1
-    modeladmin.message_user(request, f"{removed} customer(s) removed from {group.code}.")
+    modeladmin.message_user(request, GROUP_REMOVED.format(count=removed, group=group.code))
     return None
 
 
-def _job_started(modeladmin, request, queryset, kind: JobKind, params: dict, what: str):
+def _job_started(modeladmin, request, queryset, kind: JobKind, params: dict, what):
     """Start a job over the selected customers and send staff to its page."""
     ids = list(queryset.order_by("id").values_list("pk", flat=True))
     channels = list(queryset.order_by().values_list("channel_id", flat=True).distinct()[:2])
     channel = Channel.objects.get(pk=channels[0]) if len(channels) == 1 else None
     job = job_start(kind=kind, user=request.user, params=params, ids=ids, channel=channel)
-    modeladmin.message_user(
-        request, f"{what} of {len(ids)} customer(s) runs as {job}.", messages.SUCCESS
-    )
+    text = JOB_STARTED.format(what=what, count=len(ids), job=job)
+    modeladmin.message_user(request, text, messages.SUCCESS)
     return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
 
 
-@admin.action(description="Send an invitation to selected customers", permissions=["change"])
+@admin.action(description=_("Send an invitation to selected customers"), permissions=["change"])
 def customers_invite_send(modeladmin, request, queryset):
-    return _job_started(modeladmin, request, queryset, JobKind.INVITATION, {}, "The invitation")
+    return _job_started(modeladmin, request, queryset, JobKind.INVITATION, {}, THE_INVITATION)
 
 
-@admin.action(description="Anonymize selected customers", permissions=["change"])
+@admin.action(description=_("Anonymize selected customers"), permissions=["change"])
 def customers_anonymize(modeladmin, request, queryset):
     if "apply" not in request.POST:
         return _confirm_page(
-            modeladmin, request, queryset, title="Anonymize customers", warning=ANONYMIZE_WARNING
+            modeladmin, request, queryset, title=_("Anonymize customers"), warning=ANONYMIZE_WARNING
         )
     _each(
         modeladmin,
         request,
         queryset,
         lambda customer: customer_anonymize(customer=customer),
-        "{count} customer(s) anonymized.",
+        ANONYMIZED,
     )
     return None
 
 
-@admin.action(description="Export selected customers as CSV", permissions=["view"])
+@admin.action(description=_("Export selected customers as CSV"), permissions=["view"])
 def customers_export_csv(modeladmin, request, queryset):
     return _job_started(
-        modeladmin, request, queryset, JobKind.EXPORT, {"format": "csv"}, "The export"
+        modeladmin, request, queryset, JobKind.EXPORT, {"format": "csv"}, THE_EXPORT
     )
 
 
@@ -196,7 +214,7 @@ def customer_invite_view(modeladmin, request, object_id):
     """The customer page's "Send invitation" button: the e-mail the bulk invitation sends."""
     customer = _button_customer(modeladmin, request, object_id)
     customer_invite_send(customer=customer)
-    modeladmin.message_user(request, f"An invitation is on its way to {customer.email}.")
+    modeladmin.message_user(request, INVITATION_SENT.format(email=customer.email))
     return _change_page(customer)
 
 
@@ -206,7 +224,7 @@ def customer_anonymize_view(modeladmin, request, object_id):
     if "apply" not in request.POST:
         context = {
             **modeladmin.admin_site.each_context(request),
-            "title": f"Anonymize {customer.email}?",
+            "title": ANONYMIZE_ONE.format(email=customer.email),
             "opts": modeladmin.model._meta,
             "customer": customer,
             "warning": ANONYMIZE_WARNING,
@@ -217,5 +235,5 @@ def customer_anonymize_view(modeladmin, request, object_id):
     except ValidationError as error:
         modeladmin.message_user_errors(request, {customer.email: error.messages})
     else:
-        modeladmin.message_user(request, "The customer was anonymized.", messages.SUCCESS)
+        modeladmin.message_user(request, CUSTOMER_ANONYMIZED, messages.SUCCESS)
     return _change_page(customer)

@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.contrib import admin
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from config.charts import daily_bar_chart
 from config.money import money_format
@@ -29,15 +31,18 @@ CACHE_SECONDS = 60
 RECENT_JOBS = 6
 CUSTOMERS_COLOUR = "#417690"
 ORDERS_COLOUR = "#c1713a"
+NEW_CUSTOMERS_OF = _("New customers of {channel}")
+ORDERS_OF = _("Orders of {channel}")
 
 
 def dashboard_channels(
     *, channels: list[Channel], today: datetime.date, every_channel: bool = False
 ) -> dict:
     """The channels' totals and daily charts for the DAYS days up to `today`, cached.
-    `every_channel`: `channels` are all there are (the queries then name none)."""
+    `every_channel`: `channels` are all there are (the queries then name none). Cached per
+    language too: the charts' labels are in the staff member's."""
     ids = "all" if every_channel else ",".join(str(channel.pk) for channel in channels)
-    key = f"admin-dashboard:{today.isoformat()}:{ids}"
+    key = f"admin-dashboard:{today.isoformat()}:{get_language()}:{ids}"
     built = cache.get(key)
     if built is None:
         built = _channels_build(channels, today, every_channel=every_channel)
@@ -76,10 +81,13 @@ def _channel_row(channel, days, customers, new, orders, revenue) -> dict:
         "orders": sum(orders_per_day),
         "revenue": [money_format(amount, currency) for currency, amount in amounts],
         "customers_chart": daily_bar_chart(
-            days, new_per_day, label=f"New customers of {channel.code}", colour=CUSTOMERS_COLOUR
+            days,
+            new_per_day,
+            label=NEW_CUSTOMERS_OF.format(channel=channel.code),
+            colour=CUSTOMERS_COLOUR,
         ),
         "orders_chart": daily_bar_chart(
-            days, orders_per_day, label=f"Orders of {channel.code}", colour=ORDERS_COLOUR
+            days, orders_per_day, label=ORDERS_OF.format(channel=channel.code), colour=ORDERS_COLOUR
         ),
     }
 
@@ -104,8 +112,8 @@ class PatronAdminSite(admin.AdminSite):
     """Django's admin site with Patron's name and the dashboard on its index."""
 
     site_header = "Patron"
-    site_title = "Patron admin"
-    index_title = "Dashboard"
+    site_title = _("Patron admin")
+    index_title = _("Dashboard")
     # The apps' sidebar would take 290 px from every list, which then overflowed a 1440 px
     # screen beside its filters; the dashboard and the breadcrumbs lead to every page.
     enable_nav_sidebar = False

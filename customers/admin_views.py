@@ -26,6 +26,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
 
 from customers.import_samples import SAMPLE_FORMATS, import_columns, sample_codes, sample_text
 from customers.imports import customers_import
@@ -50,13 +51,13 @@ PREVIEW_REPORT_DIR = "jobs/previews"
 PREVIEW_REPORTS = {"rows": "rejected_rows", "lines": "errors"}
 SHOWN_ERRORS = 200
 TEMPLATE = "admin/customers/customer/import.html"
-NO_FORMAT = "Cannot tell the format from the file name: choose CSV, JSON or NDJSON."
-UPLOAD_GONE = "The uploaded file is no longer available: upload it again."
-STARTED = "The import of {name} runs as {job}: follow it here."
-BOTH_CHECKS = "Choose one: the file's own updated_at/version, or a date and time."
+NO_FORMAT = _("Cannot tell the format from the file name: choose CSV, JSON or NDJSON.")
+UPLOAD_GONE = _("The uploaded file is no longer available: upload it again.")
+STARTED = _("The import of {name} runs as {job}: follow it here.")
+BOTH_CHECKS = _("Choose one: the file's own updated_at/version, or a date and time.")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 FORMAT_CHOICES = [
-    ("", "From the file name"),
+    ("", _("From the file name")),
     ("csv", "CSV"),
     ("ndjson", "NDJSON"),
     ("json", "JSON"),
@@ -65,27 +66,29 @@ FORMAT_CHOICES = [
 
 class CustomerImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV, JSON or NDJSON of customers, as export_customers writes."
+        label=_("File"),
+        help_text=_("CSV, JSON or NDJSON of customers, as export_customers writes."),
     )
-    format = forms.ChoiceField(choices=FORMAT_CHOICES, required=False)
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, required=False)
     channel = forms.ModelChoiceField(
         queryset=None,
         to_field_name="code",
         required=False,
-        help_text="For rows that name no channel.",
+        label=_("Channel"),
+        help_text=_("For rows that name no channel."),
     )
     protect_newer_edits = forms.BooleanField(
         required=False,
-        label="Skip rows edited since the export",
-        help_text=(
+        label=_("Skip rows edited since the export"),
+        help_text=_(
             "Reject (instead of overwriting) the rows whose customer was changed after the "
             "file was exported, by the updated_at and version columns an export carries."
         ),
     )
     unchanged_since = forms.DateTimeField(
         required=False,
-        label="Or skip customers changed after",
-        help_text="Reject the rows whose customer was changed after this date and time.",
+        label=_("Or skip customers changed after"),
+        help_text=_("Reject the rows whose customer was changed after this date and time."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -259,7 +262,7 @@ def customer_import_view(request):
     _import_allowed(request.user)
     context = {
         **admin.site.each_context(request),
-        "title": "Import customers",
+        "title": _("Import customers"),
         "opts": Customer._meta,
         "preview_rows": PREVIEW_ROWS,
         **_reference_context(request.user),

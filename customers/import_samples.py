@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from customers.exports import CSV_HEADER, EXPORT_FIELDS, customer_objects_write
 from customers.imports.nuvemshop import ADDRESS_ALIASES, BILLING_FIELDS, CUSTOMER_ALIASES
@@ -25,8 +26,8 @@ from groups.models import UserGroup
 
 SAMPLE_FORMATS = {
     "csv": ("customers-sample.csv", "text/csv", "CSV"),
-    "json": ("customers-sample.json", "application/json", "JSON (an array of objects)"),
-    "ndjson": ("customers-sample.ndjson", "application/x-ndjson", "NDJSON (one object a line)"),
+    "json": ("customers-sample.json", "application/json", _("JSON (an array of objects)")),
+    "ndjson": ("customers-sample.ndjson", "application/x-ndjson", _("NDJSON (one object a line)")),
     "nuvemshop": ("customers-sample-nuvemshop.json", "application/json", "Nuvemshop JSON"),
 }
 SHOWN_GROUPS = 20
@@ -57,13 +58,13 @@ EXAMPLES = {
 }
 _DATE = datetime.date(1990, 5, 17)
 _DATETIME = datetime.datetime(2024, 1, 15, 10, 30, tzinfo=datetime.UTC)
-_BOOLEANS = "true or false (also 1/0, yes/no)"
+_BOOLEANS = _("true or false (also 1/0, yes/no)")
 NOTES = {
-    "channel": "required unless the import names a default channel",
-    "email": "required: rows are matched on channel and e-mail",
-    "groups": "replaces the customer's groups when the column is there",
-    "updated_at": "read-only, from an export: checked by --if-unchanged-since=row",
-    "version": "read-only, from an export: checked by --if-unchanged-since=row",
+    "channel": _("required unless the import names a default channel"),
+    "email": _("required: rows are matched on channel and e-mail"),
+    "groups": _("replaces the customer's groups when the column is there"),
+    "updated_at": _("read-only, from an export: checked by --if-unchanged-since=row"),
+    "version": _("read-only, from an export: checked by --if-unchanged-since=row"),
 }
 
 
@@ -87,21 +88,21 @@ def _field(name: str) -> models.Field:
 
 def _type(field: models.Field) -> str:
     kinds = [
-        (models.BooleanField, "boolean"),
-        (models.JSONField, "JSON object"),
-        (models.DateTimeField, "date and time (ISO 8601)"),
-        (models.DateField, "date (YYYY-MM-DD)"),
-        (models.DecimalField, "decimal number"),
-        (models.PositiveIntegerField, "whole number"),
-        (models.EmailField, "e-mail"),
+        (models.BooleanField, _("boolean")),
+        (models.JSONField, _("JSON object")),
+        (models.DateTimeField, _("date and time (ISO 8601)")),
+        (models.DateField, _("date (YYYY-MM-DD)")),
+        (models.DecimalField, _("decimal number")),
+        (models.PositiveIntegerField, _("whole number")),
+        (models.EmailField, _("e-mail")),
     ]
     for kind, label in kinds:
         if isinstance(field, kind):
             return label
     if field.choices:
-        return "choice"
+        return _("choice")
     length = getattr(field, "max_length", None)
-    return f"text (up to {length})" if length else "text"
+    return _("text (up to {length})").format(length=length) if length else _("text")
 
 
 def _example(name: str, field: models.Field):
@@ -128,15 +129,17 @@ def _allowed(name: str, field, *, channels: list[str], groups: list[str]) -> str
     if name == "channel":
         return ", ".join(channels)
     if name == "groups":
-        return "group codes separated by | (JSON: a list): " + ", ".join(groups)
+        return _("group codes separated by | (JSON: a list): {codes}").format(
+            codes=", ".join(groups)
+        )
     if name == "address.country":
-        return "ISO 3166 two-letter code"
+        return _("ISO 3166 two-letter code")
     if field is not None and field.choices:
         return ", ".join(value for value, _ in field.choices)
     if isinstance(field, models.BooleanField):
         return _BOOLEANS
     if name == "discount_percent":
-        return "0 to 100, 2 decimals"
+        return _("0 to 100, 2 decimals")
     return ""
 
 
@@ -154,7 +157,7 @@ def import_columns(*, channels: list[str], groups: list[str]) -> list[Column]:
             example = "|".join(sample["groups"])
         else:
             example = sample.get(name, "")
-        type_ = {"channel": "channel code", "groups": "list of group codes"}.get(name)
+        type_ = {"channel": _("channel code"), "groups": _("list of group codes")}.get(name)
         columns.append(
             Column(
                 name=name,

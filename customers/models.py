@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from config.localization import default_time_zone, set_password_url_validate, time_zone_validate
@@ -44,14 +45,20 @@ HISTORY_EXCLUDED_FIELDS = [
 ]
 
 
-def _text(max_length: int) -> models.CharField:
+def _text(max_length: int, verbose_name=None) -> models.CharField:
     """An optional text column: blank allowed, stored as "" rather than NULL."""
-    return models.CharField(max_length=max_length, blank=True, default="")
+    return models.CharField(
+        max_length=max_length, blank=True, default="", verbose_name=verbose_name
+    )
 
 
 def _name_fields() -> tuple[models.CharField, ...]:
     """first_name, last_name and company, which customers and addresses both have."""
-    return _text(NAME_LENGTH), _text(NAME_LENGTH), _text(NAME_LENGTH)
+    return (
+        _text(NAME_LENGTH, _("first name")),
+        _text(NAME_LENGTH, _("last name")),
+        _text(NAME_LENGTH, _("company")),
+    )
 
 
 def _key_text(max_length: int) -> models.CharField:
@@ -60,8 +67,10 @@ def _key_text(max_length: int) -> models.CharField:
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
         abstract = True
@@ -71,7 +80,7 @@ class VersionedModel(TimeStampedModel):
     """A row the API serves with an ETag: `version` counts the changes to what it shows of it
     (config.versions)."""
 
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
 
     class Meta:
         abstract = True
@@ -80,17 +89,20 @@ class VersionedModel(TimeStampedModel):
 class Channel(VersionedModel):
     """A sales channel (storefront, marketplace): customers and orders belong to one."""
 
-    code = models.SlugField(max_length=CODE_LENGTH, unique=True)
-    name = models.CharField(max_length=NAME_LENGTH)
-    currency = models.CharField(max_length=3, default="USD")
+    code = models.SlugField(max_length=CODE_LENGTH, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=NAME_LENGTH, verbose_name=_("name"))
+    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
     country = models.CharField(
         max_length=2,
         blank=True,
         default="",
-        help_text="ISO 3166 alpha-2: the region phones without a country code are read in "
-        "(blank: the currency's country, if it has one).",
+        help_text=_(
+            "ISO 3166 alpha-2: the region phones without a country code are read in "
+            "(blank: the currency's country, if it has one)."
+        ),
+        verbose_name=_("country"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     language = models.CharField(
         _("language"),
         max_length=LANGUAGE_LENGTH,
@@ -121,10 +133,13 @@ class Channel(VersionedModel):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="api_channels",
-        help_text="API users limited to this channel. A user in no channel sees every channel.",
+        help_text=_("API users limited to this channel. A user in no channel sees every channel."),
+        verbose_name=_("api users"),
     )
 
     class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -142,21 +157,21 @@ class Channel(VersionedModel):
 
 
 class CustomerStatus(models.TextChoices):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    FROZEN = "frozen"
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    FROZEN = "frozen", _("Frozen")
 
 
 class Gender(models.TextChoices):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNKNOWN = "unknown"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", pgettext_lazy("gender", "Other")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class UserType(models.TextChoices):
-    REGISTERED = "registered"
-    GUEST = "guest"
+    REGISTERED = "registered", _("Registered")
+    GUEST = "guest", _("Guest")
 
 
 class Customer(VersionedModel):
@@ -166,17 +181,27 @@ class Customer(VersionedModel):
 
     # No index of its own: customer_unique_email starts with the channel.
     channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="customers", db_index=False
+        Channel,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        db_index=False,
+        verbose_name=_("channel"),
     )
-    email = models.EmailField(max_length=EMAIL_LENGTH)
-    username = models.CharField(max_length=NAME_LENGTH, null=True, blank=True)
+    email = models.EmailField(max_length=EMAIL_LENGTH, verbose_name=_("email"))
+    username = models.CharField(
+        max_length=NAME_LENGTH, null=True, blank=True, verbose_name=_("username")
+    )
     first_name, last_name, company = _name_fields()
-    phone = _text(PHONE_LENGTH)
-    phone_secondary = _text(PHONE_LENGTH)
-    identification = _text(CODE_LENGTH)
-    note = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
+    phone = _text(PHONE_LENGTH, verbose_name=_("phone"))
+    phone_secondary = _text(PHONE_LENGTH, verbose_name=_("phone secondary"))
+    identification = _text(CODE_LENGTH, verbose_name=_("identification"))
+    note = models.TextField(blank=True, default="", verbose_name=_("note"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    gender = models.CharField(
+        max_length=16, choices=Gender.choices, default=Gender.UNKNOWN, verbose_name=_("gender")
+    )
     language = models.CharField(
         _("language"),
         max_length=LANGUAGE_LENGTH,
@@ -186,21 +211,26 @@ class Customer(VersionedModel):
         help_text=_("Language of the customer's e-mails; blank: the channel's."),
     )
     user_type = models.CharField(
-        max_length=16, choices=UserType.choices, default=UserType.REGISTERED
+        max_length=16,
+        choices=UserType.choices,
+        default=UserType.REGISTERED,
+        verbose_name=_("user type"),
     )
-    date_of_birth = models.DateField(null=True, blank=True)
-    date_joined = models.DateTimeField(default=timezone.now)
-    email_allowed = models.BooleanField(default=False)
-    sms_allowed = models.BooleanField(default=False)
-    call_allowed = models.BooleanField(default=False)
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    preferred_shipping_method = _text(CODE_LENGTH)
-    erp_code = _text(CODE_LENGTH)
-    channel_code = _text(CODE_LENGTH)
-    attributes = models.JSONField(default=dict, blank=True)
-    extra_field = models.JSONField(default=dict, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
+    email_allowed = models.BooleanField(default=False, verbose_name=_("email allowed"))
+    sms_allowed = models.BooleanField(default=False, verbose_name=_("sms allowed"))
+    call_allowed = models.BooleanField(default=False, verbose_name=_("call allowed"))
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, verbose_name=_("discount percent")
+    )
+    preferred_shipping_method = _text(CODE_LENGTH, verbose_name=_("preferred shipping method"))
+    erp_code = _text(CODE_LENGTH, verbose_name=_("erp code"))
+    channel_code = _text(CODE_LENGTH, verbose_name=_("channel code"))
+    attributes = models.JSONField(default=dict, blank=True, verbose_name=_("attributes"))
+    extra_field = models.JSONField(default=dict, blank=True, verbose_name=_("extra field"))
     password = models.CharField(max_length=128, blank=True, default="", editable=False)
-    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_login_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last login at"))
     # Set when this customer was merged into another (merges.services): the row stays, so the
     # merge can be undone; it is then an alias of that customer, hidden from every list.
     merged_into = models.ForeignKey(
@@ -210,7 +240,8 @@ class Customer(VersionedModel):
         on_delete=models.PROTECT,
         related_name="merged_customers",
         editable=False,
-        db_index=False,  # customer_merged_into_idx, partial
+        db_index=False,  # customer_merged_into_idx, partial,
+        verbose_name=_("merged into"),
     )
 
     # Duplicate detection's normalised keys (customers.match_keys); internal, not in the API.
@@ -221,12 +252,22 @@ class Customer(VersionedModel):
     address_key = _key_text(2 * CODE_LENGTH + 1)
 
     # Order statistics, kept exact by orders.services so lists never aggregate on the fly.
-    orders_count = models.PositiveIntegerField(default=0, editable=False)
+    orders_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("orders count")
+    )
     # Wide enough for a million orders of the largest total an order holds (14 digits).
-    total_spent = models.DecimalField(max_digits=20, decimal_places=2, default=0, editable=False)
-    total_spent_currency = models.CharField(max_length=3, blank=True, default="", editable=False)
-    first_order_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_order_at = models.DateTimeField(null=True, blank=True, editable=False)
+    total_spent = models.DecimalField(
+        max_digits=20, decimal_places=2, default=0, editable=False, verbose_name=_("total spent")
+    )
+    total_spent_currency = models.CharField(
+        max_length=3, blank=True, default="", editable=False, verbose_name=_("total spent currency")
+    )
+    first_order_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("first order at")
+    )
+    last_order_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last order at")
+    )
     last_order = models.ForeignKey(
         "orders.Order",
         null=True,
@@ -234,7 +275,8 @@ class Customer(VersionedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
-        db_index=False,  # customer_last_order_idx, partial
+        db_index=False,  # customer_last_order_idx, partial,
+        verbose_name=_("last order"),
     )
 
     # Who changed what and when; the password hash and the order statistics stay out of it.
@@ -243,6 +285,8 @@ class Customer(VersionedModel):
     )
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["id"]
         permissions = [("merge_customer", "Can merge customers and undo merges")]
         constraints = [
@@ -353,31 +397,38 @@ class Customer(VersionedModel):
 
 class Address(VersionedModel):
     # Only address_customer_recent_idx: addresses are read per customer, newest first.
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="addresses", db_index=False
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        db_index=False,
+        verbose_name=_("customer"),
     )
     first_name, last_name, company = _name_fields()
-    address = _text(NAME_LENGTH)
-    number = _text(CODE_LENGTH)
-    floor = _text(CODE_LENGTH)
-    address2 = _text(NAME_LENGTH)
-    address3 = _text(NAME_LENGTH)
-    locality = _text(NAME_LENGTH)
-    city = _text(NAME_LENGTH)
-    province = _text(NAME_LENGTH)
-    zipcode = _text(CODE_LENGTH)
-    country = _text(2)
-    phone = _text(PHONE_LENGTH)
-    is_default = models.BooleanField(default=False)
-    is_billing = models.BooleanField(default=False)
+    address = _text(NAME_LENGTH, verbose_name=_("address"))
+    number = _text(CODE_LENGTH, verbose_name=_("number"))
+    floor = _text(CODE_LENGTH, verbose_name=_("floor"))
+    address2 = _text(NAME_LENGTH, verbose_name=_("address2"))
+    address3 = _text(NAME_LENGTH, verbose_name=_("address3"))
+    locality = _text(NAME_LENGTH, verbose_name=_("locality"))
+    city = _text(NAME_LENGTH, verbose_name=_("city"))
+    province = _text(NAME_LENGTH, verbose_name=_("province"))
+    zipcode = _text(CODE_LENGTH, verbose_name=_("zipcode"))
+    country = _text(2, verbose_name=_("country"))
+    phone = _text(PHONE_LENGTH, verbose_name=_("phone"))
+    is_default = models.BooleanField(default=False, verbose_name=_("is default"))
+    is_billing = models.BooleanField(default=False, verbose_name=_("is billing"))
 
     history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED_FIELDS, excluded_fields=["version"])
 
     class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
         ordering = ["id"]
-        verbose_name_plural = "addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"],

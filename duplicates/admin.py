@@ -12,15 +12,31 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext_lazy as _
 
+from config.admin import ZonedTimesAdminMixin
 from customers.selectors import channel_list, channel_scope, customer_list
 from duplicates.models import DuplicateDismissal
-from duplicates.selectors import duplicate_pair_customers, duplicate_pairs_page
+from duplicates.selectors import (
+    SAME_EMAIL,
+    SAME_IDENTIFICATION,
+    SAME_PHONE,
+    SIMILAR_NAME_SAME_ADDRESS,
+    duplicate_pair_customers,
+    duplicate_pairs_page,
+)
 from duplicates.services import duplicate_dismiss, duplicate_dismissal_delete
 
 PAGE_SIZE = 50
 TEMPLATE = "admin/duplicates/candidates.html"
-DISMISSED = "Dismissed: {a} and {b} are not the same person."
+DISMISSED = _("Dismissed: {a} and {b} are not the same person.")
+# The reasons as staff read them (the API answers the codes).
+REASON_LABELS = {
+    SAME_EMAIL: _("same e-mail"),
+    SAME_PHONE: _("same phone"),
+    SAME_IDENTIFICATION: _("same identification"),
+    SIMILAR_NAME_SAME_ADDRESS: _("similar name at the same address"),
+}
 
 
 def _merge_url(keep: int, merge: int) -> str | None:
@@ -31,7 +47,7 @@ def _merge_url(keep: int, merge: int) -> str | None:
 
 
 @admin.register(DuplicateDismissal)
-class DuplicateDismissalAdmin(admin.ModelAdmin):
+class DuplicateDismissalAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "customer_low", "customer_high", "dismissed_by", "created_at"]
     list_select_related = ["customer_low", "customer_high", "dismissed_by"]
     raw_id_fields = ["customer_low", "customer_high"]
@@ -100,6 +116,7 @@ class DuplicateDismissalAdmin(admin.ModelAdmin):
             {
                 "pair": pair,
                 "customers": [customers[pk] for pk in pair.customer_ids],
+                "reasons": [REASON_LABELS.get(reason, reason) for reason in pair.reasons],
                 "merge_url": _merge_url(*pair.customer_ids),
             }
             for pair in pairs
@@ -107,7 +124,7 @@ class DuplicateDismissalAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Possible duplicates",
+            "title": _("Possible duplicates"),
             "rows": rows,
             "total": total or 0,
             "page": page,

@@ -12,13 +12,31 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
-# GROUP_MAX and REASONS are the rules' names callers of this module know them by.
-from customers.match_pairs import GROUP_MAX, REASON_BITS, REASONS, reasons_of
+# The rules' names callers of this module know them by.
+from customers.match_pairs import (
+    GROUP_MAX,
+    REASON_BITS,
+    REASONS,
+    SAME_EMAIL,
+    SAME_IDENTIFICATION,
+    SAME_PHONE,
+    SIMILAR_NAME_SAME_ADDRESS,
+    reasons_of,
+)
 from customers.models import CandidatePair, Customer
 from customers.selectors import channel_scope, customer_all
 from duplicates.models import DuplicateDismissal
 
-__all__ = ["GROUP_MAX", "REASONS", "DuplicatePair", "duplicate_pairs_page"]
+__all__ = [
+    "GROUP_MAX",
+    "REASONS",
+    "SAME_EMAIL",
+    "SAME_IDENTIFICATION",
+    "SAME_PHONE",
+    "SIMILAR_NAME_SAME_ADDRESS",
+    "DuplicatePair",
+    "duplicate_pairs_page",
+]
 
 
 @dataclass(frozen=True)

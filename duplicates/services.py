@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from config.etags import EntityTags
 from config.versions import version_check
@@ -10,8 +11,8 @@ from customers.match_pairs import candidate_pairs_rebuild
 from customers.models import CandidatePair, Channel, Customer
 from duplicates.models import DuplicateDismissal
 
-DISMISS_SAME_CUSTOMER = "Name two different customers."
-DISMISS_OTHER_CHANNELS = "The two customers belong to different channels."
+DISMISS_SAME_CUSTOMER = _("Name two different customers.")
+DISMISS_OTHER_CHANNELS = _("The two customers belong to different channels.")
 UNKNOWN_CHANNEL = "No channel has the code {code!r}."
 
 

@@ -4,9 +4,10 @@ from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import router
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import EstimatedCountPaginator, ServiceDeletesMixin
+from config.admin import EstimatedCountPaginator, ServiceDeletesMixin, ZonedTimesAdminMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from customers.admin_scoping import ChannelScopedAdminMixin
 from groups.models import UserCustomerGroup, UserGroup
@@ -65,11 +66,11 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return UserGroupChangeList
 
-    @admin.display(description="path")
+    @admin.display(description=_("path"))
     def path(self, group):
         return getattr(group, "path", group.code)
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, group):
         return group.member_count
 
@@ -98,7 +99,9 @@ class UserGroupAdmin(ServiceDeletesMixin, admin.ModelAdmin):
 
 
 @admin.register(UserCustomerGroup)
-class UserCustomerGroupAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+class UserCustomerGroupAdmin(
+    ZonedTimesAdminMixin, ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin
+):
     channel_field = "customer__channel"
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
     list_display = ["id", "customer", "group", "subscribed", "created_at"]

@@ -1,13 +1,14 @@
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers.models import CODE_LENGTH, NAME_LENGTH, Customer, VersionedModel
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public"
-    PRIVATE = "private"
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
 
 
 class UserGroup(VersionedModel):
@@ -15,25 +16,37 @@ class UserGroup(VersionedModel):
 
     Visibility = Visibility
 
-    code = models.SlugField(max_length=CODE_LENGTH, unique=True)
-    title = models.CharField(max_length=NAME_LENGTH)
-    description = models.TextField(blank=True, default="")
+    code = models.SlugField(max_length=CODE_LENGTH, unique=True, verbose_name=_("code"))
+    title = models.CharField(max_length=NAME_LENGTH, verbose_name=_("title"))
+    description = models.TextField(blank=True, default="", verbose_name=_("description"))
     visibility = models.CharField(
-        max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.PRIVATE,
+        verbose_name=_("visibility"),
     )
-    subscribe_text = models.TextField(blank=True, default="")
+    subscribe_text = models.TextField(blank=True, default="", verbose_name=_("subscribe text"))
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     customers = models.ManyToManyField(
-        Customer, through="UserCustomerGroup", related_name="groups", blank=True
+        Customer,
+        through="UserCustomerGroup",
+        related_name="groups",
+        blank=True,
+        verbose_name=_("customers"),
     )
 
     class Meta:
+        verbose_name = _("customer group")
+        verbose_name_plural = _("customer groups")
         ordering = ["code"]
         # "Groups" alone is read as Django's permission groups in the admin.
-        verbose_name = "customer group"
-        verbose_name_plural = "customer groups"
         constraints = [
             models.CheckConstraint(condition=~Q(code=""), name="usergroup_code_not_empty"),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="usergroup_not_own_parent"),
@@ -52,22 +65,30 @@ class UserCustomerGroup(VersionedModel):
     # No single-column indexes: membership_unique starts with the customer,
     # membership_group_customer_idx with the group.
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="memberships", db_index=False
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+        verbose_name=_("customer"),
     )
     group = models.ForeignKey(
-        UserGroup, on_delete=models.CASCADE, related_name="memberships", db_index=False
+        UserGroup,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+        verbose_name=_("group"),
     )
-    subscribed = models.BooleanField(default=True)
-    attributes = models.JSONField(default=dict, blank=True)
+    subscribed = models.BooleanField(default=True, verbose_name=_("subscribed"))
+    attributes = models.JSONField(default=dict, blank=True, verbose_name=_("attributes"))
 
     history = HistoricalRecords(
         no_db_index=["customer", "group", "created_at", "updated_at"], excluded_fields=["version"]
     )
 
     class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
         ordering = ["id"]
-        verbose_name = "group membership"
-        verbose_name_plural = "group memberships"
         constraints = [
             models.UniqueConstraint(fields=["customer", "group"], name="membership_unique"),
         ]

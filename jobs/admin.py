@@ -12,18 +12,24 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpRespo
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django_rq.models import Dashboard
 from django_tasks_db.models import DBTaskResult
 
+from config.admin import ZonedTimesAdminMixin
 from jobs.models import Job, JobKind, JobStatus
 from jobs.selectors import job_list
 from jobs.services import job_cancel
 
 FILES = {"input": "input_file", "result": "result_file", "errors": "error_report"}
-FILE_LABELS = {"input": "input file", "result": "result", "errors": "error report"}
+FILE_LABELS = {"input": _("input file"), "result": _("result"), "errors": _("error report")}
 # An import's report holds the rejected rows themselves (customers.imports.reports), not the
 # line,field,message list that import_customers --errors writes.
-IMPORT_REPORT_LABEL = "rejected rows (to fix and import again)"
+IMPORT_REPORT_LABEL = _("rejected rows (to fix and import again)")
+DOWNLOAD = _("Download {file}")
+JOBS_CANCELLED = _("{count} job(s) cancelled.")
+JOB_CANCELLED = _("{job} cancelled.")
+JOB_NOT_CANCELLED = _("{job} can no longer be cancelled.")
 
 
 def _file_label(job: Job, which: str) -> str:
@@ -38,7 +44,7 @@ def _may_cancel(user, job: Job) -> bool:
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "kind",
@@ -91,7 +97,7 @@ class JobAdmin(admin.ModelAdmin):
     def has_cancel_permission(self, request):
         return self.has_module_permission(request)
 
-    @admin.display(description="rows done / total")
+    @admin.display(description=_("rows done / total"))
     def progress(self, job: Job) -> str:
         if job.percent is None:
             return job.progress
@@ -101,23 +107,23 @@ class JobAdmin(admin.ModelAdmin):
             job.progress,
         )
 
-    @admin.display(description="files")
+    @admin.display(description=_("files"))
     def files(self, job: Job) -> str:
         links = [
             format_html(
-                '<a class="job-download" href="{}">Download {}</a>',
+                '<a class="job-download" href="{}">{}</a>',
                 reverse("admin:jobs_job_download", args=[job.pk, which]),
-                _file_label(job, which),
+                DOWNLOAD.format(file=_file_label(job, which)),
             )
             for which, field in FILES.items()
             if getattr(job, field)
         ]
         return format_html(" · ".join(["{}"] * len(links)), *links) if links else "-"
 
-    @admin.action(description="Cancel selected jobs", permissions=["cancel"])
+    @admin.action(description=_("Cancel selected jobs"), permissions=["cancel"])
     def jobs_cancel(self, request, queryset):
         cancelled = sum(job_cancel(job=job) for job in queryset if _may_cancel(request.user, job))
-        self.message_user(request, f"{cancelled} job(s) cancelled.", messages.SUCCESS)
+        self.message_user(request, JOBS_CANCELLED.format(count=cancelled), messages.SUCCESS)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -145,9 +151,9 @@ class JobAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         job = get_object_or_404(self.get_queryset(request), pk=pk)
         if _may_cancel(request.user, job) and job_cancel(job=job):
-            self.message_user(request, f"{job} cancelled.", messages.SUCCESS)
+            self.message_user(request, JOB_CANCELLED.format(job=job), messages.SUCCESS)
         else:
-            self.message_user(request, f"{job} can no longer be cancelled.", messages.WARNING)
+            self.message_user(request, JOB_NOT_CANCELLED.format(job=job), messages.WARNING)
         return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
 
     def download_view(self, request, pk: int, which: str):

@@ -5,22 +5,27 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Channel
 
+ROWS_PER_SECOND = _("{rate} rows/s")
+TIME_LEFT = _("about {duration} left")
+
 
 class JobKind(models.TextChoices):
-    IMPORT = "import", "Import"
-    EXPORT = "export", "Export"
-    INVITATION = "invitation", "Invitation"
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+    INVITATION = "invitation", _("Invitation")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", pgettext_lazy("job", "Cancelled")
 
 
 def _job_file_path(job: "Job", filename: str) -> str:
@@ -43,34 +48,52 @@ class Job(models.Model):
     (and their own); a job over several channels has none and is for unlimited staff.
     """
 
-    kind = models.CharField(max_length=16, choices=JobKind.choices)
+    kind = models.CharField(max_length=16, choices=JobKind.choices, verbose_name=_("kind"))
     status = models.CharField(
-        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+        max_length=16,
+        choices=JobStatus.choices,
+        default=JobStatus.QUEUED,
+        db_index=True,
+        verbose_name=_("status"),
     )
     # What the job is asked to do: a format, a default channel, a batch size.
-    params = models.JSONField(default=dict, blank=True)
-    rows_done = models.PositiveBigIntegerField(default=0)
-    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("params"))
+    rows_done = models.PositiveBigIntegerField(default=0, verbose_name=_("rows done"))
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("rows total"))
     # What it did: the import's created/updated/rejected counts, the e-mails sent, ...
-    summary = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True, verbose_name=_("summary"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("created by"),
     )
-    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
-    input_file = models.FileField(upload_to=_job_file_path, max_length=300, blank=True)
-    result_file = models.FileField(upload_to=_job_file_path, max_length=300, blank=True)
-    error_report = models.FileField(upload_to=_job_file_path, max_length=300, blank=True)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("channel")
+    )
+    input_file = models.FileField(
+        upload_to=_job_file_path, max_length=300, blank=True, verbose_name=_("input file")
+    )
+    result_file = models.FileField(
+        upload_to=_job_file_path, max_length=300, blank=True, verbose_name=_("result file")
+    )
+    error_report = models.FileField(
+        upload_to=_job_file_path, max_length=300, blank=True, verbose_name=_("error report")
+    )
     # Why a failed job failed.
-    error = models.TextField(blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     # Written by the job's worker every JOB_HEARTBEAT_SECONDS while it runs: a running job
     # silent for JOB_STALE_AFTER lost its worker (jobs.services.jobs_stale_fail).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-id"]
         indexes = [models.Index(fields=["created_by", "-id"], name="jobs_job_creator_idx")]
 
@@ -92,10 +115,10 @@ class Job(models.Model):
             parts[0] += f" ({self.percent}%)"
         rate = self.rows_per_second
         if rate:
-            parts.append(f"{rate:,.0f} rows/s")
+            parts.append(ROWS_PER_SECOND.format(rate=f"{rate:,.0f}"))
         left = self.seconds_left
         if left is not None:
-            parts.append(f"about {_duration(left)} left")
+            parts.append(TIME_LEFT.format(duration=_duration(left)))
         return " · ".join(parts)
 
     @property

@@ -1,14 +1,16 @@
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
+from config.admin import ZonedTimesAdminMixin
 from customers.admin_scoping import request_channel_scope
 from merges.admin_views import MERGE_PERMISSION, merge_undo_view
 from merges.models import Merge
 
 
 @admin.register(Merge)
-class MergeAdmin(admin.ModelAdmin):
+class MergeAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     """The merges, newest first; a merge's page has the Undo button (merges.services)."""
 
     change_form_template = "admin/merges/merge/change_form.html"
@@ -54,12 +56,12 @@ class MergeAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return request.user.has_perm(MERGE_PERMISSION)
 
-    @admin.display(description="kept customer")
+    @admin.display(description=_("kept customer"))
     def kept_link(self, merge):
         url = reverse("admin:customers_customer_change", args=[merge.kept_id])
         return format_html('<a href="{}">{}</a>', url, merge.kept_id)
 
-    @admin.display(description="merged customers")
+    @admin.display(description=_("merged customers"))
     def merged_list(self, merge):
         return format_html_join(
             ", ",

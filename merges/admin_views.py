@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from customers.admin_scoping import request_channel_scope
 from customers.models import Customer
@@ -19,10 +21,10 @@ from merges.services.merge import CONSENT_FIELDS
 
 TEMPLATE = "admin/customers/customer/merge.html"
 MERGE_PERMISSION = "customers.merge_customer"
-MERGED = "Merged {merged} into {kept} (merge {merge}); it can be undone from the Merges page."
-UNDONE = "Merge {merge} undone."
-KEPT_CHANGES = " Fields changed since the merge were kept: {names}."
-IDS_INVALID = "Give customer ids (numbers)."
+MERGED = _("Merged {merged} into {kept} (merge {merge}); it can be undone from the Merges page.")
+UNDONE = _("Merge {merge} undone.")
+KEPT_CHANGES = _("Fields changed since the merge were kept: {names}.")
+IDS_INVALID = _("Give customer ids (numbers).")
 
 
 def _ids(values) -> list[int]:
@@ -35,6 +37,11 @@ def _ids(values) -> list[int]:
     return ids
 
 
+def _field_label(name: str) -> str:
+    """A customer field as staff read it: its verbose name, in their language."""
+    return capfirst(Customer._meta.get_field(name).verbose_name)
+
+
 def _differing(customers: list[Customer]) -> list[dict]:
     """The choosable fields whose values differ, each with one radio per customer."""
     rows = []
@@ -44,7 +51,7 @@ def _differing(customers: list[Customer]) -> list[dict]:
             options = [
                 (customer.pk, value) for customer, value in zip(customers, values, strict=True)
             ]
-            rows.append({"name": name, "options": options})
+            rows.append({"name": name, "label": _field_label(name), "options": options})
     return rows
 
 
@@ -70,7 +77,7 @@ def customer_merge_view(request):
     data = request.POST if request.method == "POST" else request.GET
     context = {
         **admin.site.each_context(request),
-        "title": "Merge customers",
+        "title": _("Merge customers"),
         "opts": Customer._meta,
         "keep": data.get("keep", ""),
         "merge_ids": " ".join(data.getlist("merge")),
@@ -113,7 +120,7 @@ def _preview_or_merge(request, context, *, keep: int, merge: list[int], data):
         differing=differing,
         result=result,
         moves=outcome.moves,
-        consent=[(name, getattr(result, name)) for name in CONSENT_FIELDS],
+        consent=[(_field_label(name), getattr(result, name)) for name in CONSENT_FIELDS],
     )
     return TemplateResponse(request, TEMPLATE, context)
 
@@ -132,6 +139,6 @@ def merge_undo_view(request, pk):
     else:
         text = UNDONE.format(merge=merge.pk)
         if outcome.kept_changes:
-            text += KEPT_CHANGES.format(names=", ".join(outcome.kept_changes))
+            text += " " + KEPT_CHANGES.format(names=", ".join(outcome.kept_changes))
         messages.success(request, text)
     return HttpResponseRedirect(reverse("admin:merges_merge_change", args=[merge.pk]))

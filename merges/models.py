@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel, Customer
 
@@ -14,28 +15,41 @@ class Merge(models.Model):
     customer's fields right after the merge, to tell which ones changed since.
     """
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
-    kept = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges")
-    merged_ids = models.JSONField(default=list)
-    # {field name: the id of the customer whose value the kept customer takes}
-    fields = models.JSONField(default=dict, blank=True)
-    snapshot = models.JSONField(default=dict, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")
     )
-    undone_at = models.DateTimeField(null=True, blank=True)
+    kept = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges", verbose_name=_("kept")
+    )
+    merged_ids = models.JSONField(default=list, verbose_name=_("merged ids"))
+    # {field name: the id of the customer whose value the kept customer takes}
+    fields = models.JSONField(default=dict, blank=True, verbose_name=_("fields"))
+    snapshot = models.JSONField(default=dict, editable=False, verbose_name=_("snapshot"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    undone_at = models.DateTimeField(null=True, blank=True, verbose_name=_("undone at"))
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("undone by"),
     )
     # The kept customer's fields changed since the merge, which the undo left as they were.
-    kept_changes = models.JSONField(default=list, blank=True)
+    kept_changes = models.JSONField(default=list, blank=True, verbose_name=_("kept changes"))
 
     class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["-created_at", "-id"], name="merge_recent_idx")]
 

@@ -3,13 +3,16 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import (
     EstimatedCountPaginator,
     PeriodChangeList,
     ServiceDeletesMixin,
+    ZonedTimesAdminMixin,
     datetime_short,
+    time_column,
 )
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from config.money import money_format
@@ -244,7 +247,7 @@ class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.Model
     fieldsets = [
         (None, {"fields": ["channel", "number", "customer", "status", "placed_at"]}),
         (
-            "Amounts",
+            _("Amounts"),
             {
                 "fields": [
                     "currency",
@@ -254,31 +257,31 @@ class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.Model
                 ]
             },
         ),
-        ("Addresses", {"fields": [("shipping_address_parts", "billing_address_parts")]}),
+        (_("Addresses"), {"fields": [("shipping_address_parts", "billing_address_parts")]}),
         (
-            "Edit the addresses (JSON)",
+            _("Edit the addresses (JSON)"),
             {"fields": ["shipping_address", "billing_address"], "classes": ["collapse"]},
         ),
-        ("Record", {"fields": [("created_at", "updated_at")]}),
+        (_("Record"), {"fields": [("created_at", "updated_at")]}),
     ]
 
-    @admin.display(description="customer e-mail", ordering="customer__email")
+    @admin.display(description=_("customer e-mail"), ordering="customer__email")
     def customer_email(self, order):
         return order.customer.email
 
-    @admin.display(description="total", ordering="total")
+    @admin.display(description=_("total"), ordering="total")
     def total_display(self, order):
         return money_format(order.total, order.currency)
 
-    @admin.display(description="placed at", ordering="placed_at")
+    @admin.display(description=time_column(_("placed at")), ordering="placed_at")
     def placed_at_short(self, order):
         return datetime_short(order.placed_at)
 
-    @admin.display(description="shipping address")
+    @admin.display(description=_("shipping address"))
     def shipping_address_parts(self, order):
         return address_table(order.shipping_address)
 
-    @admin.display(description="billing address")
+    @admin.display(description=_("billing address"))
     def billing_address_parts(self, order):
         return address_table(order.billing_address)
 
@@ -317,7 +320,9 @@ class OrderAdmin(ChannelTimeZoneAdminMixin, ChannelScopedAdminMixin, admin.Model
 
 
 @admin.register(OrderCustomData)
-class OrderCustomDataAdmin(ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin):
+class OrderCustomDataAdmin(
+    ZonedTimesAdminMixin, ChannelScopedAdminMixin, ServiceDeletesMixin, SimpleHistoryAdmin
+):
     channel_field = "order__channel"
     list_display = ["name", "value", "order", "item", "updated_at"]
     show_full_result_count = False

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers.models import (
@@ -16,31 +17,39 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "default": 0}
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending"
-    PAID = "paid"
-    FULFILLED = "fulfilled"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
+    PENDING = "pending", _("Pending")
+    PAID = "paid", _("Paid")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
 
 
 class Order(VersionedModel):
     Status = OrderStatus
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
-    number = models.CharField(max_length=CODE_LENGTH)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    currency = models.CharField(max_length=3)
-    subtotal = models.DecimalField(**MONEY)
-    shipping_total = models.DecimalField(**MONEY)
-    tax_total = models.DecimalField(**MONEY)
-    discount_total = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
-    placed_at = models.DateTimeField(default=timezone.now)
-    shipping_address = models.JSONField(null=True, blank=True)
-    billing_address = models.JSONField(null=True, blank=True)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="orders", verbose_name=_("channel")
+    )
+    number = models.CharField(max_length=CODE_LENGTH, verbose_name=_("number"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    subtotal = models.DecimalField(**MONEY, verbose_name=_("subtotal"))
+    shipping_total = models.DecimalField(**MONEY, verbose_name=_("shipping total"))
+    tax_total = models.DecimalField(**MONEY, verbose_name=_("tax total"))
+    discount_total = models.DecimalField(**MONEY, verbose_name=_("discount total"))
+    total = models.DecimalField(**MONEY, verbose_name=_("total"))
+    placed_at = models.DateTimeField(default=timezone.now, verbose_name=_("placed at"))
+    shipping_address = models.JSONField(null=True, blank=True, verbose_name=_("shipping address"))
+    billing_address = models.JSONField(null=True, blank=True, verbose_name=_("billing address"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["channel", "number"], name="order_unique_number"),
@@ -73,13 +82,17 @@ class Order(VersionedModel):
 
 
 class OrderItem(TimeStampedModel):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    sku = models.CharField(max_length=CODE_LENGTH)
-    name = models.CharField(max_length=NAME_LENGTH, blank=True, default="")
-    quantity = models.PositiveIntegerField(default=1)
-    unit_price = models.DecimalField(**MONEY)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order")
+    )
+    sku = models.CharField(max_length=CODE_LENGTH, verbose_name=_("sku"))
+    name = models.CharField(max_length=NAME_LENGTH, blank=True, default="", verbose_name=_("name"))
+    quantity = models.PositiveIntegerField(default=1, verbose_name=_("quantity"))
+    unit_price = models.DecimalField(**MONEY, verbose_name=_("unit price"))
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=~Q(sku=""), name="orderitem_sku_not_empty"),
@@ -98,21 +111,33 @@ class OrderItem(TimeStampedModel):
 class OrderCustomData(VersionedModel):
     """Kibo's custom order data: a name/value record on an order, or on one of its items."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="custom_data")
-    item = models.ForeignKey(
-        OrderItem, null=True, blank=True, on_delete=models.CASCADE, related_name="custom_data"
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="custom_data", verbose_name=_("order")
     )
-    name = models.CharField(max_length=100)
-    value = models.CharField(max_length=1000)
+    item = models.ForeignKey(
+        OrderItem,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="custom_data",
+        verbose_name=_("item"),
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    value = models.CharField(max_length=1000, verbose_name=_("value"))
     # Kibo's manufacturerID and catalogID: numbers of the seller's catalogue, stored as sent.
-    manufacturer_number = models.PositiveIntegerField(null=True, blank=True)
-    catalog_number = models.PositiveIntegerField(null=True, blank=True)
+    manufacturer_number = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("manufacturer number")
+    )
+    catalog_number = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("catalog number")
+    )
 
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
+        verbose_name = _("order custom data")
+        verbose_name_plural = _("order custom data")
         ordering = ["id"]
-        verbose_name_plural = "order custom data"
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "name"],

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from config.admin import ServiceDeletesMixin
+from config.admin import ServiceDeletesMixin, ZonedTimesAdminMixin
 from config.forms import JSON_FORMFIELD_OVERRIDES
 from webhooks.models import Delivery, DeliveryAttempt, Subscription
 from webhooks.services import (
@@ -15,9 +16,10 @@ from webhooks.services import (
     url_validate,
 )
 
-SECRET_ONCE = "Signing secret of {url}: {secret} (shown this once: keep it now)."
-REDELIVERED = "{count} deliveries sent again: {succeeded} succeeded."
-SKIPPED_DISABLED = "{count} deliveries of disabled subscriptions were not sent."
+SECRET_ONCE = _("Signing secret of {url}: {secret} (shown this once: keep it now).")
+REDELIVERED = _("{count} deliveries sent again: {succeeded} succeeded.")
+SKIPPED_DISABLED = _("{count} deliveries of disabled subscriptions were not sent.")
+NOT_A_LIST = _("Enter a JSON list.")
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -25,8 +27,8 @@ class SubscriptionForm(forms.ModelForm):
         model = Subscription
         fields = ["url", "description", "event_types", "channels", "is_active"]
         help_texts = {
-            "event_types": 'A JSON list: ["customer.updated"], ["customer.*"] or ["*"].',
-            "channels": "None: every channel.",
+            "event_types": _('A JSON list: ["customer.updated"], ["customer.*"] or ["*"].'),
+            "channels": _("None: every channel."),
         }
 
     def clean_url(self):
@@ -39,7 +41,7 @@ class SubscriptionForm(forms.ModelForm):
 def _checked(check, value, field: str):
     """Run the service's check; its message becomes the form field's error."""
     if not isinstance(value, list) and field == "event_types":
-        raise ValidationError("Enter a JSON list.")
+        raise ValidationError(NOT_A_LIST)
     try:
         return check(value)
     except ValidationError as error:
@@ -47,7 +49,7 @@ def _checked(check, value, field: str):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ServiceDeletesMixin, admin.ModelAdmin):
+class SubscriptionAdmin(ZonedTimesAdminMixin, ServiceDeletesMixin, admin.ModelAdmin):
     """Subscriptions; the secret is shown once, in a message after creation or rotation."""
 
     form = SubscriptionForm
@@ -79,7 +81,7 @@ class SubscriptionAdmin(ServiceDeletesMixin, admin.ModelAdmin):
     def object_delete(self, obj) -> None:
         subscription_delete(subscription=obj)
 
-    @admin.action(description="Rotate the signing secret", permissions=["change"])
+    @admin.action(description=_("Rotate the signing secret"), permissions=["change"])
     def secret_rotate(self, request, queryset):
         for subscription in queryset:
             subscription = subscription_secret_rotate(subscription=subscription)
@@ -111,7 +113,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
     """Deliveries with their attempt log, read-only; "Redeliver" sends selected ones again."""
 
     list_display = [
@@ -151,7 +153,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_redeliver_permission(self, request) -> bool:
         return request.user.has_perm("webhooks.change_delivery")
 
-    @admin.action(description="Redeliver now", permissions=["redeliver"])
+    @admin.action(description=_("Redeliver now"), permissions=["redeliver"])
     def redeliver(self, request, queryset):
         sent = succeeded = skipped = 0
         for delivery in queryset.select_related("subscription"):

@@ -67,8 +67,7 @@ from customers.services import (
 from idempotency.api import IdempotentWritesMixin
 
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
-# English only for now: the merge messages are not in the catalogs yet.
-CUSTOMER_MERGED = "This customer was merged into another; see merged_into."
+CUSTOMER_MERGED = _("This customer was merged into another; see merged_into.")
 
 
 def _is_id(value) -> bool:

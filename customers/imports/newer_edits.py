@@ -9,16 +9,18 @@ row's own stamp ("row") or with one date and time for the whole file.
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from customers.imports.rows import CleanRow, datetime_clean
 from customers.models import Customer
 
 # if_unchanged_since="row": each row's own updated_at/version.
 SINCE_ROW = "row"
-SINCE_INVALID = (
+SINCE_INVALID = _(
     'Give a date and time in ISO 8601 (for example 2026-12-01T09:00:00Z), or "row" to use '
     "each row's updated_at and version."
 )
-NEWER_EDITS = (
+NEWER_EDITS = _(
     "Would overwrite newer edits: this customer was changed at {changed_at} (version "
     "{version}), after {since}."
 )

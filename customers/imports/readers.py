@@ -27,7 +27,7 @@ from customers.imports.rows import (
 )
 
 FORMATS = ("csv", "json", "ndjson")
-UNKNOWN_COLUMNS = "Unknown column(s): {columns}."
+UNKNOWN_COLUMNS = _("Unknown column(s): {columns}.")
 EMPTY_FILE = _("The file is empty: a CSV needs a header line.")
 NOT_AN_ARRAY = _("A JSON import must be an array of objects: {problem} at line {line}.")
 INVALID_JSON_LINE = _("Invalid JSON: {error}.")

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
@@ -26,8 +27,8 @@ from duplicates.selectors import (
 from duplicates.services import duplicate_dismiss, duplicate_dismissal_delete
 from idempotency.api import IdempotentWritesMixin
 
-UNKNOWN_CUSTOMERS = "Unknown customer id(s): {ids}."
-UNKNOWN_REASON = "Unknown reason; one of: {reasons}."
+UNKNOWN_CUSTOMERS = _("Unknown customer id(s): {ids}.")
+UNKNOWN_REASON = _("Unknown reason; one of: {reasons}.")
 
 
 class PairPagination(PagePagination):

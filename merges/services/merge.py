@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.history import history_record_ids
 from config.versions import version_next
@@ -48,14 +49,14 @@ CHOOSABLE_FIELDS = tuple(
 MERGE_MAX = 20
 FLAGS = ("is_default", "is_billing")
 
-CUSTOMER_UNKNOWN = "No customer with id {pk}."
-CUSTOMER_ALREADY_MERGED = "Customer {pk} was already merged into customer {into}."
-CUSTOMER_OTHER_CHANNEL = "Customer {pk} belongs to another channel than the kept customer."
-KEEP_IN_MERGE = "The kept customer cannot be merged into itself."
-MERGE_REPEATED = "Customer {pk} is listed more than once."
-MERGE_COUNT = "Give 1 to {max} customer ids to merge."
-FIELD_UNKNOWN = "Unknown field: {name}. Fields to choose from: {allowed}."
-FIELD_CHOICE_OUTSIDE = "Customer {pk} is not part of this merge."
+CUSTOMER_UNKNOWN = _("No customer with id {pk}.")
+CUSTOMER_ALREADY_MERGED = _("Customer {pk} was already merged into customer {into}.")
+CUSTOMER_OTHER_CHANNEL = _("Customer {pk} belongs to another channel than the kept customer.")
+KEEP_IN_MERGE = _("The kept customer cannot be merged into itself.")
+MERGE_REPEATED = _("Customer {pk} is listed more than once.")
+MERGE_COUNT = _("Give 1 to {max} customer ids to merge.")
+FIELD_UNKNOWN = _("Unknown field: {name}. Fields to choose from: {allowed}.")
+FIELD_CHOICE_OUTSIDE = _("Customer {pk} is not part of this merge.")
 MERGE_REASON = "Merge {merge}: customers {merged} merged into {kept}."
 
 

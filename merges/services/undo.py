@@ -16,6 +16,7 @@ import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.history import history_record_ids
 from customers.event_sources import ADDRESS, CUSTOMER
@@ -33,9 +34,9 @@ from orders.event_sources import ORDER
 from orders.models import Order
 from orders.services import customer_stats_refresh
 
-MERGE_UNDONE_ALREADY = "This merge was undone already."
-MERGE_UNDO_EXPIRED = "This merge is older than {days} days and can no longer be undone."
-KEPT_MERGED_SINCE = "The kept customer was merged into customer {into} since; undo that first."
+MERGE_UNDONE_ALREADY = _("This merge was undone already.")
+MERGE_UNDO_EXPIRED = _("This merge is older than {days} days and can no longer be undone.")
+KEPT_MERGED_SINCE = _("The kept customer was merged into customer {into} since; undo that first.")
 UNDO_REASON = "Undo of merge {merge}."
 
 

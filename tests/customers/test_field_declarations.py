@@ -137,7 +137,11 @@ def test_a_new_model_field_needs_only_its_migration(tmp_path):
     )
     models_py = copy / "customers" / "models.py"
     source = models_py.read_text()
-    anchor = "    extra_field = models.JSONField(default=dict, blank=True)\n"
+    anchor = (
+        "    extra_field = models.JSONField("
+        'default=dict, blank=True, verbose_name=_("extra field"))\n'
+    )
+    assert anchor in source
     models_py.write_text(source.replace(anchor, anchor + NEW_FIELD, 1))
     (copy / "tests" / "test_new_field_probe.py").write_text(PROBE)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}

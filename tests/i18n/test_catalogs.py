@@ -67,7 +67,7 @@ def test_catalogs_compiled_where_msgfmt_is():
 
 PATRON_PACKAGES = (
     "accounts", "config", "customers", "groups", "orders", "idempotency", "events", "jobs",
-    "compat", "webhooks",
+    "compat", "webhooks", "merges", "duplicates",
 )  # fmt: skip
 
 

@@ -98,4 +98,4 @@ def test_an_unparsable_option_exits_2(channel, write):
     )
 
     assert code == 2
-    assert SINCE_INVALID in err
+    assert str(SINCE_INVALID) in err

@@ -101,7 +101,7 @@ def test_two_factor_setup_then_sign_in_with_a_code(client, staff_user, sign_in_c
     secret = SECRET.search(html).group(1)
 
     wrong = client.post(first["Location"], {"code": "000000", "next": "/admin/"})
-    assert WRONG_CODE in wrong.content.decode()
+    assert str(WRONG_CODE) in wrong.content.decode()
     assert client.get("/admin/").status_code == 302
     _wait_out_the_throttle()
 
@@ -115,7 +115,7 @@ def test_two_factor_setup_then_sign_in_with_a_code(client, staff_user, sign_in_c
     ask = client.get("/admin/customers/customer/")
     assert ask["Location"] == "/admin/2fa/?next=/admin/customers/customer/"
     replay = client.post("/admin/2fa/", {"code": _code(secret), "next": "/admin/"})
-    assert WRONG_CODE in replay.content.decode()
+    assert str(WRONG_CODE) in replay.content.decode()
     _wait_out_the_throttle()
     verified = client.post("/admin/2fa/", {"code": _code(secret, drift=1), "next": "/admin/"})
     assert verified["Location"] == "/admin/"
