@@ -60,6 +60,9 @@ def prepare(customers: int) -> None:
         demo_seed(customers=customers - have, orders_per_customer=2, seed=42)
         print(f"seeded in {time.perf_counter() - started:.0f}s", flush=True)
     with connection.cursor() as cursor:
+        # This script is no manage.py command, so its connection has a request's statement
+        # timeout (config.database); a VACUUM of a million rows takes longer.
+        cursor.execute("SET statement_timeout = 0")
         for table in TABLES:
             cursor.execute(
                 "SELECT n_ins_since_vacuum > n_live_tup / 10 FROM pg_stat_user_tables"
