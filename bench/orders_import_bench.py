@@ -1,7 +1,7 @@
 """Benchmark `manage.py import_orders` on PostgreSQL: this checkout against another (the old code).
 
     .venv/bin/python bench/orders_import_bench.py [--orders 100000] [--old-orders 2000] \
-        [--old-checkout /tmp/orders-old] [--rounds 3]
+        [--old-checkout /tmp/orders-old] [--rounds 3] [--db-prefix bench_orders]
 
 Builds (once) a template database of 100,000 customers with their orders (`seed_demo --fast`),
 then generates a deterministic NDJSON feed: N orders of 2 items each, a third for new
@@ -12,7 +12,8 @@ the whole feed with this checkout's, in that order (interleaved, so a busy machi
 both alike). Each import runs as a subprocess so its peak RSS is its own (os.wait4); the
 orders/s come from the import's own summary (time inside the import, no process start). After
 each new-code import, `recompute_customer_stats` must find nothing to fix. The databases are
-dropped at the end (the template too, unless --keep-template).
+dropped at the end (the template too, unless --keep-template); they are named
+<db-prefix>_template and <db-prefix>_run.
 """
 
 import argparse
@@ -30,8 +31,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://root@127.0.0.1:5432"
-TEMPLATE = "bench_orders_template"
-RUN = "bench_orders_run"
+# Database names: <prefix>_template and <prefix>_run (--db-prefix).
+DB_PREFIX = "bench_orders"
 CUSTOMERS = 100_000
 STATUSES = ("paid", "paid", "fulfilled", "pending", "cancelled")
 SKUS = [f"SKU-{n:04d}" for n in range(500)]
@@ -43,13 +44,13 @@ def admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def template_build() -> None:
+def template_build(template: str) -> None:
     """A migrated database with CUSTOMERS demo customers, their addresses and orders."""
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [TEMPLATE]).fetchone():
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone():
             return
-        conn.execute(f"CREATE DATABASE {TEMPLATE}")
-    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{TEMPLATE}", "DEBUG": "1"}
+        conn.execute(f"CREATE DATABASE {template}")
+    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{template}", "DEBUG": "1"}
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
@@ -58,13 +59,13 @@ def template_build() -> None:
         env=env,
         check=True,
     )
-    with psycopg.connect(f"{SERVER}/{TEMPLATE}", autocommit=True) as conn:
+    with psycopg.connect(f"{SERVER}/{template}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
 
 
-def feed_generate(path: Path, orders: int, seed: int = 21) -> None:
+def feed_generate(template: str, path: Path, orders: int, seed: int = 21) -> None:
     """Write the deterministic NDJSON feed (same arguments, same bytes)."""
-    with psycopg.connect(f"{SERVER}/{TEMPLATE}") as conn:
+    with psycopg.connect(f"{SERVER}/{template}") as conn:
         buyers = conn.execute(
             "SELECT ch.code, c.email FROM customers_customer c "
             "JOIN customers_channel ch ON ch.id = c.channel_id ORDER BY c.id"
@@ -101,12 +102,13 @@ def feed_generate(path: Path, orders: int, seed: int = 21) -> None:
             handle.write(json.dumps(row) + "\n")
 
 
-def import_run(checkout: Path, path: Path) -> tuple[float, int, str]:
+def import_run(dbs: tuple[str, str], checkout: Path, path: Path) -> tuple[float, int, str]:
     """import_orders from `checkout` into a fresh copy of the template; return (orders/s,
     peak RSS in MB, summary line)."""
-    admin(f"DROP DATABASE IF EXISTS {RUN}")
-    admin(f"CREATE DATABASE {RUN} TEMPLATE {TEMPLATE}")
-    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{RUN}", "DEBUG": "1"}
+    template, run = dbs
+    admin(f"DROP DATABASE IF EXISTS {run}")
+    admin(f"CREATE DATABASE {run} TEMPLATE {template}")
+    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{run}", "DEBUG": "1"}
     command = [sys.executable, "manage.py", "import_orders", str(path)]
     child = subprocess.Popen(command, cwd=checkout, env=env, stdout=subprocess.PIPE, text=True)
     output = child.stdout.read()
@@ -119,9 +121,9 @@ def import_run(checkout: Path, path: Path) -> tuple[float, int, str]:
     return rows / float(seconds), usage.ru_maxrss // 1024, summary
 
 
-def stats_check(checkout: Path) -> str:
+def stats_check(run: str, checkout: Path) -> str:
     """recompute_customer_stats on the imported database: must update nobody."""
-    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{RUN}", "DEBUG": "1"}
+    env = {**os.environ, "DATABASE_URL": f"{SERVER}/{run}", "DEBUG": "1"}
     done = subprocess.run(
         [sys.executable, "manage.py", "recompute_customer_stats"],
         cwd=checkout,
@@ -141,11 +143,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--path", default="/tmp/patron_orders_bench.ndjson")
     parser.add_argument("--keep-template", action="store_true")
+    parser.add_argument(
+        "--db-prefix", default=DB_PREFIX, help="databases <prefix>_template and <prefix>_run"
+    )
     args = parser.parse_args()
+    template, run = f"{args.db_prefix}_template", f"{args.db_prefix}_run"
     started = time.monotonic()
-    template_build()
+    template_build(template)
     path, old_path = Path(args.path), Path(args.path).with_suffix(".old.ndjson")
-    feed_generate(path, args.orders)
+    feed_generate(template, path, args.orders)
     with path.open() as source, old_path.open("w") as target:
         target.writelines(line for _, line in zip(range(args.old_orders), source, strict=False))
     print(f"template and feeds ready in {time.monotonic() - started:.0f} s")
@@ -156,16 +162,16 @@ def main() -> None:
                 ("old", Path(args.old_checkout), old_path),
                 ("new", ROOT, path),
             ):
-                rate, peak, summary = import_run(checkout, feed)
+                rate, peak, summary = import_run((template, run), checkout, feed)
                 runs[label].append((rate, peak))
-                check = stats_check(ROOT) if label == "new" else ""
+                check = stats_check(run, ROOT) if label == "new" else ""
                 print(f"round {number + 1} {label}: {rate:,.0f} orders/s, {peak} MB | {summary}")
                 if check:
                     print(f"    {check}")
     finally:
-        admin(f"DROP DATABASE IF EXISTS {RUN}")
+        admin(f"DROP DATABASE IF EXISTS {run}")
         if not args.keep_template:
-            admin(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            admin(f"DROP DATABASE IF EXISTS {template}")
     old = statistics.median(rate for rate, _ in runs["old"])
     new = statistics.median(rate for rate, _ in runs["new"])
     print(

@@ -2,7 +2,8 @@
 
 The statistics rule lives in `_STATS_SQL` alone: `customer_stats_refresh` applies it to the
 customers an order write touched (after locking their rows, so concurrent writers queue instead
-of losing an update), `customers_stats_update` to an import batch's customers and
+of losing an update), `customers_stats_update` to an import batch's customers,
+`customers_stats_of_new` to the customers an import batch is about to insert, and
 `customer_stats_recompute` to every customer. A customer whose statistics do not change is not
 rewritten (its version stays).
 
@@ -189,6 +190,26 @@ def customers_stats_update(*, customer_ids: Iterable[int]) -> int:
         scope_params=[_ids_param(ids)],
     )
     return _stats_update(stats, [_ids_param(ids), *params])
+
+
+def customers_stats_of_new(customers: dict[int, int]) -> dict[int, dict]:
+    """The statistics of customers about to be inserted ({id: channel id}) whose orders are
+    already written (PostgreSQL: the order's customer key is checked at commit), by the rule
+    customer_stats_recompute applies: {id: {column: value}}, so they are inserted with them."""
+    if not customers:
+        return {}
+    ids = list(customers)
+    stats, params = customer_stats_select_sql(
+        customers="(SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS n(id, channel_id))",
+        scope="o.customer_id = ANY(%s::bigint[])",
+        scope_params=[id_array(ids)],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(stats, [id_array(ids), id_array(customers.values()), *params])
+        return {
+            pk: dict(zip(CUSTOMER_STATS_COLUMNS, values, strict=True))
+            for pk, *values in cursor.fetchall()
+        }
 
 
 @transaction.atomic

@@ -25,7 +25,6 @@ What a row does:
 """
 
 import datetime
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -43,6 +42,7 @@ from customers.imports.history import IMPORT_REASON
 from customers.imports.newer_edits import SINCE_ROW, rows_newer_edits
 from customers.imports.postgresql import TableStatistics
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean, row_stamp_clean
+from customers.imports.threads import BatchWriter
 from customers.imports.writers import CREATED, UPDATED
 from customers.models import Address, Channel, Customer
 from customers.validation import USERNAME_TAKEN
@@ -274,68 +274,16 @@ class _Importer:
             return []
 
 
-class _BatchWriter:
-    """Write batches in order on another thread (and database connection) while the caller
-    reads and validates the next batch: the database and Python then work at the same time.
-
-    A daemon thread: when the process is killed or interrupted, its connection closes and
-    PostgreSQL rolls back the batch in flight, so only whole batches remain.
-    """
-
-    def __init__(self, write: Callable[[list[CleanRow]], None]):
-        self.write = write
-        self.queue: queue.Queue = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="customers-import", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            while (rows := self.queue.get()) is not None:
-                self.write(rows)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the reading thread
-            self.error = error
-        finally:
-            connection.close()
-
-    def _put(self, item) -> None:
-        while self.thread.is_alive():
-            try:
-                self.queue.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-        self._raise()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def submit(self, rows: list[CleanRow]) -> None:
-        self._raise()
-        self._put(rows)
-
-    def close(self, *, quiet: bool = False) -> None:
-        """Let the thread finish what it was given; re-raise its error unless quiet."""
-        try:
-            self._put(None)
-        except BaseException:
-            if not quiet:
-                raise
-        self.thread.join()
-        if not quiet:
-            self._raise()
-
-
 class _BatchWriters:
-    """Several _BatchWriters, each taking the rows of its share of the (channel, email) keys.
+    """Several BatchWriters (imports.threads), each taking the rows of its share of the
+    (channel, email) keys.
 
     Splitting by key keeps every customer's rows on one connection, in file order (the later
     row still wins), and keeps two connections from ever writing the same rows.
     """
 
     def __init__(self, write: Callable[[list[CleanRow]], None], count: int):
-        self.writers = [_BatchWriter(write) for _ in range(count)]
+        self.writers = [BatchWriter(write, name="customers-import") for _ in range(count)]
 
     def submit(self, rows: list[CleanRow]) -> None:
         shares: list[list[CleanRow]] = [[] for _ in self.writers]

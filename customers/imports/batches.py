@@ -9,7 +9,7 @@ from customers.imports.events import customer_rows_events_emit
 from customers.imports.history import customer_rows_history_record
 from customers.imports.postgresql import planner_settings_for_batches
 from customers.imports.rows import CleanRow
-from customers.imports.writers import BatchWritten, customer_rows_write
+from customers.imports.writers import BatchWritten, BeforeInsert, customer_rows_write
 from customers.models import Customer
 from customers.selectors import customer_aliases_resolve
 
@@ -72,13 +72,19 @@ def customer_rows_aliases_resolve(rows: Sequence[CleanRow]) -> None:
 
 
 def customer_rows_save(
-    rows: Sequence[CleanRow], *, user_id: int | None, reason: str, history: bool = True
+    rows: Sequence[CleanRow],
+    *,
+    user_id: int | None,
+    reason: str,
+    history: bool = True,
+    before_insert: BeforeInsert | None = None,
 ) -> BatchWritten:
-    """Write the rows and their history in a savepoint of the caller's transaction."""
+    """Write the rows and their history in a savepoint of the caller's transaction
+    (`before_insert`: see customer_rows_write)."""
     with transaction.atomic():
         planner_settings_for_batches()
         customer_rows_aliases_resolve(rows)
-        batch = customer_rows_write(rows)
+        batch = customer_rows_write(rows, before_insert=before_insert)
         if history:
             customer_rows_history_record(batch, user_id=user_id, reason=reason)
         customer_rows_events_emit(batch)

@@ -18,7 +18,7 @@ Every customer the batch changes, itself or its addresses or memberships, gets o
 
 import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -60,6 +60,10 @@ _WRITTEN_VALUES = operator.itemgetter(*WRITTEN)
 _DATE_JOINED_AT = INSERTED.index("date_joined")
 
 
+# before_insert(ids by key, new ids) -> {new id: {unsent column: value}} (customer_rows_write).
+BeforeInsert = Callable[[dict[tuple[int, str], int], set[int]], dict[int, dict]]
+
+
 @dataclass
 class BatchWritten:
     """What one batch wrote: each row's customer id and status, and the child rows' ids."""
@@ -87,11 +91,21 @@ class BatchWritten:
         return {pk for _, pk, status in self.customers if status == CREATED}
 
 
-def customer_rows_write(rows: Sequence[CleanRow]) -> BatchWritten:
-    """Create or update the rows' customers, addresses and groups."""
+def customer_rows_write(
+    rows: Sequence[CleanRow], *, before_insert: BeforeInsert | None = None
+) -> BatchWritten:
+    """Create or update the rows' customers, addresses and groups.
+
+    `before_insert(ids, new)` (PostgreSQL only; elsewhere it is not called) is called once
+    every row's customer id is known ({key: id}; `new`: the ids about to be inserted) and
+    before the new customers are inserted; it answers {id: {column: value}} of new customers'
+    columns rows do not write (such as their order statistics), which they are inserted with.
+    """
     now, changes, keyed, moved = timezone.now(), {}, set(), []
     if connection.vendor == "postgresql":
-        batch = BatchWritten(_postgresql_customers_write(rows, now, changes, keyed, moved))
+        batch = BatchWritten(
+            _postgresql_customers_write(rows, now, changes, keyed, moved, before_insert)
+        )
     else:
         batch = BatchWritten(_sqlite_customers_write(rows, now, changes))
     batch.customers_changed = changes
@@ -180,7 +194,7 @@ def _created_keys(row: CleanRow, values: Sequence, region: str | None) -> tuple[
 
 
 def _postgresql_customers_write(
-    rows, now, changes, keyed, moved
+    rows, now, changes, keyed, moved, before_insert
 ) -> list[tuple[CleanRow, int, str]]:
     ids = postgresql.customer_ids_by_key([row.key for row in rows if row.pk is None])
     ids.update((row.key, row.pk) for row in rows if row.pk is not None)
@@ -191,7 +205,12 @@ def _postgresql_customers_write(
     with connection.cursor() as cursor:
         if existing:
             postgresql.rows_lock(Customer._meta.db_table, [ids[row.key] for row in existing])
-        written = _postgresql_customers_create(cursor, new, now, keyed, moved)
+        new_ids = postgresql.sequence_take(cursor, Customer._meta.db_table, len(new)) if new else []
+        unsent = {}
+        if before_insert is not None:
+            keys = {**ids, **{row.key: pk for pk, row in zip(new_ids, new, strict=True)}}
+            unsent = before_insert(keys, set(new_ids))
+        written = _postgresql_customers_create(cursor, new, new_ids, unsent, now, keyed, moved)
         if existing:
             written += _postgresql_customers_update(
                 cursor, existing, ids, now, changes, keyed, moved
@@ -200,13 +219,13 @@ def _postgresql_customers_write(
 
 
 def _postgresql_customers_create(
-    cursor, rows, now, keyed, moved
+    cursor, rows, ids, unsent, now, keyed, moved
 ) -> list[tuple[CleanRow, int, str]]:
-    """COPY the new customers in, their match keys with them (unless the row replaces a
-    whole address list: those are refreshed after the addresses are written)."""
+    """COPY the new customers in with their reserved `ids`, their match keys with them (unless
+    the row replaces a whole address list: those are refreshed after the addresses are
+    written), and `unsent` ({id: {column: value}}) instead of those columns' defaults."""
     if not rows:
         return []
-    ids = postgresql.sequence_take(cursor, Customer._meta.db_table, len(rows))
     regions = channel_regions({row.channel_id for row in rows})
     blank = ("",) * len(_KEYS)
     with postgresql.binary_copy(cursor, Customer._meta.db_table, _NEW_COLUMNS) as copy:
@@ -217,8 +236,17 @@ def _postgresql_customers_create(
                 keys = _created_keys(row, values, regions[row.channel_id])
                 keyed.add(pk)
                 moved.append((pk, row.channel_id, None, keys))
-            copy.write_row((pk, *values, *_UNSENT_DEFAULTS, *keys))
+            copy.write_row((pk, *values, *_unsent_values(unsent.get(pk)), *keys))
     return [(row, pk, CREATED) for pk, row in zip(ids, rows, strict=True)]
+
+
+def _unsent_values(given: dict | None) -> tuple:
+    """The _UNSENT columns' values of a new customer: `given` ones, else the defaults."""
+    if not given:
+        return _UNSENT_DEFAULTS
+    return tuple(
+        given.get(name, default) for name, default in zip(_UNSENT, _UNSENT_DEFAULTS, strict=True)
+    )
 
 
 def _stage_ensure(cursor) -> None:

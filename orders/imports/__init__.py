@@ -10,6 +10,12 @@ object by the customer import's row_clean) and written in batches of BATCH_SIZE,
 after every batch. A batch ends early where a row repeats an earlier row's (channel, number),
 so the later row updates what the earlier one wrote, as when the rows are written one by one.
 
+On PostgreSQL (outside a transaction) a writer thread (customers.imports.threads) writes each
+batch on its own connection while this thread reads and checks the next one. A batch's stored
+orders are looked up once no batch in flight writes one of them, and rows rejected here are
+reported by the writer before its batch's own, so the report comes in the same order as with
+one thread.
+
 - An order sent back as stored is left alone: no write, no new version, no event (it still
   counts as updated in the summary, and in `unchanged`).
 - Bad rows are reported with their line and skipped; a row the database refuses (a value or
@@ -25,13 +31,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
 from config.history import history_user_id
 from config.statistics import statistics_refresh
 from config.values import text_printable
 from customers.imports import ROW_NOT_WRITTEN, ImportCounts, RowError
 from customers.imports.batches import retrying
+from customers.imports.threads import BatchWriter
 from customers.models import Address, Customer
 from events.services import SOURCE_IMPORT, actor_source, actor_use
 from orders.imports.readers import order_csv_rows_read, order_rows_read
@@ -85,18 +92,40 @@ class OrderImportStopped(Exception):
         self.error = error
 
 
-class _Importer:
-    """One run of orders_import: checks rows, gathers them into batches and writes them."""
+@dataclass
+class _Batch:
+    """What the reading thread hands the writer: the rows it checked, and the errors of the
+    rows it rejected since the last batch (reported first: the order one thread reports in)."""
 
-    def __init__(self, *, batch_size, on_error, on_batch):
+    rows: list[OrderRow]
+    rejected: list[tuple[int, dict[str, list[str]]]]
+    size: int  # rows read into this batch, the rejected included (on_batch)
+
+
+class _Importer:
+    """One run of orders_import: checks rows, gathers them into batches and writes them,
+    on a writer thread (imports.threads) when `threaded`."""
+
+    def __init__(self, *, batch_size, on_error, on_batch, threaded):
         self.batch_size = batch_size
         self.on_error = on_error
         self.on_batch = on_batch
         self.result = OrderImportResult()
         self.lookups = RowLookups()
+        # The writer may run on another thread: take the request's user and actor now.
         self.user_id = history_user_id()
+        self.actor = actor_source(SOURCE_IMPORT)
         self.pending: list[tuple[int, dict, tuple | None]] = []
         self.keys: set[tuple[str, str]] = set()
+        self.rejected: list[tuple[int, dict[str, list[str]]]] = []
+        self.writer = BatchWriter(self._batch_write, name="orders-import") if threaded else None
+        # The keys of each batch handed to the writer, by number, until it is written: a
+        # batch sending one of them looks its stored orders up once that one committed.
+        self.in_flight: dict[int, set[tuple[str, str]]] = {}
+        self.submitted = self.written = 0
+
+    def _reject_later(self, line: int, errors: dict[str, list[str]]) -> None:
+        self.rejected.append((line, errors))
 
     def reject(self, line: int, errors: dict[str, list[str]]) -> None:
         self.result.rejected += 1
@@ -111,7 +140,9 @@ class _Importer:
                 raise ValidationError(parse_errors)
             order_row_check(data)
         except ValidationError as error:
-            self.reject(line, _messages(error))
+            self._reject_later(line, _messages(error))
+            if len(self.rejected) >= self.batch_size:
+                self.flush()  # a file of bad rows is reported as it is read
             return
         key = order_key(data)
         if key is not None and key in self.keys:
@@ -123,16 +154,49 @@ class _Importer:
             self.flush()
 
     def flush(self) -> None:
-        pending, self.pending, self.keys = self.pending, [], set()
-        if not pending:
+        pending, keys = self.pending, self.keys
+        self.pending, self.keys = [], set()
+        if not pending and not self.rejected:
             return
-        rows = self._rows_clean(pending)
-        if rows:
-            self._write(rows)
-        if self.on_batch is not None:
-            self.on_batch(len(pending))
+        self._written_wait(keys)
+        rows = self._rows_clean(pending, self._reject_later) if pending else []
+        batch, self.rejected = _Batch(rows, self.rejected, len(pending)), []
+        if self.writer is None:
+            self._batch_write(batch)
+            return
+        self.submitted += 1
+        self.in_flight[self.submitted] = keys
+        self.writer.submit(batch)
 
-    def _rows_clean(self, pending) -> list[OrderRow]:
+    def _written_wait(self, keys: set[tuple[str, str]]) -> None:
+        """Wait for the writer when a batch in flight writes one of these orders."""
+        for number in [number for number in self.in_flight if number <= self.written]:
+            del self.in_flight[number]
+        if any(not keys.isdisjoint(sent) for sent in self.in_flight.values()):
+            self.writer.wait()
+            self.in_flight.clear()
+
+    def finish(self) -> None:
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+
+    def abandon(self) -> None:
+        """The batches handed over are written; the rest is dropped."""
+        if self.writer is not None:
+            self.writer.close(quiet=True)
+
+    def _batch_write(self, batch: _Batch) -> None:
+        with actor_use(self.actor):
+            for line, errors in batch.rejected:
+                self.reject(line, errors)
+            if batch.rows:
+                self._write(batch.rows)
+        self.written += 1
+        if self.on_batch is not None and batch.size:
+            self.on_batch(batch.size)
+
+    def _rows_clean(self, pending, reject) -> list[OrderRow]:
         stored, items = orders_stored([key for *_, key in pending if key is not None], self.lookups)
         rows = []
         for line, data, key in pending:
@@ -149,7 +213,7 @@ class _Importer:
                     )
                 )
             except ValidationError as error:
-                self.reject(line, _messages(error))
+                reject(line, _messages(error))
         return rows
 
     def _write(self, rows: list[OrderRow]) -> None:
@@ -178,7 +242,7 @@ class _Importer:
     def _write_one(self, row: OrderRow) -> None:
         """Check and write one row again as a batch of one: the rows before it are written."""
         key = order_key(row.data)
-        (checked,) = self._rows_clean([(row.line, row.data, key)]) or (None,)
+        (checked,) = self._rows_clean([(row.line, row.data, key)], self.reject) or (None,)
         if checked is None:
             return
         customers = customer_rows_merge([checked])
@@ -211,23 +275,39 @@ def orders_import(
     batch_size: int = BATCH_SIZE,
     on_error: Callable[[RowError], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    threaded: bool | None = None,
 ) -> OrderImportResult:
     """Create or update orders by (channel, number) from (line, object, parse_errors) rows.
 
-    Bad rows are skipped and reported (to `on_error`, else in result.errors); each batch
-    commits on its own, and `on_batch(rows)` is told how many rows it held. A dry run runs
-    everything in one transaction and rolls it back. Many rows written refresh the planner's
-    statistics of the tables (config.statistics). Raises OrderImportStopped when a database
-    error other than a refused row stops the import.
+    Bad rows are skipped and reported (to `on_error`, else in result.errors) in file order;
+    each batch commits on its own, and `on_batch(rows)` is told how many rows it held. A dry
+    run runs everything in one transaction and rolls it back. Many rows written refresh the
+    planner's statistics of the tables (config.statistics). Raises OrderImportStopped when a
+    database error other than a refused row stops the import.
+
+    `threaded` (default: on PostgreSQL outside a transaction, not in a dry run) writes each
+    batch on another connection while the next one is read and checked.
     """
     started = time.monotonic()
-    importer = _Importer(batch_size=batch_size, on_error=on_error, on_batch=on_batch)
+    if threaded is None:
+        threaded = (
+            connection.vendor == "postgresql" and not connection.in_atomic_block and not dry_run
+        )
+    importer = _Importer(
+        batch_size=batch_size, on_error=on_error, on_batch=on_batch, threaded=threaded
+    )
     # A dry run is one transaction rolled back at the end; otherwise each batch commits.
     outer = transaction.atomic() if dry_run else nullcontext()
-    with actor_use(actor_source(SOURCE_IMPORT)), outer:
-        for line, data, parse_errors in rows:
-            importer.add(line, data, parse_errors)
-        importer.flush()
+    with actor_use(importer.actor), outer:
+        try:
+            for line, data, parse_errors in rows:
+                importer.add(line, data, parse_errors)
+            importer.finish()
+        except BaseException:
+            # An unusable file or an interrupt: batches handed over are written, the rest
+            # dropped.
+            importer.abandon()
+            raise
         if dry_run:
             transaction.set_rollback(True)
     result = importer.result

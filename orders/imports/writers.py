@@ -4,12 +4,15 @@
    writer (customers.imports.batches.customer_rows_save: the same COPY/upsert, history and
    events as import_customers).
 2. Orders and items: new ones inserted together (COPY with ids from the sequence on PostgreSQL,
-   bulk_create elsewhere); changed ones updated by one statement per table (COPY into a
+   bulk_create elsewhere); on PostgreSQL from within the customer writer, once the buyers'
+   ids are known and before the new buyers are inserted, so that these are inserted with
+   their statistics (orders.services.customers_stats_of_new; the orders' customer key is
+   checked at commit); changed ones updated by one statement per table (COPY into a
    temporary stage + UPDATE ... FROM on PostgreSQL, bulk_update elsewhere); an order sent back
    as stored is left alone (no write, no event).
 3. Events: order.created (with items) and order.updated naming the changed fields, one
    INSERT ... SELECT each (events.services.events_emit).
-4. Statistics: one UPDATE ... FROM of the customers the batch touched, by the rule
+4. Statistics: one UPDATE ... FROM of the other customers the batch touched, by the rule
    recompute_customer_stats applies (orders.services.customers_stats_update).
 """
 
@@ -30,7 +33,7 @@ from events.services import events_emit
 from orders.event_sources import ORDER
 from orders.imports.rows import ITEM_DEFAULTS, OrderRow
 from orders.models import ORDER_FIELDS, Order, OrderItem
-from orders.services import customers_stats_update, order_items_delete
+from orders.services import customers_stats_of_new, customers_stats_update, order_items_delete
 
 ORDER_STAGE = "patron_order_import_stage"
 ITEM_STAGE = "patron_order_item_import_stage"
@@ -61,9 +64,13 @@ class _Changes:
     customers: set[int] = field(default_factory=set)
 
 
-def _customers_write(rows: dict[tuple[int, str], CleanRow], user_id) -> dict[tuple, int]:
+def _customers_write(
+    rows: dict[tuple[int, str], CleanRow], user_id, before_insert
+) -> dict[tuple, int]:
     """Upsert the batch's buyers through the customer writer; return their ids by key."""
-    batch = customer_rows_save(list(rows.values()), user_id=user_id, reason="")
+    batch = customer_rows_save(
+        list(rows.values()), user_id=user_id, reason="", before_insert=before_insert
+    )
     invited = [pk for row, pk, _ in batch.customers if row.invite]
     for customer in Customer.objects.filter(pk__in=invited):
         customer_invite_send(customer=customer)
@@ -194,21 +201,50 @@ def _orders_update(rows: list[tuple[OrderRow, int]], now, written: OrdersWritten
     return changes
 
 
+class _OrdersFirst:
+    """The customer writer's before_insert hook: the batch's new orders are created as soon
+    as every buyer's id is known, so the new buyers are inserted with their statistics (one
+    row version each) instead of inserted, then updated. A new buyer a stored order moves to
+    gets its statistics from the batch's UPDATE, once that order is written."""
+
+    def __init__(self, rows: list[OrderRow], now):
+        self.rows = [row for row in rows if row.existing is None]
+        self.moved = {row.customer.key for row in rows if row.existing is not None}
+        self.now = now
+        self.created: list[int] | None = None  # None: not called (not PostgreSQL)
+        self.counted: set[int] = set()  # the new buyers inserted with their statistics
+
+    def __call__(self, customer_ids: dict[tuple, int], new: set[int]) -> dict[int, dict]:
+        self.created = _orders_create(
+            [(row, order_customer_resolve(row, customer_ids)) for row in self.rows], self.now
+        )
+        buyers = {
+            pk: key[0] for key, pk in customer_ids.items() if pk in new and key not in self.moved
+        }
+        stats = customers_stats_of_new(buyers)
+        self.counted = set(stats)
+        return stats
+
+
 def order_rows_write(
     rows: list[OrderRow], customers: dict[tuple[int, str], CleanRow], *, user_id
 ) -> OrdersWritten:
     """Write a batch of checked rows (distinct (channel, number) keys) and their merged
     buyers `customers`; keep the buyers' statistics exact. Run inside a transaction."""
     now = timezone.now()
-    customer_ids = _customers_write(customers, user_id)
+    orders_first = _OrdersFirst(rows, now)
+    customer_ids = _customers_write(customers, user_id, orders_first)
     resolved = [(row, order_customer_resolve(row, customer_ids)) for row in rows]
-    written = OrdersWritten()
-    written.created = _orders_create([pair for pair in resolved if pair[0].existing is None], now)
+    written = OrdersWritten(created=orders_first.created)
+    if orders_first.created is None:
+        written.created = _orders_create(
+            [pair for pair in resolved if pair[0].existing is None], now
+        )
     changes = _orders_update(
         [pair for pair in resolved if pair[0].existing is not None], now, written
     )
     events_emit(ORDER, types.ORDER_CREATED, written.created)
     events_emit(ORDER, types.ORDER_UPDATED, changes.names)
     touched = changes.customers | {pk for row, pk in resolved if row.existing is None}
-    customers_stats_update(customer_ids=touched)
+    customers_stats_update(customer_ids=touched - orders_first.counted)
     return written

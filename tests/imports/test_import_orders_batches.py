@@ -252,3 +252,29 @@ def test_a_buyer_in_several_rows_of_a_batch_is_upserted_once_with_every_value(sh
     assert (ann.first_name, ann.last_name, ann.orders_count) == ("Anna", "Lee", 3)
     created = Event.objects.filter(type="customer.created", object_id=ann.pk)
     assert created.count() == 1
+
+
+def test_a_new_buyer_of_new_and_moved_orders_counts_them_all(shop):
+    # given: a stored order re-sent for a new buyer, who also places a new one, and a new
+    # buyer whose only order is cancelled
+    feed = [
+        row("W-1", "fresh@example.com", day=3),
+        row("OLD-1", "fresh@example.com", day=5),
+        row("W-2", "gone@example.com", status="cancelled"),
+    ]
+
+    # when
+    result = orders_import(rows_of(feed))
+
+    # then
+    assert (result.created, result.updated, result.rejected) == (2, 1, 0)
+    assert stats_of("fresh@example.com") == (
+        2,
+        Decimal("115.00"),  # OLD-1 keeps its total (100.00), W-1 15.00
+        "USD",
+        datetime(2024, 2, 3, 10, tzinfo=UTC),
+        "OLD-1",
+    )
+    assert stats_of("gone@example.com") == (0, Decimal("0"), "", None, None)
+    assert stats_of("old1@example.com")[0] == 0
+    assert customer_stats_recompute() == 0
