@@ -51,7 +51,10 @@ class FastJSONRenderer(JSONRenderer):
     )
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
+        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        if isinstance(data, WrittenJSON):
+            data = dict(data) if indent else data.written
+        if data is None or indent:
             return self._drf_render(data, accepted_media_type, renderer_context)
         try:
             body = orjson.dumps(data, default=JSONEncoder().default, option=self.options)
@@ -70,6 +73,28 @@ class FastJSONRenderer(JSONRenderer):
         except UnicodeEncodeError:
             self.ensure_ascii = True
             return super().render(data, accepted_media_type, renderer_context)
+
+
+class WrittenJSON(Mapping):
+    """An answer's body holding JSON text already written (orjson.Fragment values, such as a
+    list page's rows written by the database): FastJSONRenderer writes that text as it is;
+    Python readers (response.data, the ETag check, tests) see the body parsed."""
+
+    def __init__(self, written: dict):
+        self.written = written
+
+    @functools.cached_property
+    def _parsed(self) -> dict:
+        return orjson.loads(orjson.dumps(self.written))
+
+    def __getitem__(self, key):
+        return self._parsed[key]
+
+    def __iter__(self):
+        return iter(self._parsed)
+
+    def __len__(self):
+        return len(self._parsed)
 
 
 def queryset_unfiltered(queryset) -> bool:
@@ -223,11 +248,12 @@ class PagePagination(BasePagination):
         base = self.request.build_absolute_uri(self.request.path)
         return f"{base}?{urlencode(sorted(params.lists()), doseq=True)}"
 
-    def _links(self, results):
+    def _links(self, results, last_id=None):
         if self.keyset:
             links = {"first": self._url(**{self.cursor_param: 0})}
             if self.has_next and results:
-                last_id = results[-1]["id"] if isinstance(results[-1], dict) else None
+                if last_id is None and isinstance(results, list):
+                    last_id = results[-1]["id"] if isinstance(results[-1], dict) else None
                 if last_id is not None:
                     links["next"] = self._url(**{self.cursor_param: last_id})
             return links
@@ -239,8 +265,10 @@ class PagePagination(BasePagination):
         links["last"] = self._url(page=self.last_page)
         return links
 
-    def get_paginated_response(self, data):
-        links = self._links(data)
+    def get_paginated_response(self, data, *, last_id=None):
+        """The page's answer; `last_id` is the id of its last row when `data` does not show
+        it (rows already written as JSON)."""
+        links = self._links(data, last_id)
         body = OrderedDict(
             count=self.count,
             count_is_estimate=self.estimated,
