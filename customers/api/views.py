@@ -293,7 +293,9 @@ class CustomerViewSet(
         if parts is None:
             return None
         sql = [getattr(part, "sql", part) for part in parts]
-        page = self.paginate_queryset(customer_json_rows_queryset(customers, sql))
+        page = self.paginator.paginate_queryset(
+            customer_json_rows_queryset(customers, sql), request, view=self, total_in_page=True
+        )
         try:
             rows = b",".join([row_json(row) for row in page])
         except JsonValueNotExact:

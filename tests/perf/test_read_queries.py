@@ -24,6 +24,9 @@ ROWS = 60
 # A list page's addresses and group codes: in the page's own statement on PostgreSQL
 # (customers.selectors.customer_rows_queryset), one query each elsewhere.
 RELATIONS = 0 if connection.vendor == "postgresql" else 2
+# A customer list page's total: in the page's own statement on PostgreSQL (the page written by
+# the database, config.rest.PagePagination._page_with_total), its own statement elsewhere.
+COUNT = 0 if connection.vendor == "postgresql" else 1
 
 
 @pytest.fixture
@@ -55,23 +58,23 @@ def _reads(customer_id: int) -> dict[str, tuple[str, dict, int]]:
     """name: (url, params, queries). Queries: channel scoping, count, page, then relations."""
     customers = "/api/v1/customers/"
     return {
-        "list": (customers, {}, 3 + RELATIONS),
+        "list": (customers, {}, 2 + COUNT + RELATIONS),
         "since_id": (customers, {"since_id": 0}, 2 + RELATIONS),
-        "deep page": (customers, {"page": 2}, 3 + RELATIONS),
-        "email__startswith": (customers, {"email__startswith": "maria."}, 3 + RELATIONS),
-        "q": (customers, {"q": "mari"}, 3 + RELATIONS),
-        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 3 + RELATIONS),
+        "deep page": (customers, {"page": 2}, 2 + COUNT + RELATIONS),
+        "email__startswith": (customers, {"email__startswith": "maria."}, 2 + COUNT + RELATIONS),
+        "q": (customers, {"q": "mari"}, 2 + COUNT + RELATIONS),
+        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 2 + COUNT + RELATIONS),
         "total_spent__gte": (
             customers,
             {"total_spent__gte": "1", "ordering": "-total_spent"},
-            3 + RELATIONS,
+            2 + COUNT + RELATIONS,
         ),
-        "group": (customers, {"group": "vip"}, 3 + RELATIONS),
-        "group_tree": (customers, {"group_tree": "retail"}, 3 + RELATIONS),
+        "group": (customers, {"group": "vip"}, 2 + COUNT + RELATIONS),
+        "group_tree": (customers, {"group_tree": "retail"}, 2 + COUNT + RELATIONS),
         "status and consent": (
             customers,
             {"status": "active", "email_allowed": "true", "sms_allowed": "true"},
-            3 + RELATIONS,
+            2 + COUNT + RELATIONS,
         ),
         # + recent orders + one member count per page
         "list, every expansion": (customers, {"expand": EXPAND}, 7),
