@@ -373,10 +373,15 @@ def customer_rows_queryset(
 
 
 def customer_json_rows_queryset(customers: QuerySet[Customer], parts: list[str]) -> QuerySet:
-    """The customers (filtered and ordered) as (id, *parts) tuples: each part an SQL text
-    expression of config.json_rows.row_parts, over the customer table by its own name."""
+    """The customers (filtered and ordered) as (id, version, *parts) tuples: each part an
+    SQL text expression of config.json_rows.row_parts, over the customer table by its own
+    name."""
     columns = {f"json_part_{n}": RawSQL(sql, [], TextField()) for n, sql in enumerate(parts)}
-    return customers.prefetch_related(None).annotate(**columns).values_list("pk", *columns)
+    return (
+        customers.prefetch_related(None)
+        .annotate(**columns)
+        .values_list("pk", "version", *columns)
+    )
 
 
 def customer_table_sql() -> str:

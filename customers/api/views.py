@@ -74,6 +74,8 @@ from customers.services import (
 )
 from idempotency.api import IdempotentWritesMixin
 
+# customer_json_rows_queryset's rows: (id, version, *the JSON's parts).
+ROW_PARTS_START = 2
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
 CUSTOMER_MERGED = _("This customer was merged into another; see merged_into.")
 
@@ -270,12 +272,60 @@ class CustomerViewSet(
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _list_written_by_database(self, customers):
-        """The page with each customer's JSON written by PostgreSQL (config.json_rows), or
-        None where that is not the same answer: another database, a renderer other than
-        compact JSON (the browsable API, ?format=api, indent), a field without an exact SQL
-        rule (a datetime in a zone other than UTC), a JSON value orjson would not write as
-        the serializer's path does, or a `fields=` error (the serializer's path reports it
-        after the paging parameters' errors)."""
+        """The page with each customer's JSON written by PostgreSQL, or None (_row_sql)."""
+        sql = self._row_sql(customers)
+        if sql is None:
+            return None
+        page = self.paginator.paginate_queryset(
+            customer_json_rows_queryset(customers, sql),
+            self.request,
+            view=self,
+            total_in_page=True,
+        )
+        try:
+            rows = b",".join([row_json(row, start=ROW_PARTS_START) for row in page])
+        except JsonValueNotExact:
+            return None
+        response = self.paginator.get_paginated_response(
+            orjson.Fragment(b"[" + rows + b"]"), last_id=page[-1][0] if page else None
+        )
+        response.data = WrittenJSON(response.data)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self.expand:
+            written = self._detail_written_by_database()
+            if written is not None:
+                return written
+        return super().retrieve(request, *args, **kwargs)
+
+    def _detail_written_by_database(self):
+        """The customer's JSON written by PostgreSQL in one statement, or None (_row_sql; a
+        customer not found, merged or not, is answered by get_object)."""
+        pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if not _is_id(pk):
+            return None
+        customers = self.filter_queryset(self.get_queryset()).filter(pk=int(pk))
+        sql = self._row_sql(customers)
+        if sql is None:
+            return None
+        rows = list(customer_json_rows_queryset(customers, sql))
+        if len(rows) != 1:
+            return None
+        self.check_object_permissions(self.request, rows[0])
+        try:
+            body = WrittenJSON(orjson.Fragment(row_json(rows[0], start=ROW_PARTS_START)))
+        except JsonValueNotExact:
+            return None
+        return self.conditional_response(rows[0][1], lambda: body)
+
+    def _row_sql(self, customers):
+        """SQL writing each customer's JSON (config.json_rows), or None where the answer
+        would not be the serializer's: another database, a renderer other than compact JSON
+        (the browsable API, ?format=api, indent), a field without an exact SQL rule (a
+        datetime in a zone other than UTC), or a `fields=` error (the serializer's path
+        reports it after the paging parameters' errors). A JSON value orjson would not
+        write as the serializer's path does is found later (JsonValueNotExact)."""
         request = self.request
         renderer = getattr(request, "accepted_renderer", None)
         if (
@@ -290,21 +340,7 @@ class CustomerViewSet(
         except exceptions.ValidationError:
             return None
         parts = cached_row_parts(serializer, customer_table_sql())
-        if parts is None:
-            return None
-        sql = [getattr(part, "sql", part) for part in parts]
-        page = self.paginator.paginate_queryset(
-            customer_json_rows_queryset(customers, sql), request, view=self, total_in_page=True
-        )
-        try:
-            rows = b",".join([row_json(row) for row in page])
-        except JsonValueNotExact:
-            return None
-        response = self.paginator.get_paginated_response(
-            orjson.Fragment(b"[" + rows + b"]"), last_id=page[-1][0] if page else None
-        )
-        response.data = WrittenJSON(response.data)
-        return response
+        return None if parts is None else [getattr(part, "sql", part) for part in parts]
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

@@ -147,6 +147,7 @@ def plain_drf(monkeypatch):
 
     def switch_off():
         monkeypatch.setattr(CustomerViewSet, "list", mixins.ListModelMixin.list)
+        monkeypatch.setattr(CustomerViewSet, "_detail_written_by_database", lambda self: None)
         monkeypatch.setattr(
             FastRepresentationMixin,
             "to_representation",
@@ -222,7 +223,7 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 @pytest.mark.skipif(not POSTGRESQL, reason="list pages are written by PostgreSQL only")
 @pytest.mark.parametrize("params", [{}, {"fields": "id,name,addresses"}, {"since_id": 0}])
-def test_list_pages_are_written_without_a_serializer_on_postgresql(
+def test_pages_and_details_are_written_without_a_serializer_on_postgresql(
     api_client, varied_customers, monkeypatch, params
 ):
     def refuse(self, instance):
@@ -231,9 +232,13 @@ def test_list_pages_are_written_without_a_serializer_on_postgresql(
     monkeypatch.setattr(CustomerSerializer, "to_representation", refuse)
 
     response = api_client.get(URL, params)
+    fields = {name: value for name, value in params.items() if name == "fields"}
+    detail = api_client.get(f"{URL}{varied_customers[5].pk}/", fields)
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 40
+    assert detail.status_code == 200
+    assert detail.json()["id"] == varied_customers[5].pk
 
 
 def _both(client, plain_drf, url, params, **headers):

@@ -23,10 +23,11 @@ EXPAND = "recent_orders,recent_addresses,phones,memberships"
 ROWS = 60
 # A list page's addresses and group codes: in the page's own statement on PostgreSQL
 # (customers.selectors.customer_rows_queryset), one query each elsewhere.
-RELATIONS = 0 if connection.vendor == "postgresql" else 2
+POSTGRESQL = connection.vendor == "postgresql"
+RELATIONS = 0 if POSTGRESQL else 2
 # A customer list page's total: in the page's own statement on PostgreSQL (the page written by
 # the database, config.rest.PagePagination._page_with_total), its own statement elsewhere.
-COUNT = 0 if connection.vendor == "postgresql" else 1
+COUNT = 0 if POSTGRESQL else 1
 
 
 @pytest.fixture
@@ -115,10 +116,11 @@ def test_detail_with_every_expansion_has_a_fixed_query_budget(api_client, store)
 @pytest.mark.parametrize(
     ("params", "budget"),
     [
-        # channel scoping, the customer (values), its addresses, its group codes
-        ({}, 4),
+        # channel scoping, the customer, its addresses, its group codes; on PostgreSQL the
+        # customer's JSON with its relations in one statement
+        ({}, 2 if POSTGRESQL else 4),
         ({"fields": "id,email"}, 2),
-        ({"fields": "id,groups"}, 3),
+        ({"fields": "id,groups"}, 2 if POSTGRESQL else 3),
     ],
     ids=["every field", "scalars only", "groups"],
 )
@@ -169,12 +171,17 @@ def test_an_unfiltered_estimated_total_is_one_statement(api_client, store, monke
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
     api_client.get("/api/v1/customers/", {"per_page": 1})
-    queries, data, sql = _get(api_client, "/api/v1/customers/", {"per_page": 5})
+    with CaptureQueriesContext(connection) as context:
+        data = api_client.get("/api/v1/customers/", {"per_page": 5}).data
+    sql = [query["sql"] for query in context.captured_queries]
 
     totals = [statement for statement in sql if "COUNT(*)" in statement or "reltuples" in statement]
     assert len(totals) == 1, "\n".join(sql)
-    # scoping, the total (was two statements), the page with its addresses and groups
-    assert queries == 3 + RELATIONS
+    assert "COUNT(*)" in totals[0]
+    assert "reltuples" in totals[0]
+    # scoping, then the page with its total (was two statements, then three), addresses and
+    # groups
+    assert len(sql) == 2
     assert data["count"] == ROWS
     assert data["count_is_estimate"] is True
 
