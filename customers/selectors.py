@@ -378,9 +378,7 @@ def customer_json_rows_queryset(customers: QuerySet[Customer], parts: list[str])
     name."""
     columns = {f"json_part_{n}": RawSQL(sql, [], TextField()) for n, sql in enumerate(parts)}
     return (
-        customers.prefetch_related(None)
-        .annotate(**columns)
-        .values_list("pk", "version", *columns)
+        customers.prefetch_related(None).annotate(**columns).values_list("pk", "version", *columns)
     )
 
 
