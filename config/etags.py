@@ -22,11 +22,17 @@ class ConditionalMixin:
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        if_none_match = entity_tags_parse(request.headers.get("If-None-Match"))
-        if if_none_match is not None and if_none_match.match(instance.version):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=_etag(instance.version))
-        body = self.get_serializer(instance).data
-        return Response(body, headers=_etag(instance.version))
+        return self.conditional_response(
+            instance.version, lambda: self.get_serializer(instance).data
+        )
+
+    def conditional_response(self, version: int, body) -> Response:
+        """One object's answer: 304 when If-None-Match names `version`, else `body()`; with
+        its ETag either way."""
+        if_none_match = entity_tags_parse(self.request.headers.get("If-None-Match"))
+        if if_none_match is not None and if_none_match.match(version):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=_etag(version))
+        return Response(body(), headers=_etag(version))
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

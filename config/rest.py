@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 import orjson
 from django.db import connections
+from django.db.models import BigIntegerField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework import ISO_8601, exceptions, permissions, serializers
 from rest_framework.fields import SkipField
@@ -51,7 +53,10 @@ class FastJSONRenderer(JSONRenderer):
     )
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
+        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        if isinstance(data, WrittenJSON):
+            data = dict(data) if indent else data.written
+        if data is None or indent:
             return self._drf_render(data, accepted_media_type, renderer_context)
         try:
             body = orjson.dumps(data, default=JSONEncoder().default, option=self.options)
@@ -70,6 +75,28 @@ class FastJSONRenderer(JSONRenderer):
         except UnicodeEncodeError:
             self.ensure_ascii = True
             return super().render(data, accepted_media_type, renderer_context)
+
+
+class WrittenJSON(Mapping):
+    """An answer's body holding JSON text already written (orjson.Fragment values, such as a
+    list page's rows written by the database): FastJSONRenderer writes that text as it is;
+    Python readers (response.data, the ETag check, tests) see the body parsed."""
+
+    def __init__(self, written: dict):
+        self.written = written
+
+    @functools.cached_property
+    def _parsed(self) -> dict:
+        return orjson.loads(orjson.dumps(self.written))
+
+    def __getitem__(self, key):
+        return self._parsed[key]
+
+    def __iter__(self):
+        return iter(self._parsed)
+
+    def __len__(self):
+        return len(self._parsed)
 
 
 def queryset_unfiltered(queryset) -> bool:
@@ -145,7 +172,9 @@ class PagePagination(BasePagination):
     # rows are read, instead of reading and discarding every row before the page.
     deferred_offset = 1_000
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, *, total_in_page=False):
+        """The page's rows. `total_in_page`: on PostgreSQL, the total is read in the page's
+        own statement (rows are values_list tuples; see _page_with_total)."""
         self.request = request
         params = request.query_params
         self.per_page = self._per_page(params.get("per_page"))
@@ -158,6 +187,8 @@ class PagePagination(BasePagination):
             self.page = None
             return rows[: self.per_page]
         self.page = _positive_int(params.get("page", 1), {"page": [str(INVALID_PAGE)]})
+        if total_in_page and connections[queryset.db].vendor == "postgresql":
+            return self._page_with_total(queryset)
         self.count, exact = self._count(queryset)
         offset = (self.page - 1) * self.per_page
         if exact:
@@ -178,6 +209,55 @@ class PagePagination(BasePagination):
         self.estimated = self.has_next
         self.count = max(self.count, seen + 1) if self.has_next else seen
         self.last_page = max(self.page, -(-self.count // self.per_page))
+        return rows
+
+    def _page_with_total(self, queryset) -> list:
+        """paginate_queryset's page with the total read in the page's own statement: the
+        capped count (and an unfiltered list's table estimate) as columns of every row, one
+        round trip instead of two. The rows are values_list tuples; one more than the page
+        is read, so the page itself tells whether a next one exists. A page without rows
+        needs no total: page 1 has none, a later page is past the end."""
+        offset = (self.page - 1) * self.per_page
+        limit = self.exact_count_limit
+        capped, params = queryset.order_by().values("pk")[: limit + 1].query.sql_with_params()
+        totals = {
+            "page_total_capped": RawSQL(
+                f"SELECT COUNT(*) FROM ({capped}) capped", params, output_field=BigIntegerField()
+            )
+        }
+        unfiltered = queryset_unfiltered(queryset)
+        if unfiltered:
+            totals["page_total_estimate"] = RawSQL(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [queryset.model._meta.db_table],
+                output_field=BigIntegerField(),
+            )
+        rows = self._rows(queryset.annotate(**totals), offset, self.per_page + 1)
+        if not rows:
+            if self.page > 1:
+                raise exceptions.NotFound(PAGE_OUT_OF_RANGE)
+            self.count, self.last_page, self.has_next = 0, 1, False
+            return []
+        counted = rows[0][-len(totals)]
+        estimate = rows[0][-1] if unfiltered else None
+        rows = [row[: -len(totals)] for row in rows]
+        self.has_next = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if counted > limit:
+            if not unfiltered:
+                estimate = planner_estimate(queryset)
+            elif estimate is not None and estimate <= 0:
+                estimate = None
+            if estimate is not None and estimate >= counted:
+                # As paginate_queryset's estimate: never less than the rows seen.
+                seen = offset + len(rows)
+                self.estimated = self.has_next
+                self.count = max(estimate, seen + 1) if self.has_next else seen
+                self.last_page = max(self.page, -(-self.count // self.per_page))
+                return rows
+            counted = queryset.count()
+        self.count = counted
+        self.last_page = max(1, -(-self.count // self.per_page))
         return rows
 
     def _rows(self, queryset, offset: int, size: int) -> list:
@@ -223,11 +303,12 @@ class PagePagination(BasePagination):
         base = self.request.build_absolute_uri(self.request.path)
         return f"{base}?{urlencode(sorted(params.lists()), doseq=True)}"
 
-    def _links(self, results):
+    def _links(self, results, last_id=None):
         if self.keyset:
             links = {"first": self._url(**{self.cursor_param: 0})}
             if self.has_next and results:
-                last_id = results[-1]["id"] if isinstance(results[-1], dict) else None
+                if last_id is None and isinstance(results, list):
+                    last_id = results[-1]["id"] if isinstance(results[-1], dict) else None
                 if last_id is not None:
                     links["next"] = self._url(**{self.cursor_param: last_id})
             return links
@@ -239,8 +320,10 @@ class PagePagination(BasePagination):
         links["last"] = self._url(page=self.last_page)
         return links
 
-    def get_paginated_response(self, data):
-        links = self._links(data)
+    def get_paginated_response(self, data, *, last_id=None):
+        """The page's answer; `last_id` is the id of its last row when `data` does not show
+        it (rows already written as JSON)."""
+        links = self._links(data, last_id)
         body = OrderedDict(
             count=self.count,
             count_is_estimate=self.estimated,

@@ -372,6 +372,55 @@ def customer_rows_queryset(
     return customers.prefetch_related(None).annotate(**related).values(*CUSTOMER_COLUMNS, *related)
 
 
+def customer_json_rows_queryset(customers: QuerySet[Customer], parts: list[str]) -> QuerySet:
+    """The customers (filtered and ordered) as (id, version, *parts) tuples: each part an
+    SQL text expression of config.json_rows.row_parts, over the customer table by its own
+    name."""
+    columns = {f"json_part_{n}": RawSQL(sql, [], TextField()) for n, sql in enumerate(parts)}
+    return (
+        customers.prefetch_related(None).annotate(**columns).values_list("pk", "version", *columns)
+    )
+
+
+def customer_table_sql() -> str:
+    """The customer table as list queries name it (the alias of the rows' own columns)."""
+    return _quoted(Customer._meta.db_table)
+
+
+def customer_addresses_json_sql(table: str, address_json: str, *, flag: str = "") -> str:
+    """SQL of the JSON text of the customer's addresses, by id, as customer_addresses reads
+    them; with `flag` ("is_default"), of the first one with it set, or null.
+
+    `address_json` writes one address of the table aliased `r` as JSON text."""
+    key = Address._meta.pk.column
+    customer = _quoted(Address._meta.get_field("customer").column)
+    where = f"r.{customer} = {table}.{_quoted(Customer._meta.pk.column)}"
+    source = f"FROM {_quoted(Address._meta.db_table)} r WHERE {where}"
+    if not flag:
+        listed = f"SELECT string_agg({address_json}, ',' ORDER BY r.{_quoted(key)}) {source}"
+        return f"('[' || COALESCE(({listed}), '') || ']')"
+    column = _quoted(Address._meta.get_field(flag).column)
+    first = f"SELECT {address_json} {source} AND r.{column} ORDER BY r.{_quoted(key)} LIMIT 1"
+    return f"COALESCE(({first}), 'null')"
+
+
+def customer_group_codes_json_sql(table: str, code_json) -> str:
+    """SQL of the JSON text of the customer's group codes, sorted as Python sorts text (by
+    code point: the bytes of UTF-8 under the "C" collation); `code_json(expression)` writes
+    one code as JSON text."""
+    group = UserCustomerGroup._meta.get_field("group")
+    code = f"g.{_quoted(group.related_model._meta.get_field('code').column)}"
+    customer = UserCustomerGroup._meta.get_field("customer").column
+    codes = (
+        f"SELECT string_agg({code_json(code)}, ',' ORDER BY {code} COLLATE \"C\")"
+        f" FROM {_quoted(UserCustomerGroup._meta.db_table)} r"
+        f" JOIN {_quoted(group.related_model._meta.db_table)} g"
+        f" ON g.{_quoted(group.target_field.column)} = r.{_quoted(group.column)}"
+        f" WHERE r.{_quoted(customer)} = {table}.{_quoted(Customer._meta.pk.column)}"
+    )
+    return f"('[' || COALESCE(({codes}), '') || ']')"
+
+
 def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> list[CustomerRow]:
     """Rows of customer_rows_queryset as CustomerRows, with addresses and group codes as
     customer_list_for_api prefetches them: read in the page's statement, or one query each

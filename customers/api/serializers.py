@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
+from config.json_rows import object_sql, python_strip_sql, quoted, value_sql
 from config.rest import (
     UNKNOWN_FIELDS,
     CachedFieldsMixin,
@@ -27,6 +28,8 @@ from customers.models import (
 from customers.selectors import (
     EXPANSIONS,
     customer_addresses,
+    customer_addresses_json_sql,
+    customer_group_codes_json_sql,
     customer_memberships,
     customer_phones,
     customer_recent_addresses,
@@ -280,6 +283,37 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
             raise exceptions.ValidationError({"fields": [message]})
         for name in set(CUSTOMER_FIELDS) - wanted:
             self.fields.pop(name, None)
+
+    # How PostgreSQL writes the fields that read no column of their own, for list pages
+    # written by the database (config.json_rows; tests/perf/test_fast_path_bytes.py proves
+    # them equal to the Python above): the values the fields' rules format…
+    json_sql_sources = {
+        "name": lambda table: python_strip_sql(
+            f"{table}.{quoted('first_name')} || ' ' || {table}.{quoted('last_name')}"
+        ),
+        "is_active": lambda table: f"({table}.{quoted('status')} = '{Customer.Status.ACTIVE}')",
+        "has_password": lambda table: (
+            f"({table}.{quoted('password')} <> '' AND left({table}.{quoted('password')}, 1) <> '!')"
+        ),
+    }
+
+    # … and the whole JSON of the relations.
+    def json_sql_groups(self, table):
+        child = self.fields["groups"].child
+        return customer_group_codes_json_sql(table, lambda code: value_sql(child, code))
+
+    def json_sql_addresses(self, table):
+        return self._addresses_json_sql(table)
+
+    def json_sql_default_address(self, table):
+        return self._addresses_json_sql(table, flag="is_default")
+
+    def json_sql_billing_address(self, table):
+        return self._addresses_json_sql(table, flag="is_billing")
+
+    def _addresses_json_sql(self, table, flag=""):
+        address = object_sql(self._address_serializer, "r")
+        return None if address is None else customer_addresses_json_sql(table, address, flag=flag)
 
     @extend_schema_field(CustomerAddressSerializer(allow_null=True))
     def get_default_address(self, customer):

@@ -1,3 +1,5 @@
+import orjson
+from django.db import connections
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -15,10 +17,14 @@ from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
 from config.exceptions import NotFoundWithBody
+from config.json_rows import JsonValueNotExact, cached_row_parts, row_json
 from config.query_params import StrictQueryParamsMixin
 from config.rest import (
+    FastJSONRenderer,
     ModelPermissions,
+    PagePagination,
     StrictOrderingFilter,
+    WrittenJSON,
     errors_nest,
     requested_fields,
 )
@@ -39,11 +45,13 @@ from customers.imports.rows import RowInvalid
 from customers.models import Address, Channel, Customer
 from customers.selectors import (
     channel_list,
+    customer_json_rows_queryset,
     customer_list,
     customer_list_for_api,
     customer_merged_into,
     customer_page_rows,
     customer_rows_queryset,
+    customer_table_sql,
 )
 from customers.services import (
     CUSTOMER_HAS_ORDERS,
@@ -66,6 +74,8 @@ from customers.services import (
 )
 from idempotency.api import IdempotentWritesMixin
 
+# customer_json_rows_queryset's rows: (id, version, *the JSON's parts).
+ROW_PARTS_START = 2
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
 CUSTOMER_MERGED = _("This customer was merged into another; see merged_into.")
 
@@ -252,12 +262,85 @@ class CustomerViewSet(
     def list(self, request, *args, **kwargs):
         if self.expand:
             return super().list(request, *args, **kwargs)
+        customers = self.filter_queryset(self.get_queryset())
+        written = self._list_written_by_database(customers)
+        if written is not None:
+            return written
         # A page without expansions is read as values: the same output, no model instances.
-        customers = customer_rows_queryset(
-            self.filter_queryset(self.get_queryset()), fields=self._fields()
-        )
+        customers = customer_rows_queryset(customers, fields=self._fields())
         page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _list_written_by_database(self, customers):
+        """The page with each customer's JSON written by PostgreSQL, or None (_row_sql)."""
+        sql = self._row_sql(customers)
+        if sql is None:
+            return None
+        page = self.paginator.paginate_queryset(
+            customer_json_rows_queryset(customers, sql),
+            self.request,
+            view=self,
+            total_in_page=True,
+        )
+        try:
+            rows = b",".join([row_json(row, start=ROW_PARTS_START) for row in page])
+        except JsonValueNotExact:
+            return None
+        response = self.paginator.get_paginated_response(
+            orjson.Fragment(b"[" + rows + b"]"), last_id=page[-1][0] if page else None
+        )
+        response.data = WrittenJSON(response.data)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self.expand:
+            written = self._detail_written_by_database()
+            if written is not None:
+                return written
+        return super().retrieve(request, *args, **kwargs)
+
+    def _detail_written_by_database(self):
+        """The customer's JSON written by PostgreSQL in one statement, or None (_row_sql; a
+        customer not found, merged or not, is answered by get_object)."""
+        pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if not _is_id(pk):
+            return None
+        customers = self.filter_queryset(self.get_queryset()).filter(pk=int(pk))
+        sql = self._row_sql(customers)
+        if sql is None:
+            return None
+        rows = list(customer_json_rows_queryset(customers, sql))
+        if len(rows) != 1:
+            return None
+        self.check_object_permissions(self.request, rows[0])
+        try:
+            body = WrittenJSON(orjson.Fragment(row_json(rows[0], start=ROW_PARTS_START)))
+        except JsonValueNotExact:
+            return None
+        return self.conditional_response(rows[0][1], lambda: body)
+
+    def _row_sql(self, customers):
+        """SQL writing each customer's JSON (config.json_rows), or None where the answer
+        would not be the serializer's: another database, a renderer other than compact JSON
+        (the browsable API, ?format=api, indent), a field without an exact SQL rule (a
+        datetime in a zone other than UTC), or a `fields=` error (the serializer's path
+        reports it after the paging parameters' errors). A JSON value orjson would not
+        write as the serializer's path does is found later (JsonValueNotExact)."""
+        request = self.request
+        renderer = getattr(request, "accepted_renderer", None)
+        if (
+            connections[customers.db].vendor != "postgresql"
+            or type(self.paginator) is not PagePagination
+            or type(renderer) is not FastJSONRenderer
+            or renderer.get_indent(request.accepted_media_type, self.get_renderer_context())
+        ):
+            return None
+        try:
+            serializer = self.get_serializer()
+        except exceptions.ValidationError:
+            return None
+        parts = cached_row_parts(serializer, customer_table_sql())
+        return None if parts is None else [getattr(part, "sql", part) for part in parts]
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

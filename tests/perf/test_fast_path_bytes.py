@@ -4,18 +4,24 @@ The plain path is the same API with the speed-ups switched off: model instances 
 values rows for list pages, DRF's Serializer.to_representation instead of
 FastRepresentationMixin's plan, each address represented where it appears (not once per row for
 `addresses`, `default_address` and `billing_address`), ModelSerializer.get_fields instead of
-the cached template, and DRF's JSONRenderer instead of orjson. Customers vary in every field:
-nulls and blanks, unicode (accents, CJK, emoji, the JavaScript line separators), decimals at
-their bounds, dates and datetimes with and without microseconds, JSON attributes, every status,
-0–3 addresses, groups and orders.
+the cached template, and DRF's JSONRenderer instead of orjson; on PostgreSQL, list pages
+written by the database (config.json_rows) instead of any serializer. Customers vary in every
+field: nulls and blanks, unicode (accents, CJK, emoji, the JavaScript line separators, control
+characters, whitespace Python strips at the ends of a name), decimals at their bounds, dates and
+datetimes with and without microseconds at the years' bounds, JSON attributes, every status,
+0–3 addresses, groups whose codes sort differently by code point and by a language's rules,
+and orders.
 """
 
 import datetime
 import random
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.utils import timezone
 from rest_framework import mixins, serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -40,17 +46,35 @@ TEXTS = [
     "line\u2028sep\u2029x",
     'quote " \\',
     "a" * 80,
+    " \tpadded\u3000 ",
+    "\u2028edge\u2029",
+    "ctl \x01\x1f\x7f\b\f\n\r\t end",
+    "\x85nel\xa0",
 ]
-DECIMALS = [Decimal("0"), Decimal("0.01"), Decimal("12.50"), Decimal("100.00")]
+DECIMALS = [Decimal("0"), Decimal("0.01"), Decimal("12.50"), Decimal("99.99"), Decimal("100.00")]
 TOTALS = [Decimal("0"), Decimal("0.10"), Decimal("123456789.99"), Decimal("99999999999999.99")]
 MOMENTS = [
     None,
     datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
     datetime.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=datetime.UTC),
     datetime.datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2, 1, 1, 0, 0, 0, 500000, tzinfo=datetime.UTC),
+    datetime.datetime(9998, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),
+    datetime.datetime(2024, 6, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("America/Sao_Paulo")),
 ]
-DAYS = [None, datetime.date(1900, 1, 1), datetime.date(1990, 5, 17), datetime.date(2099, 12, 31)]
-ATTRIBUTES = [{}, {"tier": "gold", "n": 2}, {"x": [1, None, True, 2.5], "ü": {"深": "é"}}]
+DAYS = [
+    None,
+    datetime.date(2, 1, 1),
+    datetime.date(1900, 1, 1),
+    datetime.date(1990, 5, 17),
+    datetime.date(9998, 12, 31),
+]
+ATTRIBUTES = [
+    {},
+    {"tier": "gold", "n": 2},
+    {"x": [1, None, True, 2.5], "ü": {"深": "é"}},
+    {"s": 'ctl\x01\u2028 "q" \\', "big": 2**63 - 1, "low": -(2**63), "f": 0.1, "e": [[], {}]},
+]
 PARAMS = {
     "plain": {},
     "per_page=200": {"per_page": 200},
@@ -61,6 +85,9 @@ PARAMS = {
     "every expansion": {"expand": EVERY_EXPANSION},
     "fields and expansions": {"fields": "id,phone", "expand": "phones,recent_addresses"},
     "ordering": {"ordering": "-total_spent,id", "per_page": 7, "page": 2},
+    "since_id": {"since_id": 0, "per_page": 7},
+    "filtered": {"channel": "store-é", "status__in": "active,frozen"},
+    "fields with a JSON column last": {"fields": "extra_field,id,attributes"},
 }
 
 
@@ -69,7 +96,8 @@ def varied_customers():
     """40 customers, each field cycling through its own list of awkward values."""
     pick = random.Random(21).choice
     channels = [ChannelFactory(code="web"), ChannelFactory(code="store-é")]
-    groups = group_chain("retail", "vip") + group_chain("news")
+    # By code point "Zeta" < "_x" < "alpha"; by a language's collation "alpha" comes first.
+    groups = group_chain("retail", "vip") + group_chain("Zeta") + group_chain("alpha", "_x")
     customers = []
     for n in range(40):
         customer = CustomerFactory(
@@ -105,7 +133,7 @@ def varied_customers():
                 is_default=index == 0 and n % 3 != 0,
                 is_billing=index == (0 if n % 5 == 0 else 1),
             )
-        for group in groups[: n % 3]:
+        for group in groups[n % 2 :: 2][: n % 4]:
             UserCustomerGroupFactory(customer=customer, group=group, attributes=pick(ATTRIBUTES))
         if n % 4 == 1:
             OrderFactory.create_batch(2, customer=customer)
@@ -119,6 +147,7 @@ def plain_drf(monkeypatch):
 
     def switch_off():
         monkeypatch.setattr(CustomerViewSet, "list", mixins.ListModelMixin.list)
+        monkeypatch.setattr(CustomerViewSet, "_detail_written_by_database", lambda self: None)
         monkeypatch.setattr(
             FastRepresentationMixin,
             "to_representation",
@@ -187,3 +216,83 @@ def test_head_with_fields_answers_as_get_does(api_client, varied_customers):
         assert head.status_code == 200
         assert head.headers.get("ETag") == get.headers.get("ETag")
         assert head.headers.get("X-Total-Count") == get.headers.get("X-Total-Count")
+
+
+POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="list pages are written by PostgreSQL only")
+@pytest.mark.parametrize("params", [{}, {"fields": "id,name,addresses"}, {"since_id": 0}])
+def test_pages_and_details_are_written_without_a_serializer_on_postgresql(
+    api_client, varied_customers, monkeypatch, params
+):
+    def refuse(self, instance):
+        raise AssertionError("a customer was represented in Python")
+
+    monkeypatch.setattr(CustomerSerializer, "to_representation", refuse)
+
+    response = api_client.get(URL, params)
+    fields = {name: value for name, value in params.items() if name == "fields"}
+    detail = api_client.get(f"{URL}{varied_customers[5].pk}/", fields)
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 40
+    assert detail.status_code == 200
+    assert detail.json()["id"] == varied_customers[5].pk
+
+
+def _both(client, plain_drf, url, params, **headers):
+    fast = client.get(url, params, **headers)
+    plain_drf()
+    plain = client.get(url, params, **headers)
+    return fast, plain
+
+
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        ({"format": "json"}, {}),
+        ({}, {"HTTP_ACCEPT_LANGUAGE": "es"}),
+        ({}, {"HTTP_ACCEPT": "application/json; indent=2"}),
+        ({"fields": "id,nope"}, {}),
+        ({"fields": "id,nope", "page": "x"}, {}),
+        ({"page": 99}, {}),
+    ],
+    ids=["format=json", "language", "indented", "unknown field", "two errors", "past the end"],
+)
+def test_negotiation_and_errors_answer_as_plain_drf(
+    api_client, varied_customers, plain_drf, params, headers
+):
+    fast, plain = _both(api_client, plain_drf, URL, params, **headers)
+
+    assert (fast.status_code, fast.content) == (plain.status_code, plain.content)
+
+
+def test_browsable_api_still_answers(api_client, varied_customers):
+    response = api_client.get(URL, {"format": "api"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"c1@example.com" in response.content
+
+
+def test_times_in_another_active_zone_answer_as_plain_drf(api_client, varied_customers, plain_drf):
+    with timezone.override(zoneinfo.ZoneInfo("America/Sao_Paulo")):
+        fast, plain = _both(api_client, plain_drf, URL, {"per_page": 200})
+
+    assert fast.content == plain.content
+    assert b"-03:00" in fast.content
+
+
+def test_json_values_orjson_cannot_write_answer_as_plain_drf(
+    api_client, varied_customers, plain_drf
+):
+    """An integer beyond 64 bits in a JSON column: the serializer's path hands the whole
+    answer to DRF's renderer, and so does a page written by the database."""
+    Customer.objects.filter(pk=varied_customers[3].pk).update(attributes={"n": 2**70})
+
+    fast, plain = _both(api_client, plain_drf, URL, {"per_page": 5})
+
+    assert fast.status_code == 200
+    assert fast.content == plain.content
+    assert b'"n":1180591620717411303424' in fast.content

@@ -23,7 +23,11 @@ EXPAND = "recent_orders,recent_addresses,phones,memberships"
 ROWS = 60
 # A list page's addresses and group codes: in the page's own statement on PostgreSQL
 # (customers.selectors.customer_rows_queryset), one query each elsewhere.
-RELATIONS = 0 if connection.vendor == "postgresql" else 2
+POSTGRESQL = connection.vendor == "postgresql"
+RELATIONS = 0 if POSTGRESQL else 2
+# A customer list page's total: in the page's own statement on PostgreSQL (the page written by
+# the database, config.rest.PagePagination._page_with_total), its own statement elsewhere.
+COUNT = 0 if POSTGRESQL else 1
 
 
 @pytest.fixture
@@ -55,23 +59,23 @@ def _reads(customer_id: int) -> dict[str, tuple[str, dict, int]]:
     """name: (url, params, queries). Queries: channel scoping, count, page, then relations."""
     customers = "/api/v1/customers/"
     return {
-        "list": (customers, {}, 3 + RELATIONS),
+        "list": (customers, {}, 2 + COUNT + RELATIONS),
         "since_id": (customers, {"since_id": 0}, 2 + RELATIONS),
-        "deep page": (customers, {"page": 2}, 3 + RELATIONS),
-        "email__startswith": (customers, {"email__startswith": "maria."}, 3 + RELATIONS),
-        "q": (customers, {"q": "mari"}, 3 + RELATIONS),
-        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 3 + RELATIONS),
+        "deep page": (customers, {"page": 2}, 2 + COUNT + RELATIONS),
+        "email__startswith": (customers, {"email__startswith": "maria."}, 2 + COUNT + RELATIONS),
+        "q": (customers, {"q": "mari"}, 2 + COUNT + RELATIONS),
+        "created_at__date": (customers, {"created_at__date": "2024-03-01"}, 2 + COUNT + RELATIONS),
         "total_spent__gte": (
             customers,
             {"total_spent__gte": "1", "ordering": "-total_spent"},
-            3 + RELATIONS,
+            2 + COUNT + RELATIONS,
         ),
-        "group": (customers, {"group": "vip"}, 3 + RELATIONS),
-        "group_tree": (customers, {"group_tree": "retail"}, 3 + RELATIONS),
+        "group": (customers, {"group": "vip"}, 2 + COUNT + RELATIONS),
+        "group_tree": (customers, {"group_tree": "retail"}, 2 + COUNT + RELATIONS),
         "status and consent": (
             customers,
             {"status": "active", "email_allowed": "true", "sms_allowed": "true"},
-            3 + RELATIONS,
+            2 + COUNT + RELATIONS,
         ),
         # + recent orders + one member count per page
         "list, every expansion": (customers, {"expand": EXPAND}, 7),
@@ -112,10 +116,11 @@ def test_detail_with_every_expansion_has_a_fixed_query_budget(api_client, store)
 @pytest.mark.parametrize(
     ("params", "budget"),
     [
-        # channel scoping, the customer (values), its addresses, its group codes
-        ({}, 4),
+        # channel scoping, the customer, its addresses, its group codes; on PostgreSQL the
+        # customer's JSON with its relations in one statement
+        ({}, 2 if POSTGRESQL else 4),
         ({"fields": "id,email"}, 2),
-        ({"fields": "id,groups"}, 3),
+        ({"fields": "id,groups"}, 2 if POSTGRESQL else 3),
     ],
     ids=["every field", "scalars only", "groups"],
 )
@@ -166,12 +171,17 @@ def test_an_unfiltered_estimated_total_is_one_statement(api_client, store, monke
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
     api_client.get("/api/v1/customers/", {"per_page": 1})
-    queries, data, sql = _get(api_client, "/api/v1/customers/", {"per_page": 5})
+    with CaptureQueriesContext(connection) as context:
+        data = api_client.get("/api/v1/customers/", {"per_page": 5}).data
+    sql = [query["sql"] for query in context.captured_queries]
 
     totals = [statement for statement in sql if "COUNT(*)" in statement or "reltuples" in statement]
     assert len(totals) == 1, "\n".join(sql)
-    # scoping, the total (was two statements), the page with its addresses and groups
-    assert queries == 3 + RELATIONS
+    assert "COUNT(*)" in totals[0]
+    assert "reltuples" in totals[0]
+    # scoping, then the page with its total (was two statements, then three), addresses and
+    # groups
+    assert len(sql) == 2
     assert data["count"] == ROWS
     assert data["count_is_estimate"] is True
 

@@ -1,0 +1,254 @@
+"""A serializer's representation written by PostgreSQL: each row's JSON text in its statement.
+
+A list page then needs no Python per field: the database writes each row's object as text,
+and the view joins the rows into the answer. The SQL is written from the serializer's own
+fields (their classes and sources), each field class's formatting rule in one place below
+(`_value_rule`), and only where the rule gives exactly the bytes DRF and FastJSONRenderer
+give; anything else (a field class without a rule, a datetime in a zone other than UTC, a
+custom decoder) makes `row_plan` answer None and the caller use the serializer as before.
+
+What PostgreSQL writes, and why it equals DRF's output:
+- text: to_json escapes `"`, `\\`, and controls below U+0020 as orjson and json.dumps do
+  (\\b \\f \\n \\r \\t, else \\u00xx in lower case); U+2028/U+2029 are escaped in the whole
+  body by FastJSONRenderer, as for every answer.
+- integers, booleans, dates: to_json (dates as YYYY-MM-DD, like date.isoformat()).
+- decimals: DRF's strings, the column's text when its scale is the field's decimal places.
+- datetimes: datetime.isoformat() in UTC with DRF's "Z", microseconds only when not zero.
+- JSON columns: PostgreSQL's jsonb text has spaces after ":" and ","; those columns are read
+  as text, parsed by json.loads as Django's JSONField does (orjson.loads would turn integers
+  beyond 64 bits into floats) and written by orjson, as the serializer's path does.
+"""
+
+import datetime
+import json
+import sys
+from dataclasses import dataclass
+
+import orjson
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.relations import SlugRelatedField
+from rest_framework.settings import api_settings
+
+# Python's str.strip() removes these characters (str.isspace()); btrim() is told the same.
+PYTHON_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+
+
+def quoted(name: str) -> str:
+    """A PostgreSQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A PostgreSQL string literal (standard_conforming_strings: only quotes double)."""
+    if "%" in text or "\x00" in text:  # never in names; '%' would read as a placeholder
+        raise ValueError(f"Cannot write {text!r} as a literal here.")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def python_strip_sql(expression: str) -> str:
+    """SQL for Python's `text.strip()` of a text expression."""
+    return f"btrim({expression}, {literal(PYTHON_WHITESPACE)})"
+
+
+@dataclass(frozen=True)
+class JsonColumn:
+    """A jsonb value of the row: read as text, written compactly by orjson."""
+
+    sql: str
+
+
+def _text_rule(expression: str) -> str:
+    return f"to_json(({expression})::text)::text"
+
+
+def _plain_rule(expression: str) -> str:
+    return f"to_json({expression})::text"
+
+
+def _utc_datetime_rule(expression: str) -> str:
+    utc = f"(({expression}) AT TIME ZONE 'UTC')"
+    return (
+        f"""('"' || to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
+        f" || COALESCE(NULLIF(to_char({utc}, '.US'), '.000000'), '') || 'Z\"')"
+    )
+
+
+def _overrides(field, base: type) -> bool:
+    return type(field).to_representation is not base.to_representation
+
+
+def _iso(field, setting: str) -> bool:
+    output_format = getattr(field, "format", getattr(api_settings, setting))
+    return isinstance(output_format, str) and output_format.lower() == ISO_8601
+
+
+def _is_utc(zone) -> bool:
+    if zone is datetime.UTC:
+        return True
+    return getattr(zone, "key", None) == "UTC" or str(zone) == "UTC"
+
+
+def _value_rule(field, model_field=None):
+    """The SQL rule writing `field`'s representation of a value as JSON text, or None."""
+    kind = type(field)
+    if kind is serializers.ChoiceField:
+        identity = all(type(key) is str for key in field.choice_strings_to_values.values())
+        return _text_rule if identity else None
+    if isinstance(field, serializers.CharField) and not _overrides(field, serializers.CharField):
+        return _text_rule
+    if kind is serializers.BooleanField:
+        return _plain_rule
+    if kind is serializers.BigIntegerField:
+        coerced = getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+        return None if coerced else _plain_rule
+    if kind is serializers.IntegerField:
+        return _plain_rule
+    if kind is serializers.DecimalField:
+        coerced = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        same_scale = getattr(model_field, "decimal_places", None) == field.decimal_places
+        if coerced and same_scale and not field.localize and not field.normalize_output:
+            return _text_rule
+        return None
+    if kind is serializers.DateField:
+        return _plain_rule if _iso(field, "DATE_FORMAT") else None
+    if kind is serializers.DateTimeField:
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        return _utc_datetime_rule if _iso(field, "DATETIME_FORMAT") and _is_utc(zone) else None
+    return None
+
+
+def value_sql(field, expression: str, model_field=None) -> str | None:
+    """SQL writing the field's representation of `expression` as JSON text (NULL as null),
+    or None when no rule gives exactly DRF's bytes."""
+    rule = _value_rule(field, model_field)
+    if rule is None:
+        return None
+    return f"COALESCE({rule(expression)}, 'null')"
+
+
+def _column_sql(field, model, table: str):
+    """SQL for a field that reads one column of `model` (or a slug across a foreign key)."""
+    if len(field.source_attrs) != 1:
+        return None
+    source = field.source_attrs[0]
+    try:
+        model_field = model._meta.get_field(source)
+    except FieldDoesNotExist:  # a property or a method: not a column
+        return None
+    if not model_field.concrete:
+        return None
+    column = f"{table}.{quoted(model_field.column)}"
+    if isinstance(field, SlugRelatedField):
+        return _slug_sql(field, model_field, column) if model_field.is_relation else None
+    if model_field.is_relation:
+        if source == model_field.attname != model_field.name:  # a foreign key's id
+            return value_sql(field, column, model_field.target_field)
+        return None
+    if type(field) is serializers.JSONField:
+        return _json_column(field, model_field, column)
+    return value_sql(field, column, model_field)
+
+
+def _slug_sql(field, model_field, column: str) -> str | None:
+    """A SlugRelatedField: the related row's slug, as the field writes it (its text)."""
+    target = model_field.related_model
+    slug = target._meta.get_field(field.slug_field)
+    if slug.get_internal_type() not in ("CharField", "SlugField", "TextField"):
+        return None
+    value = (
+        f"(SELECT s.{quoted(slug.column)} FROM {quoted(target._meta.db_table)} s"
+        f" WHERE s.{quoted(model_field.target_field.column)} = {column})"
+    )
+    return f"COALESCE({_text_rule(value)}, 'null')"
+
+
+def _json_column(field, model_field, column: str) -> JsonColumn | None:
+    decoder = getattr(model_field, "decoder", None)
+    if field.binary or decoder is not None or _overrides(field, serializers.JSONField):
+        return None
+    return JsonColumn(f"({column})::text")
+
+
+def row_parts(serializer, table: str) -> list | None:
+    """The serializer's representation of a row of `table` as SQL parts: text expressions
+    with JsonColumns between them (joined, they are the object's JSON text), or None.
+
+    A field is written by the serializer's method `json_sql_<name>(table)` (SQL of its JSON
+    text, or None), or from its `json_sql_sources` ({name: function(table) → SQL of the value
+    the field's rule formats}), else from its one column of the serializer's model.
+    """
+    model = serializer.Meta.model
+    sources = getattr(serializer, "json_sql_sources", {})
+    parts, text = [], ["'{'"]
+    for index, field in enumerate(serializer._readable_fields):
+        key = ("," if index else "") + orjson.dumps(field.field_name).decode() + ":"
+        text.append(literal(key))
+        name = field.field_name
+        declared = getattr(serializer, f"json_sql_{name}", None)
+        if declared is not None:
+            sql = declared(table)
+        elif name in sources:
+            sql = value_sql(field, sources[name](table))
+        else:
+            sql = _column_sql(field, model, table)
+        if sql is None:
+            return None
+        if isinstance(sql, JsonColumn):
+            parts += [" || ".join(text), sql]
+            text = []
+        else:
+            text.append(sql)
+    text.append("'}'")
+    parts.append(" || ".join(text))
+    return parts
+
+
+# row_parts by (serializer class, field names, table, active time zone): the same fields give
+# the same SQL. Bounded, since `fields=` subsets come from clients.
+_ROW_PARTS: dict = {}
+_ROW_PARTS_KEPT = 256
+
+
+def cached_row_parts(serializer, table: str) -> list | None:
+    """row_parts, written once per serializer class, field names and time zone."""
+    key = (type(serializer), tuple(serializer.fields), table, timezone.get_current_timezone_name())
+    try:
+        return _ROW_PARTS[key]
+    except KeyError:
+        pass
+    parts = row_parts(serializer, table)
+    if len(_ROW_PARTS) >= _ROW_PARTS_KEPT:
+        _ROW_PARTS.clear()
+    _ROW_PARTS[key] = parts
+    return parts
+
+
+def object_sql(serializer, table: str) -> str | None:
+    """row_parts as one text expression, for a nested serializer without JSON columns."""
+    parts = row_parts(serializer, table)
+    if parts is None or len(parts) != 1:
+        return None
+    return parts[0]
+
+
+class JsonValueNotExact(Exception):
+    """A JSON column's value that orjson does not write as the serializer's path would."""
+
+
+def row_json(row, start: int = 1) -> bytes:
+    """One row's object from its parts (text, JSON text, text, …) from index `start` on."""
+    out = []
+    for index in range(start, len(row)):
+        value = row[index]
+        if (index - start) % 2 == 0:
+            out.append(value.encode())
+        elif value is None:
+            out.append(b"null")
+        else:
+            try:
+                out.append(orjson.dumps(json.loads(value)))
+            except (ValueError, TypeError) as error:  # orjson.JSONEncodeError is a TypeError
+                raise JsonValueNotExact from error
+    return b"".join(out)
