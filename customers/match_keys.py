@@ -27,12 +27,14 @@ The rules (conservative: a false match costs a wrong merge, a missed one only a 
 """
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
 import phonenumbers
 from django.db import connection, transaction
 
+from config.sql import id_array, text_array
 from customers.match_pairs import REASON_KEYS, candidate_pairs_refresh
 from customers.models import CUSTOMER_MATCH_KEY_FIELDS as KEY_FIELDS
 from customers.models import Channel
@@ -47,6 +49,8 @@ CURRENCY_REGIONS = {
     "SEK": "SE", "USD": "US", "UYU": "UY", "ZAR": "ZA",
 }  # fmt: skip
 BACKFILL_BATCH = 5_000
+# Distinct first and last names whose folded words are kept (a few MB at most).
+NAME_CACHE_SIZE = 50_000
 _NON_DIGITS = re.compile(r"\D+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_LETTERS = re.compile(r"[^a-z]+")
@@ -55,6 +59,9 @@ _NON_LETTERS = re.compile(r"[^a-z]+")
 def email_key(email: str) -> str:
     """The e-mail trimmed, lower-cased, its domain in punycode; "" when empty."""
     email = (email or "").strip().lower()
+    if email.isascii():
+        # IDNA leaves an ASCII domain as it is (or refuses it: then it is compared as written).
+        return email
     local, at, domain = email.rpartition("@")
     if not at:
         return email
@@ -88,8 +95,9 @@ def identification_key(identification: str) -> str:
     return digits if len(digits) >= IDENTIFICATION_MIN_DIGITS else ""
 
 
+@functools.lru_cache(maxsize=NAME_CACHE_SIZE)
 def _name_words(part: str) -> str:
-    """One name folded, letters only, single-spaced."""
+    """One name folded, letters only, single-spaced (cached: an import's names repeat)."""
     return " ".join(_NON_LETTERS.sub(" ", fold(part or "").lower()).split())
 
 
@@ -169,7 +177,7 @@ def match_key_inputs(cursor, ids: Sequence[int]) -> dict[int, dict]:
     and number, as match_keys takes them."""
     if not ids:
         return {}
-    cursor.execute(_SELECT_SQL.format(where="c.id = ANY(%s::bigint[])", limit=""), [list(ids)])
+    cursor.execute(_SELECT_SQL.format(where="c.id = ANY(%s::bigint[])", limit=""), [id_array(ids)])
     return {values[0]: dict(zip(_COLUMNS, values, strict=True)) for values in cursor.fetchall()}
 
 
@@ -193,13 +201,13 @@ def _keys_write(cursor, changed: list[tuple]) -> None:
     if not changed:
         return
     if cursor.db.vendor == "postgresql":
-        columns = list(zip(*changed, strict=True))
+        ids, *keys = zip(*changed, strict=True)
         assignments = ", ".join(f"{name} = k.{name}" for name in KEY_FIELDS)
         cursor.execute(
             f"UPDATE customers_customer c SET {assignments} FROM unnest(%s::bigint[], "
             f"{', '.join(['%s::text[]'] * len(KEY_FIELDS))}) AS k(id, {', '.join(KEY_FIELDS)}) "
             "WHERE c.id = k.id",
-            [list(column) for column in columns],
+            [id_array(ids), *map(text_array, keys)],
         )
         return
     assignments = ", ".join(f"{name} = %s" for name in KEY_FIELDS)
@@ -277,7 +285,9 @@ def customer_match_keys_refresh(ids: Sequence[int], *, using=None, merged: bool 
         for start in range(0, len(ids), BACKFILL_BATCH):
             chunk = ids[start : start + BACKFILL_BATCH]
             if db.vendor == "postgresql":
-                _refresh_where(cursor, "c.id = ANY(%s::bigint[])", [chunk], touched=touched)
+                _refresh_where(
+                    cursor, "c.id = ANY(%s::bigint[])", [id_array(chunk)], touched=touched
+                )
             else:
                 marks = ", ".join(["%s"] * len(chunk))
                 _refresh_where(cursor, f"c.id IN ({marks})", chunk, touched=touched)

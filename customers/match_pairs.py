@@ -26,6 +26,8 @@ from collections.abc import Iterable
 import orjson
 from django.db import connection, transaction
 
+from config.sql import id_array, text_array
+
 SAME_EMAIL = "same_email"
 SAME_PHONE = "same_phone"
 SAME_IDENTIFICATION = "same_identification"
@@ -79,8 +81,10 @@ def _in(vendor: str, column: str, negated: bool = False) -> str:
     return f"{column} {'NOT IN' if negated else 'IN'} (SELECT value FROM json_each(%s))"
 
 
-def _ids_param(vendor: str, ids: list[int]):
-    return ids if vendor == "postgresql" else orjson.dumps(ids).decode()
+def _ids_param(vendor: str, ids: list[int]) -> str:
+    """The ids as one parameter: an array literal on PostgreSQL (a Python list would be
+    quoted element by element by the driver, thousands of times per batch), JSON on SQLite."""
+    return id_array(ids) if vendor == "postgresql" else orjson.dumps(ids).decode()
 
 
 def _reason_pairs(reason: str, vendor: str, groups: str, scope: str) -> str:
@@ -162,7 +166,8 @@ def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -
                 "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::int[]) "
                 f"AS g(channel_id, {key}, touched)"
             )
-            params += [list(column) for column in zip(*found, strict=True)]
+            channels, values, counts = zip(*found, strict=True)
+            params += [id_array(channels), text_array(values), id_array(counts)]
             parts.append(_group_members_lateral(given, key))
         else:
             given = (

@@ -20,9 +20,11 @@ from customers.models import Customer
 _COLUMN_TYPES: dict[str, dict[str, int]] = {}
 
 
-def json_dumps(value) -> str:
+def json_dumps(value) -> bytes | str:
+    """orjson's bytes as they are (psycopg takes bytes or text; decoding them only for
+    psycopg to encode them again costs per JSON value of a COPY)."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value)
     except TypeError:  # an integer beyond 64 bits
         return json.dumps(value)
 

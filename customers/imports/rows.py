@@ -437,13 +437,15 @@ def _groups_clean(value, context: RowContext) -> list[int]:
 def _names_check(data: dict, known: frozenset, represented, errors: dict, prefix: str) -> None:
     """Record each name of `data` not in `known` (Stripe's rule: nothing is dropped silently),
     with the closest of `represented`."""
+    if data.keys() <= known:  # the common case, checked as one set operation
+        return
     for name, messages in unknown_fields(data, known, suggestions=represented).items():
         errors[f"{prefix}{name}"] = messages
 
 
 def _aliases_resolve(data: dict, aliases: dict, errors: dict, prefix: str) -> dict:
     """The object with Nuvemshop's names (customers.imports.nuvemshop) replaced by Patron's."""
-    if not any(alias in data for alias in aliases):
+    if data.keys().isdisjoint(aliases):
         return data
     resolved = dict(data)
     for alias, name in aliases.items():
@@ -539,6 +541,8 @@ def _addresses_clean(data: dict, errors: dict, address_ids: frozenset | None) ->
 def _billing_apply(data: dict, addresses: list[dict], errors: dict) -> None:
     """Nuvemshop's flat billing_* fields: the listed address with the same values becomes the
     billing one, or they are added as a billing address. Nulls say nothing."""
+    if data.keys().isdisjoint(BILLING_FIELDS):
+        return
     sent = {
         BILLING_FIELDS[name]: value
         for name, value in data.items()

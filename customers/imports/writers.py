@@ -169,12 +169,12 @@ _KEYS = CUSTOMER_MATCH_KEY_FIELDS
 _UNSENT = tuple(name for name in _FIELDS if name not in ("id", *INSERTED, *_KEYS))
 _UNSENT_DEFAULTS = tuple(_FIELDS[name].get_default() for name in _UNSENT)
 _NEW_COLUMNS = ("id", *INSERTED, *_UNSENT, *_KEYS)
-_KEY_INPUTS_AT = tuple(INSERTED.index(name) for name in KEY_INPUTS)
+_KEY_INPUTS_OF = operator.itemgetter(*(INSERTED.index(name) for name in KEY_INPUTS))
 
 
 def _key_inputs(values: Sequence) -> dict:
     """The KEY_INPUTS of a row's INSERTED values."""
-    return dict(zip(KEY_INPUTS, operator.itemgetter(*_KEY_INPUTS_AT)(values), strict=True))
+    return dict(zip(KEY_INPUTS, _KEY_INPUTS_OF(values), strict=True))
 
 
 def _created_default_address(row: CleanRow) -> dict | None:

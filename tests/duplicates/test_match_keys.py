@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from django.db import connection
 
@@ -36,6 +38,36 @@ def test_email_keys_equal(left, right):
 )
 def test_email_keys_differ(left, right):
     assert email_key(left) != email_key(right)
+
+
+def _idna_key(email: str) -> str:
+    """The e-mail key spelled out: trimmed, lower case, the domain through Python's IDNA codec
+    (a domain it refuses is kept as written)."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return domain
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        " Ana.Silva+Shop@Example.COM ",
+        "ana@mail.example.",
+        "ana@example..com",
+        f"ana@{'a' * 64}.example",
+        "no-at-sign",
+        "two@at@example.com",
+        "ANA@BÜCHER.example",
+        "ana@bücher..example",
+        "",
+    ],
+)
+def test_email_key_is_the_idna_codecs(email):
+    """An ASCII e-mail skips the codec (which gives it back or refuses it): same key."""
+    assert email_key(email) == _idna_key(email)
 
 
 @pytest.mark.parametrize(
