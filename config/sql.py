@@ -10,5 +10,5 @@ def id_array(ids: Iterable[int]) -> str:
 
 def text_array(values: Iterable[str]) -> str:
     """A text[] literal with every element quoted, for `unnest(%s::text[])`."""
-    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
-    return '{"' + '","'.join(quoted) + '"}'
+    quoted = [value.replace("\\", "\\\\").replace('"', '\\"') for value in values]
+    return '{"' + '","'.join(quoted) + '"}' if quoted else "{}"
