@@ -37,6 +37,7 @@ from config.history import history_user_id
 from config.statistics import statistics_refresh
 from config.values import text_printable
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
+from customers.imports.deferred_indexes import DEFER_NEVER, ImportIndexes
 from customers.imports.diffs import RowChange, rows_diff
 from customers.imports.history import IMPORT_REASON
 from customers.imports.newer_edits import SINCE_ROW, rows_newer_edits
@@ -99,6 +100,8 @@ class ImportResult(ImportCounts):
     superseded: int = 0
     # A preview's rows, what each changes (customers_import(preview=True)).
     changes: list[RowChange] = field(default_factory=list)
+    # Seconds the rebuild of the indexes deferred for the load took (None: none deferred).
+    index_seconds: float | None = None
 
     @property
     def rows(self) -> int:
@@ -120,6 +123,7 @@ class _Importer:
         should_stop,
         checks,
         history_reason,
+        indexes,
     ):
         self.context = context
         self.since, self.preview = checks
@@ -138,6 +142,8 @@ class _Importer:
         self.lock = threading.Lock()
         self.writer = _BatchWriters(self.write_batch, WRITERS) if threaded else None
         self.statistics = TableStatistics() if connection.vendor == "postgresql" else None
+        self.indexes = indexes
+        self.read = 0
 
     def reject(self, line: int, errors: dict[str, list[str]]) -> None:
         with self.lock:
@@ -153,6 +159,7 @@ class _Importer:
                         self.on_error(error)
 
     def add(self, line: int, data, parse_errors: dict) -> None:
+        self.read += 1
         try:
             row = row_clean(line, data, self.context)
             if self.since == SINCE_ROW or self.preview:
@@ -174,6 +181,8 @@ class _Importer:
         if self.should_stop is not None and self.should_stop():
             raise ImportCancelled
         rows, self.batch = list(self.batch.values()), {}
+        if rows:
+            self.indexes.consider(self.read)
         if self.writer is not None:
             self.writer.submit(rows)
         else:
@@ -183,6 +192,9 @@ class _Importer:
         self.flush()
         if self.writer is not None:
             self.writer.close()
+        # Before the statistics: ANALYZE samples the search index's expression only once the
+        # index exists again.
+        self.indexes_restore()
         if not self.dry_run:
             # Full statistics for the API's totals and filters, not only the lookup columns
             # TableStatistics refreshes while the batches are written.
@@ -195,6 +207,13 @@ class _Importer:
     def abandon(self) -> None:
         if self.writer is not None:
             self.writer.close(quiet=True)
+
+    def indexes_restore(self) -> None:
+        """Rebuild the indexes deferred for the load, once the writers are done (again: a
+        no-op)."""
+        seconds = self.indexes.restore()
+        if seconds is not None:
+            self.result.index_seconds = seconds
 
     def write_batch(self, rows: list[CleanRow]) -> None:
         warnings = self._newer_edits(rows)
@@ -340,6 +359,8 @@ def customers_import(
     if_unchanged_since: str | datetime.datetime | None = None,
     preview: bool = False,
     history_reason: str = IMPORT_REASON,
+    defer_indexes: str = DEFER_NEVER,
+    rows_expected: Callable[[int], int | None] | None = None,
 ) -> ImportResult:
     """Create or update customers by (channel, email) from (line, object, parse_errors) rows.
 
@@ -363,10 +384,19 @@ def customers_import(
     that time. `preview` fills result.changes (imports.diffs), in file order.
 
     `history_reason` is the source the change history names, e.g. "import (customers.csv)".
+
+    `defer_indexes` (DEFER_AUTO, DEFER_ALWAYS or DEFER_NEVER; PostgreSQL outside a
+    transaction, not in a dry run) drops the customer table's secondary indexes for a large
+    load and rebuilds them before returning, or when the import fails
+    (imports.deferred_indexes); `rows_expected(rows_read)` estimates the total rows for
+    DEFER_AUTO. Every import on PostgreSQL first rebuilds what an interrupted one left dropped.
     """
     if threaded is None:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
     started = time.monotonic()
+    indexes = ImportIndexes(
+        DEFER_NEVER if dry_run or preview else defer_indexes, rows_expected=rows_expected
+    )
     importer = _Importer(
         context=import_context(default_channel=default_channel, channels=channels),
         dry_run=dry_run,
@@ -377,15 +407,20 @@ def customers_import(
         should_stop=should_stop,
         checks=(if_unchanged_since, preview),
         history_reason=history_reason,
+        indexes=indexes,
     )
     try:
-        for line, data, parse_errors in rows:
-            importer.add(line, data, parse_errors)
-    except BaseException:
-        # An unusable file or an interrupt: batches handed over are finished, the rest dropped.
-        importer.abandon()
-        raise
-    result = importer.finish()
+        try:
+            for line, data, parse_errors in rows:
+                importer.add(line, data, parse_errors)
+        except BaseException:
+            # An unusable file or an interrupt: batches handed over are finished, the rest
+            # dropped.
+            importer.abandon()
+            raise
+        result = importer.finish()
+    finally:
+        importer.indexes_restore()
     result.changes.sort(key=lambda change: change.line)
     result.seconds = time.monotonic() - started
     return result

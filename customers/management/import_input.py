@@ -78,6 +78,13 @@ class ImportInput:
         # A UTF-8 BOM is dropped; newline="" leaves line ends to the CSV reader.
         return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
 
+    def rows_expected(self, rows_read: int) -> int | None:
+        """The file's rows, estimated from the rows read so far and the bytes they took (a
+        little low: the reader reads ahead); None for stdin, whose size is unknown."""
+        if not self.size or not self.counter.count:
+            return None
+        return int(rows_read * self.size / self.counter.count)
+
     def reopen(self) -> io.TextIOWrapper:
         """The whole input again, from its start."""
         if self.copy is None:

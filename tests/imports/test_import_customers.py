@@ -109,6 +109,23 @@ def test_later_duplicate_email_wins_within_and_across_batches(channel, write):
         assert Customer.objects.count() == 2
 
 
+@pytest.mark.parametrize("defer", ["always", "never", "auto"])
+def test_defer_indexes_inside_a_transaction_or_on_sqlite_changes_nothing(
+    channel, groups, write, defer
+):
+    # given: this test's transaction (PostgreSQL), or SQLite: nothing to defer
+    path = write("c.csv", GOOD_CSV)
+
+    # when
+    code, out, err = run("import_customers", path, defer_indexes=defer, verbosity=2)
+
+    # then
+    assert code == 0
+    assert "2 created, 0 updated, 0 unchanged, 0 rejected" in out
+    assert "Deferred indexes" not in err
+    assert Customer.objects.count() == 2
+
+
 def test_dry_run_validates_and_writes_nothing(channel, groups, write):
     # given
     path = write("c.csv", GOOD_CSV + "web,broken,X,Y,,,,,\n")
