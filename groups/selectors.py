@@ -137,14 +137,18 @@ def customer_filter_group(
 ) -> QuerySet[Customer]:
     """Keep the customers that are members of the group (or, optionally, of its sub-groups).
 
-    Either way this adds one subquery and no query of its own: the sub-groups come from a
-    recursive CTE inside the same statement.
+    The group's ids (the sub-groups' from a recursive CTE) are read first, in one small query,
+    and given to the membership subquery as values: PostgreSQL then estimates the members
+    from the membership statistics of those very groups. Behind a subquery on the code it
+    cannot tell which group it is (it guessed 3,891 members for a group of 50,210),
+    and a total estimated below the rows already counted is counted exactly (config.rest),
+    which read every member: 400 ms instead of 20.
     """
     if group_id is not None:
         groups = [group_id]
     elif include_subgroups:
-        groups = group_subtree_sql(code)
+        groups = list(group_subtree_ids(code).order_by().values_list("id", flat=True))
     else:
-        groups = UserGroup.objects.filter(code=code).values("id")
+        groups = list(UserGroup.objects.filter(code=code).order_by().values_list("id", flat=True))
     members = UserCustomerGroup.objects.filter(group_id__in=groups).values("customer_id")
     return customers.filter(id__in=members)

@@ -5,13 +5,17 @@ SQL does not match its index's expression or predicate then still shows a Seq Sc
 """
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from config.pagination import EXACT_COUNT_LIMIT
+from config.rest import planner_estimate
 from customers.admin import customer_search_q
 from customers.filters import CustomerFilterSet
 from customers.models import Customer
 from customers.search import SEARCH_INDEX
+from groups.models import UserCustomerGroup
 from tests.customers.factories import ChannelFactory, CustomerFactory
+from tests.groups.factories import group_chain
 
 pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="its planner")
@@ -134,3 +138,97 @@ def test_the_search_index_keeps_a_histogram_fine_enough_to_tell_common_words():
             "SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass", [SEARCH_INDEX]
         )
         assert cursor.fetchall() == [(1000,)]
+
+
+@pytest.fixture
+def listed_table():
+    """5,000 customers, a third of them in the group vip (under retail), committed and
+    vacuumed: an index-only scan needs the visibility map, which VACUUM sets (outside any
+    transaction). Statistics are refreshed again afterwards for the tests that follow."""
+    channel = ChannelFactory(code="listed")
+    retail, vip = group_chain("retail", "vip")
+    customers = Customer.objects.bulk_create(
+        Customer(
+            channel=channel,
+            email=f"l{n}@example.com",
+            total_spent=n,
+            status=Customer.Status.ACTIVE if n % 4 == 0 else Customer.Status.INACTIVE,
+            email_allowed=n % 8 == 0,
+        )
+        for n in range(5_000)
+    )
+    UserCustomerGroup.objects.bulk_create(
+        UserCustomerGroup(customer=customer, group=vip) for customer in customers[::3]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE customers_customer, groups_usercustomergroup")
+    yield
+    UserCustomerGroup.objects.filter(customer__channel=channel).delete()
+    Customer.objects.filter(channel=channel).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer, groups_usercustomergroup")
+
+
+# One test for every case: a committed table is emptied by a flush after each test.
+LISTED_COUNT_INDEXES = [
+    ({"total_spent__gte": "4900"}, "customer_total_spent_idx"),
+    ({"status": "active", "email_allowed": "true"}, "customer_status_consent_idx"),
+    ({"group": "vip"}, "customer_listed_id_idx"),
+    ({"group_tree": "retail"}, "customer_listed_id_idx"),
+]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_listed_customers_are_counted_from_the_index_alone(listed_table):
+    """A list leaves merged customers out: its capped count (config.rest, the same statement
+    here) reads an index that also tells `merged_into_id`, never the table's rows."""
+    for params, index in LISTED_COUNT_INDEXES:
+        filtered = CustomerFilterSet(params, queryset=Customer.listed_queryset()).qs
+        capped = filtered.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1]
+        sql, sql_params = capped.query.sql_with_params()
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) capped", sql_params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+
+        assert f"Index Only Scan using {index}" in plan, (params, plan)
+
+
+@pytest.fixture
+def uneven_groups():
+    """A group of 3,000 members beside six groups of 20, with fresh statistics (refreshed
+    again afterwards: ANALYZE outlives the test's rollback)."""
+    channel = ChannelFactory(code="groups")
+    customers = Customer.objects.bulk_create(
+        Customer(channel=channel, email=f"g{n}@example.com") for n in range(3_120)
+    )
+    big, *small = group_chain("big", "s1", "s2", "s3", "s4", "s5", "s6")
+    UserCustomerGroup.objects.bulk_create(
+        [UserCustomerGroup(customer=customer, group=big) for customer in customers[:3_000]]
+        + [
+            UserCustomerGroup(customer=customer, group=small[n // 20])
+            for n, customer in enumerate(customers[3_000:])
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer, groups_usercustomergroup")
+    yield
+    UserCustomerGroup.objects.filter(customer__channel=channel).delete()
+    Customer.objects.filter(channel=channel).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer, groups_usercustomergroup")
+
+
+@pytest.mark.parametrize(("params", "members"), [({"group": "big"}, 3_000), ({"group": "s6"}, 20)])
+@postgresql_only
+def test_a_groups_estimate_is_its_own(uneven_groups, params, members):
+    """The planner estimates a group's members from that group's statistics, not from an
+    average group: a large total estimated below the rows counted is counted in full."""
+    filtered = CustomerFilterSet(params, queryset=Customer.listed_queryset()).qs
+
+    estimate = planner_estimate(filtered)
+
+    assert members / 2 <= estimate <= members * 2, estimate
+    assert filtered.count() == members

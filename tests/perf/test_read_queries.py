@@ -70,8 +70,9 @@ def _reads(customer_id: int) -> dict[str, tuple[str, dict, int]]:
             {"total_spent__gte": "1", "ordering": "-total_spent"},
             2 + COUNT + RELATIONS,
         ),
-        "group": (customers, {"group": "vip"}, 2 + COUNT + RELATIONS),
-        "group_tree": (customers, {"group_tree": "retail"}, 2 + COUNT + RELATIONS),
+        # + the group's ids (customers.filters via groups.selectors.customer_filter_group)
+        "group": (customers, {"group": "vip"}, 3 + COUNT + RELATIONS),
+        "group_tree": (customers, {"group_tree": "retail"}, 3 + COUNT + RELATIONS),
         "status and consent": (
             customers,
             {"status": "active", "email_allowed": "true", "sms_allowed": "true"},
