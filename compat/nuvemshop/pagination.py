@@ -15,11 +15,11 @@ class NuvemshopPagination(PagePagination):
         self.last_id = rows[-1].pk if rows else None
         return rows
 
-    def _links(self, results):
+    def _links(self, results, last_id=None):
         # The next since_id comes from the rows: `fields=` may leave `id` out of the answer.
         if self.keyset:
             results = [] if self.last_id is None else [{"id": self.last_id}]
-        return super()._links(results)
+        return super()._links(results, last_id)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
