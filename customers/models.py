@@ -362,11 +362,6 @@ class Customer(VersionedModel):
                 name="customer_last_order_idx",
                 condition=Q(last_order__isnull=False),
             ),
-            # The listed customers' ids: a filter through another table (group memberships)
-            # checks each candidate here, index-only, instead of reading its row.
-            models.Index(
-                fields=["id"], name="customer_listed_id_idx", condition=Q(merged_into__isnull=True)
-            ),
             # Few customers are merged: the index holds them alone.
             models.Index(
                 fields=["merged_into"],

@@ -1,5 +1,5 @@
 """Counts of listed customers from indexes alone: the status/consent and total_spent indexes
-carry merged_into_id, and the listed (not merged) customers' ids get an index of their own."""
+carry merged_into_id."""
 
 from django.db import migrations, models
 
@@ -27,9 +27,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='customer',
             index=models.Index(fields=['total_spent'], include=('merged_into',), name='customer_total_spent_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True)), fields=['id'], name='customer_listed_id_idx'),
         ),
     ]

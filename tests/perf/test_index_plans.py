@@ -173,8 +173,6 @@ def listed_table():
 LISTED_COUNT_INDEXES = [
     ({"total_spent__gte": "4900"}, "customer_total_spent_idx"),
     ({"status": "active", "email_allowed": "true"}, "customer_status_consent_idx"),
-    ({"group": "vip"}, "customer_listed_id_idx"),
-    ({"group_tree": "retail"}, "customer_listed_id_idx"),
 ]
 
 
