@@ -144,6 +144,10 @@ def _capped_count_and_table_estimate(capped, queryset) -> tuple[int, int | None]
     return counted, estimate if estimate is not None and estimate > 0 else None
 
 
+# The largest OFFSET PostgreSQL and SQLite take (a signed 64-bit integer).
+_LARGEST_OFFSET = 2**63 - 1
+
+
 def _positive_int(raw, message):
     try:
         value = int(raw)
@@ -187,6 +191,9 @@ class PagePagination(BasePagination):
             self.page = None
             return rows[: self.per_page]
         self.page = _positive_int(params.get("page", 1), {"page": [str(INVALID_PAGE)]})
+        if self.page * self.per_page >= _LARGEST_OFFSET:
+            # No table holds that many rows, and the databases refuse such an OFFSET.
+            raise exceptions.NotFound(PAGE_OUT_OF_RANGE)
         if total_in_page and connections[queryset.db].vendor == "postgresql":
             return self._page_with_total(queryset)
         self.count, exact = self._count(queryset)
