@@ -16,6 +16,7 @@ from operator import attrgetter
 from urllib.parse import urlencode
 
 import orjson
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BigIntegerField
 from django.db.models.expressions import RawSQL
@@ -226,7 +227,13 @@ class PagePagination(BasePagination):
         needs no total: page 1 has none, a later page is past the end."""
         offset = (self.page - 1) * self.per_page
         limit = self.exact_count_limit
-        capped, params = queryset.order_by().values("pk")[: limit + 1].query.sql_with_params()
+        try:
+            capped, params = queryset.order_by().values("pk")[: limit + 1].query.sql_with_params()
+        except EmptyResultSet:  # a filter no row can match (`id__in=[]`): an empty page
+            if self.page > 1:
+                raise exceptions.NotFound(PAGE_OUT_OF_RANGE) from None
+            self.count, self.last_page, self.has_next = 0, 1, False
+            return []
         totals = {
             "page_total_capped": RawSQL(
                 f"SELECT COUNT(*) FROM ({capped}) capped", params, output_field=BigIntegerField()

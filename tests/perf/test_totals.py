@@ -188,3 +188,18 @@ def test_statistics_refresh_skips_writes_under_a_tenth_of_the_table(
     # then
     assert skipped == 20_000
     assert reltuples("customers_customer") == 22_500
+
+
+@pytest.mark.parametrize("params", [{"group": "no-such-group"}, {"group_tree": "no-such-group"}])
+def test_a_filter_no_row_can_match_is_an_empty_first_page_and_no_second(api_client, params):
+    # given: customers, none in a group that does not exist
+    CustomerFactory.create_batch(3)
+
+    # when
+    first = api_client.get(URL, params)
+    second = api_client.get(URL, {**params, "page": 2})
+
+    # then
+    assert first.status_code == 200, first.content
+    assert (first.json()["count"], first.json()["results"]) == (0, [])
+    assert second.status_code == 404
