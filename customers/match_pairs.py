@@ -55,10 +55,11 @@ _PAIRS = "customers_candidatepair"
 _POOL = "merged_into_id IS NULL"
 
 # A key group (channel, key) as it stands: its members, at most `limit` of them read. Every
-# key comparison also says `<> ''`: the keys' indexes are partial, on the keys set.
+# key comparison also says `NOT (key = '')`, the keys' partial indexes' own predicate: SQLite
+# uses a partial index only for the very term it was declared with (`<> ''` does not match).
 _GROUP_SIZE = (
     "(SELECT COUNT(*) FROM (SELECT 1 FROM customers_customer m WHERE m.channel_id = {g}.channel_id "
-    "AND m.{key} = {g}.{key} AND m.{key} <> '' AND m.merged_into_id IS NULL{extra} "
+    "AND m.{key} = {g}.{key} AND NOT (m.{key} = '') AND m.merged_into_id IS NULL{extra} "
     "LIMIT {limit}) s)"
 )
 
@@ -97,9 +98,9 @@ def _reason_pairs(reason: str, vendor: str, groups: str, scope: str) -> str:
     return (
         f"SELECT a.channel_id, a.id AS low, b.id AS high, {bit} AS bit FROM ({groups}) k "
         f"JOIN {_CUSTOMERS} a ON a.channel_id = k.channel_id AND a.{key} = k.{key} "
-        f"AND a.{key} <> '' AND a.{_POOL} "
+        f"AND NOT (a.{key} = '') AND a.{_POOL} "
         f"JOIN {_CUSTOMERS} b ON b.channel_id = k.channel_id AND b.{key} = k.{key} "
-        f"AND b.{key} <> '' AND b.{_POOL} AND b.id > a.id{names}{scope}"
+        f"AND NOT (b.{key} = '') AND b.{_POOL} AND b.id > a.id{names}{scope}"
     )
 
 
@@ -121,7 +122,7 @@ def candidate_pairs_rebuild(*, using=None, channel_id: int | None = None) -> Non
     parts = []
     for reason, key in REASON_KEYS.items():
         groups = (
-            f"SELECT channel_id, {key} FROM {_CUSTOMERS} WHERE {_POOL} AND {key} <> ''{where} "
+            f"SELECT channel_id, {key} FROM {_CUSTOMERS} WHERE {_POOL} AND NOT ({key} = ''){where} "
             f"GROUP BY channel_id, {key} HAVING COUNT(*) BETWEEN 2 AND {GROUP_MAX}"
         )
         parts.append(_reason_pairs(reason, vendor, groups, ""))
@@ -148,7 +149,7 @@ def _group_members_lateral(given: str, key: str) -> str:
     return (
         f"SELECT m.id FROM ({given}) g CROSS JOIN LATERAL (SELECT s.id, COUNT(*) OVER () AS n "
         f"FROM (SELECT c.id FROM {_CUSTOMERS} c WHERE c.channel_id = g.channel_id "
-        f"AND c.{key} = g.{key} AND c.{key} <> '' AND c.{_POOL} "
+        f"AND c.{key} = g.{key} AND NOT (c.{key} = '') AND c.{_POOL} "
         f"LIMIT {GROUP_MAX + 1} + g.touched) s) m WHERE m.n - g.touched <= {GROUP_MAX}"
     )
 
@@ -177,7 +178,7 @@ def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -
             params += [orjson.dumps(found).decode(), _ids_param(vendor, touched)]
             parts.append(
                 f"SELECT c.id FROM ({given}) g JOIN {_CUSTOMERS} c "
-                f"ON c.channel_id = g.channel_id AND c.{key} = g.{key} AND c.{key} <> '' "
+                f"ON c.channel_id = g.channel_id AND c.{key} = g.{key} AND NOT (c.{key} = '') "
                 f"AND c.{_POOL} WHERE {_untouched_members_sqlite(key)} <= {GROUP_MAX}"
             )
     if not parts:
@@ -212,7 +213,7 @@ def candidate_pairs_refresh(
             groups_sql = (
                 f"SELECT g.channel_id, g.{key} FROM (SELECT DISTINCT c.channel_id, c.{key} "
                 f"FROM {_CUSTOMERS} c WHERE {_in(vendor, 'c.id')} AND c.{_POOL} "
-                f"AND c.{key} <> '') g WHERE {size} BETWEEN 2 AND {GROUP_MAX}"
+                f"AND NOT (c.{key} = '')) g WHERE {size} BETWEEN 2 AND {GROUP_MAX}"
             )
             scope = f" WHERE ({_in(vendor, 'a.id')} OR {_in(vendor, 'b.id')})"
             parts.append(_reason_pairs(reason, vendor, groups_sql, scope))
