@@ -129,17 +129,19 @@ def database_retry_after() -> str:
     return str(settings.DATABASE_RETRY_AFTER)
 
 
-def advisory_xact_lock(name: str) -> None:
-    """Hold a PostgreSQL advisory lock named `name` until the current transaction ends.
+def advisory_xact_lock(name: str, *, using=None) -> None:
+    """Hold a PostgreSQL advisory lock named `name` until the current transaction ends
+    (`using`: a connection other than the default one).
 
-    Writers of one shared structure (the group tree) queue on it, so each checks its rule
-    against what the previous one committed. SQLite runs one write transaction at a time
+    Writers of one shared structure (the group tree, the candidate pairs) queue on it, so each
+    works from what the previous one committed. SQLite runs one write transaction at a time
     (IMMEDIATE), which serialises them already.
     """
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    db = using or connection
+    if db.vendor != "postgresql":
         return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 import orjson
 from django.db import connection, transaction
 
+from config.database import advisory_xact_lock
 from config.sql import id_array, text_array
 
 SAME_EMAIL = "same_email"
@@ -48,6 +49,11 @@ REASON_KEYS = {
 }
 GROUP_MAX = 10
 NAME_SIMILARITY = 0.6
+# Writers refreshing pairs queue on this lock until they commit (PostgreSQL): a pair joins
+# two customers that two writers (the import's two connections, an edit beside an import)
+# may each be changing. Without it, each deletes and inserts the other's pair rows from its
+# own snapshot: they deadlock, or the later leaves a pair the earlier made stale.
+PAIRS_LOCK = "customers.candidate_pairs"
 
 # Plain SQL on table names, so a migration can run it against the historical schema.
 _CUSTOMERS = "customers_customer"
@@ -198,6 +204,8 @@ def candidate_pairs_refresh(
     vendor, touched = db.vendor, sorted(set(touched))
     if not touched:
         return
+    # Every statement below then reads what the previous refresh committed.
+    advisory_xact_lock(PAIRS_LOCK, using=db)
     with db.cursor() as cursor:
         ids = _widened(cursor, vendor, touched, groups)
         param = _ids_param(vendor, ids)

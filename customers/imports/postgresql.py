@@ -80,9 +80,11 @@ def fetchall(sql: str, params: Sequence) -> list[tuple]:
 
 
 def rows_lock(table: str, ids: Sequence[int]) -> None:
-    """Lock the rows FOR UPDATE in id order."""
+    """Lock the rows in id order, FOR NO KEY UPDATE (the lock their UPDATE takes): writers of
+    the same rows queue, while another transaction's foreign-key check of them (its candidate
+    pair, order or membership referencing one) does not wait for this one to end."""
     fetchall(
-        f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+        f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE",
         [id_array(ids)],
     )
 

@@ -196,6 +196,19 @@ def test_a_failing_import_leaves_every_index_in_place(web):
     assert saved() == []
 
 
+def _load_lock_released(timeout: float) -> bool:
+    """Whether the load's advisory lock is free (polled until `timeout`)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [bulk_load.LOAD_LOCK])
+            if cursor.fetchone()[0]:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [bulk_load.LOAD_LOCK])
+                return True
+            time.sleep(0.05)
+    return False
+
+
 def test_a_killed_import_s_indexes_are_rebuilt_by_the_next_import(web, tmp_path):
     # given: an import deferring its indexes, killed once a few batches are in
     before = indexes()
@@ -209,6 +222,9 @@ def test_a_killed_import_s_indexes_are_rebuilt_by_the_next_import(web, tmp_path)
         time.sleep(0.05)
     child.send_signal(signal.SIGKILL)
     child.wait()
+    # Its server process outlives it for a moment, still holding the load's lock: until it
+    # is gone, the next import takes the load for one in progress and leaves it alone.
+    assert _load_lock_released(timeout=30)
     assert SEARCH_INDEX not in indexes()
     assert SEARCH_INDEX in saved()
 
