@@ -41,11 +41,29 @@ def _waiting_on_a_lock(timeout: float, done: threading.Event) -> bool:
     return False
 
 
+def _deadlocks() -> int:
+    """Deadlocks PostgreSQL has broken up in this database (its statistics, read afresh)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _deadlocks_after(before: int, timeout: float) -> int:
+    """The deadlocks since `before`, polled until `timeout`: a server process reports its
+    statistics when its transaction ends or it exits, not at once."""
+    deadline = time.monotonic() + timeout
+    while (count := _deadlocks() - before) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return count
+
+
 def test_a_pair_made_by_one_writer_is_undone_by_the_other_once_it_commits(brazil, make, superuser):
     # given: two customers with different phones (no pair)
     first = make(brazil, "first@example.com", phone="11 91111-1111")
     make(brazil, "second@example.com", phone="11 92222-2222")
     errors, done = [], threading.Event()
+    deadlocks = _deadlocks()
 
     def second_writer():
         try:
@@ -71,8 +89,10 @@ def test_a_pair_made_by_one_writer_is_undone_by_the_other_once_it_commits(brazil
         queued = _waiting_on_a_lock(10, done)
     other.join(timeout=60)
 
-    # then: the second writer waited for the first, saw its pair and removed it
+    # then: the second writer waited for the first (no deadlock: the import would have
+    # written its batch again), saw its pair and removed it
     assert errors == []
+    assert _deadlocks_after(deadlocks, timeout=2) == 0
     assert list(CandidatePair.objects.all()) == []
     assert queued
     _assert_fresh()
