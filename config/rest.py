@@ -111,17 +111,23 @@ def queryset_unfiltered(queryset) -> bool:
     return listed is not None and where == listed().query.where
 
 
+# A table's row count as VACUUM/ANALYZE last saw it (-1 or 0 before either has run).
+_TABLE_ESTIMATE_SQL = "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass"
+
+
+def _known(estimate: int | None) -> int | None:
+    """A table estimate, or None when the table was never vacuumed or analyzed."""
+    return estimate if estimate is not None and estimate > 0 else None
+
+
 def planner_estimate(queryset) -> int | None:
     """PostgreSQL's estimate of the rows a queryset matches: the table's row count kept by
     VACUUM/ANALYZE when unfiltered, else the planner's row estimate (no rows are read)."""
     with connections[queryset.db].cursor() as cursor:
         if queryset_unfiltered(queryset):
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [queryset.model._meta.db_table],
-            )
+            cursor.execute(_TABLE_ESTIMATE_SQL, [queryset.model._meta.db_table])
             row = cursor.fetchone()
-            return row[0] if row and row[0] > 0 else None
+            return _known(row[0] if row else None)
         sql, params = queryset.order_by().values("pk").query.sql_with_params()
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -137,12 +143,11 @@ def _capped_count_and_table_estimate(capped, queryset) -> tuple[int, int | None]
     sql, params = capped.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM ({sql}) capped),"
-            " (SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)",
+            f"SELECT (SELECT COUNT(*) FROM ({sql}) capped), ({_TABLE_ESTIMATE_SQL})",
             [*params, queryset.model._meta.db_table],
         )
         counted, estimate = cursor.fetchone()
-    return counted, estimate if estimate is not None and estimate > 0 else None
+    return counted, _known(estimate)
 
 
 # The largest OFFSET PostgreSQL and SQLite take (a signed 64-bit integer).
@@ -205,15 +210,19 @@ class PagePagination(BasePagination):
                 raise exceptions.NotFound(PAGE_OUT_OF_RANGE)
             self.has_next = self.page < self.last_page
             return self._rows(queryset, offset, self.per_page)
-        # An estimate may be off either way: the page itself tells whether it exists, and one
-        # more row whether a next page does; the total never says less than the rows seen.
-        rows = self._rows(queryset, offset, self.per_page + 1)
+        return self._page_of_estimate(self._rows(queryset, offset, self.per_page + 1), offset)
+
+    def _page_of_estimate(self, rows: list, offset: int) -> list:
+        """The page, from its rows and one more, when self.count is an estimate.
+
+        An estimate may be off either way: the page itself tells whether it exists, and the
+        extra row whether a next page does; the total never says less than the rows seen,
+        and the last page knows the exact total (the rows before it and its own)."""
         self.has_next = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and self.page > 1:
             raise exceptions.NotFound(PAGE_OUT_OF_RANGE)
         seen = offset + len(rows)
-        # The last page knows the exact total: the rows before it and its own.
         self.estimated = self.has_next
         self.count = max(self.count, seen + 1) if self.has_next else seen
         self.last_page = max(self.page, -(-self.count // self.per_page))
@@ -242,9 +251,7 @@ class PagePagination(BasePagination):
         unfiltered = queryset_unfiltered(queryset)
         if unfiltered:
             totals["page_total_estimate"] = RawSQL(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [queryset.model._meta.db_table],
-                output_field=BigIntegerField(),
+                _TABLE_ESTIMATE_SQL, [queryset.model._meta.db_table], output_field=BigIntegerField()
             )
         rows = self._rows(queryset.annotate(**totals), offset, self.per_page + 1)
         if not rows:
@@ -253,26 +260,16 @@ class PagePagination(BasePagination):
             self.count, self.last_page, self.has_next = 0, 1, False
             return []
         counted = rows[0][-len(totals)]
-        estimate = rows[0][-1] if unfiltered else None
+        estimate = _known(rows[0][-1]) if unfiltered else None
         rows = [row[: -len(totals)] for row in rows]
+        if counted > limit and not unfiltered:
+            estimate = planner_estimate(queryset)
+        self.count, exact = self._total(queryset, counted, estimate)
+        if not exact:
+            return self._page_of_estimate(rows, offset)
         self.has_next = len(rows) > self.per_page
-        rows = rows[: self.per_page]
-        if counted > limit:
-            if not unfiltered:
-                estimate = planner_estimate(queryset)
-            elif estimate is not None and estimate <= 0:
-                estimate = None
-            if estimate is not None and estimate >= counted:
-                # As paginate_queryset's estimate: never less than the rows seen.
-                seen = offset + len(rows)
-                self.estimated = self.has_next
-                self.count = max(estimate, seen + 1) if self.has_next else seen
-                self.last_page = max(self.page, -(-self.count // self.per_page))
-                return rows
-            counted = queryset.count()
-        self.count = counted
         self.last_page = max(1, -(-self.count // self.per_page))
-        return rows
+        return rows[: self.per_page]
 
     def _rows(self, queryset, offset: int, size: int) -> list:
         if offset < self.deferred_offset:
@@ -295,7 +292,13 @@ class PagePagination(BasePagination):
             estimate = planner_estimate(queryset) if counted > limit else None
         else:
             counted, estimate = _capped_count_and_table_estimate(capped, queryset)
-        if counted <= limit:
+        return self._total(queryset, counted, estimate)
+
+    def _total(self, queryset, counted: int, estimate: int | None) -> tuple[int, bool]:
+        """(total, exact) from a count capped at exact_count_limit + 1 and an estimate of the
+        rows: the count when under the cap; else the estimate, unless it is missing or below
+        the rows counted (statistics older than the data), when every row is counted."""
+        if counted <= self.exact_count_limit:
             return counted, True
         if estimate is None or estimate < counted:
             return queryset.count(), True
