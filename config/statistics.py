@@ -1,4 +1,5 @@
-"""Planner statistics after bulk writes: ANALYZE a table a write changed a lot, right away.
+"""Planner statistics after bulk writes: ANALYZE a table a write changed a lot, right away
+(statistics_refresh), and the tables a long load fills as they grow (GrowthStatistics).
 
 Totals above config.pagination.EXACT_COUNT_LIMIT are PostgreSQL's estimates, which come from
 the statistics ANALYZE keeps. Autovacuum refreshes them once a tenth of a table has changed,
@@ -41,3 +42,38 @@ def _tables_analyze(connection, tables: list[str], rows: int) -> None:
             (estimated,) = cursor.fetchone()
             if rows >= ANALYZE_MIN_SHARE * max(estimated, 0):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+class GrowthStatistics:
+    """ANALYZE the tables a long load fills each time the first of them has doubled since the
+    last time (at least MIN_GROWTH rows), only the columns given for each.
+
+    The planner's row counts for a table that grew from nothing during the load would
+    otherwise stay near zero until autovacuum runs, and each batch's lookups would then scan
+    the whole table. Doubling keeps the ANALYZEs (a fraction of a second each) logarithmic.
+    """
+
+    MIN_GROWTH = 5000
+
+    def __init__(self, columns: dict[str, str], *, using: str = "default"):
+        # The alias, not its connection: refresh() runs on the load's writer threads.
+        self.using = using
+        self.columns = columns
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+                [next(iter(columns))],
+            )
+            self.rows = int(cursor.fetchone()[0])
+        self.added = 0
+
+    def refresh(self, added: int) -> None:
+        """Call after each batch with the rows the load added to the first table so far."""
+        if added - self.added < max(self.rows, self.MIN_GROWTH):
+            return
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            for table, columns in self.columns.items():
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)} ({columns})")
+        self.rows += added - self.added
+        self.added = added

@@ -34,14 +34,14 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.history import history_user_id
-from config.statistics import statistics_refresh
+from config.statistics import GrowthStatistics, statistics_refresh
 from config.values import text_printable
 from customers.imports.batches import customer_rows_save, retrying, usernames_refused
 from customers.imports.deferred_indexes import DEFER_NEVER, ImportIndexes
 from customers.imports.diffs import RowChange, rows_diff
 from customers.imports.history import IMPORT_REASON
 from customers.imports.newer_edits import SINCE_ROW, rows_newer_edits
-from customers.imports.postgresql import TableStatistics
+from customers.imports.postgresql import IMPORT_LOOKUP_COLUMNS
 from customers.imports.rows import CleanRow, RowContext, RowInvalid, row_clean, row_stamp_clean
 from customers.imports.threads import BatchWriter
 from customers.imports.writers import CREATED, UPDATED
@@ -141,7 +141,9 @@ class _Importer:
         # Counters and callbacks are shared by the reading and the writing thread.
         self.lock = threading.Lock()
         self.writer = _BatchWriters(self.write_batch, WRITERS) if threaded else None
-        self.statistics = TableStatistics() if connection.vendor == "postgresql" else None
+        self.statistics = None
+        if connection.vendor == "postgresql":
+            self.statistics = GrowthStatistics(IMPORT_LOOKUP_COLUMNS)
         self.indexes = indexes
         self.read = 0
 
@@ -197,7 +199,7 @@ class _Importer:
         self.indexes_restore()
         if not self.dry_run:
             # Full statistics for the API's totals and filters, not only the lookup columns
-            # TableStatistics refreshes while the batches are written.
+            # GrowthStatistics refreshes while the batches are written.
             statistics_refresh(
                 models=(Customer, Address, UserCustomerGroup),
                 rows=self.result.created + self.result.updated,

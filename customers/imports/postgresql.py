@@ -140,38 +140,11 @@ def planner_settings_for_batches() -> None:
         )
 
 
-class TableStatistics:
-    """ANALYZE the tables an import fills each time they have doubled since the last time.
-
-    The planner's row counts for a table that grew from nothing during the import would
-    otherwise stay near zero until autovacuum runs, and each batch's lookups would then scan
-    the whole table. Doubling keeps the ANALYZEs (a fraction of a second each) logarithmic.
-    """
-
-    # Only the columns the batches' lookups use: a whole-table ANALYZE also samples the
-    # search index's expression at its finer statistics target (seconds at a million rows).
-    TABLES = {
-        "customers_customer": "id, channel_id, email",
-        "customers_address": "customer_id",
-        "groups_usercustomergroup": "customer_id, group_id",
-    }
-    MIN_GROWTH = 5000
-
-    def __init__(self):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
-                [Customer._meta.db_table],
-            )
-            self.customers = int(cursor.fetchone()[0])
-        self.created = 0
-
-    def refresh(self, created: int) -> None:
-        """Call after each batch with the number of customers the import created so far."""
-        if created - self.created < max(self.customers, self.MIN_GROWTH):
-            return
-        with connection.cursor() as cursor:
-            for table, columns in self.TABLES.items():
-                cursor.execute(f"ANALYZE {table} ({columns})")
-        self.customers += created - self.created
-        self.created = created
+# The columns each table's lookups use while an import fills it (config.statistics.
+# GrowthStatistics): a whole-table ANALYZE also samples the search index's expression at its
+# finer statistics target (seconds at a million rows).
+IMPORT_LOOKUP_COLUMNS = {
+    Customer._meta.db_table: "id, channel_id, email",
+    "customers_address": "customer_id",
+    "groups_usercustomergroup": "customer_id, group_id",
+}
