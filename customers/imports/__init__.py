@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, reset_queries, transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.history import history_user_id
@@ -231,6 +231,9 @@ class _Importer:
             if self.statistics is not None and not self.dry_run:
                 with self.lock:
                     self.statistics.refresh(self.result.created)
+        # DEBUG keeps each statement's text (9,000 of them, some with thousands of ids):
+        # without this a long import's memory grows with the file.
+        reset_queries()
         if self.on_batch is not None:
             with self.lock:
                 self.on_batch(self.result)

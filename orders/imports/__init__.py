@@ -31,7 +31,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    connection,
+    reset_queries,
+    transaction,
+)
 
 from config.history import history_user_id
 from config.statistics import statistics_refresh
@@ -193,6 +200,9 @@ class _Importer:
             if batch.rows:
                 self._write(batch.rows)
         self.written += 1
+        # DEBUG keeps each statement's text (9,000 of them, some with thousands of ids):
+        # without this a long import's memory grows with the file.
+        reset_queries()
         if self.on_batch is not None and batch.size:
             self.on_batch(batch.size)
 

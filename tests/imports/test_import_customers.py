@@ -2,6 +2,7 @@ import csv
 import json
 
 import pytest
+from django.db import connection, reset_queries
 
 from customers.imports import RowError, customers_import
 from customers.imports.readers import UNKNOWN_COLUMNS, rows_read
@@ -407,3 +408,27 @@ def test_values_of_the_wrong_json_type_are_rejected_not_crashed_on(channel, writ
     assert "status: " + INVALID_CHOICE.format(value={"x": 1}) in err
     assert "line 3, row: Invalid JSON: Out of range float values" in err
     assert list(Customer.objects.values_list("email", flat=True)) == ["b@example.com"]
+
+
+def test_a_long_import_does_not_keep_every_statement_it_ran_with_debug_on(channel, settings):
+    # given: DEBUG on, which makes Django keep each statement's text (up to 9,000); what a
+    # one-batch import leaves kept
+    settings.DEBUG = True
+
+    def rows(start, count):
+        return [
+            (n + 2, {"email": f"c{n}@example.com", "channel": "web"}, {})
+            for n in range(start, start + count)
+        ]
+
+    reset_queries()
+    customers_import(rows(0, 5), batch_size=5, threaded=False)
+    one_batch = len(connection.queries)
+
+    # when: an import of eight batches, written on this connection
+    reset_queries()
+    result = customers_import(rows(5, 40), batch_size=5, threaded=False)
+
+    # then: it keeps no more than the one-batch import did
+    assert result.created == 40
+    assert len(connection.queries) <= one_batch
