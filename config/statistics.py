@@ -12,9 +12,14 @@ ANALYZE reads a fixed sample (30,000 rows at the default statistics target), so 
 not grow with the table. ANALYZE_MIN_ROWS is a tenth of EXACT_COUNT_LIMIT: a table below the
 limit is counted exactly, and a table above it is changed by less than a tenth by a smaller
 write, which leaves its estimate within a tenth until autovacuum catches up.
+
+A write that changed only some columns of a table may ANALYZE just those: the table's row
+count (reltuples, an unfiltered list's total) is refreshed by any ANALYZE, and a column list
+leaves out the index expressions, whose finer statistics targets cost the most (the customer
+search index's samples ten times the rows: seconds at 100,000 customers).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import connections, transaction
 from django.db.models import Model
@@ -25,23 +30,35 @@ ANALYZE_MIN_ROWS = EXACT_COUNT_LIMIT // 10
 ANALYZE_MIN_SHARE = 0.1
 
 
-def statistics_refresh(*, models: Iterable[type[Model]], rows: int, using: str = "default"):
+def statistics_refresh(
+    *,
+    models: Iterable[type[Model]],
+    rows: int,
+    columns: Mapping[type[Model], Iterable[str]] | None = None,
+    using: str = "default",
+):
     """ANALYZE the models' tables once the transaction commits (at once outside one), on
-    PostgreSQL, when `rows` written is at least ANALYZE_MIN_ROWS and a tenth of the table."""
+    PostgreSQL, when `rows` written is at least ANALYZE_MIN_ROWS and a tenth of the table.
+    A model given `columns` (database column names) has those columns alone analyzed."""
     connection = connections[using]
     if connection.vendor != "postgresql" or rows < ANALYZE_MIN_ROWS:
         return
-    tables = [model._meta.db_table for model in models]
+    columns = columns or {}
+    quote = connection.ops.quote_name
+    tables = [
+        (model._meta.db_table, [quote(name) for name in columns.get(model, ())]) for model in models
+    ]
     transaction.on_commit(lambda: _tables_analyze(connection, tables, rows), using=using)
 
 
-def _tables_analyze(connection, tables: list[str], rows: int) -> None:
+def _tables_analyze(connection, tables: list[tuple[str, list[str]]], rows: int) -> None:
     with connection.cursor() as cursor:
-        for table in tables:
+        for table, columns in tables:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
             (estimated,) = cursor.fetchone()
             if rows >= ANALYZE_MIN_SHARE * max(estimated, 0):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+                listed = f" ({', '.join(columns)})" if columns else ""
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}{listed}")
 
 
 class GrowthStatistics:

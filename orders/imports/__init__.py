@@ -46,7 +46,7 @@ from config.values import text_printable
 from customers.imports import ROW_NOT_WRITTEN, ImportCounts, RowError
 from customers.imports.batches import retrying
 from customers.imports.threads import BatchWriter
-from customers.models import Address, Customer
+from customers.models import CUSTOMER_STATS_COLUMNS, Address, Customer
 from events.services import SOURCE_IMPORT, actor_source, actor_use
 from orders.imports.readers import order_csv_rows_read, order_rows_read
 from orders.imports.rows import (
@@ -76,6 +76,11 @@ __all__ = [
 ]
 
 BATCH_SIZE = 2000
+# The customer columns whose planner statistics an import refreshes: the order statistics it
+# rewrites on every buyer (the lists filter and sort on them) and the channel, which scopes a
+# non-superuser's lists. The rest of a new buyer's row is like any customer's; the table's
+# row count (an unfiltered total) is refreshed all the same.
+STATISTICS_CUSTOMER_COLUMNS = ("channel_id", *CUSTOMER_STATS_COLUMNS)
 # A batch that lost a race (another writer created one of its customers or orders, a
 # deadlock) is written again this often before it is split into rows.
 WRITE_ATTEMPTS = 2
@@ -130,6 +135,7 @@ class _Importer:
         # batch sending one of them looks its stored orders up once that one committed.
         self.in_flight: dict[int, set[tuple[str, str]]] = {}
         self.submitted = self.written = 0
+        self.addresses_written = 0  # which table's statistics to refresh at the end
 
     def _reject_later(self, line: int, errors: dict[str, list[str]]) -> None:
         self.rejected.append((line, errors))
@@ -272,6 +278,7 @@ class _Importer:
         self.result.created += len(written.created)
         self.result.updated += len(written.updated) + len(written.unchanged)
         self.result.unchanged += len(written.unchanged)
+        self.addresses_written += written.addresses
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:
@@ -323,7 +330,10 @@ def orders_import(
     result = importer.result
     if not dry_run:
         statistics_refresh(
-            models=(Order, OrderItem, Customer, Address), rows=result.created + result.updated
+            models=(Order, OrderItem, Customer),
+            rows=result.created + result.updated,
+            columns={Customer: STATISTICS_CUSTOMER_COLUMNS},
         )
+        statistics_refresh(models=(Address,), rows=importer.addresses_written)
     result.seconds = time.monotonic() - started
     return result

@@ -50,6 +50,7 @@ class OrdersWritten:
     created: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
+    addresses: int = 0  # the buyers' addresses created or changed
 
 
 @dataclass
@@ -66,15 +67,17 @@ class _Changes:
 
 def _customers_write(
     rows: dict[tuple[int, str], CleanRow], user_id, before_insert
-) -> dict[tuple, int]:
-    """Upsert the batch's buyers through the customer writer; return their ids by key."""
+) -> tuple[dict[tuple, int], int]:
+    """Upsert the batch's buyers through the customer writer; return their ids by key and
+    how many addresses it created or changed."""
     batch = customer_rows_save(
         list(rows.values()), user_id=user_id, reason="", before_insert=before_insert
     )
     invited = [pk for row, pk, _ in batch.customers if row.invite]
     for customer in Customer.objects.filter(pk__in=invited):
         customer_invite_send(customer=customer)
-    return {row.key: pk for row, pk, _ in batch.customers}
+    addresses = len(batch.addresses_created) + len(batch.addresses_changed)
+    return {row.key: pk for row, pk, _ in batch.customers}, addresses
 
 
 def order_customer_resolve(row: OrderRow, customer_ids: dict[tuple, int]) -> int:
@@ -233,9 +236,9 @@ def order_rows_write(
     buyers `customers`; keep the buyers' statistics exact. Run inside a transaction."""
     now = timezone.now()
     orders_first = _OrdersFirst(rows, now)
-    customer_ids = _customers_write(customers, user_id, orders_first)
+    customer_ids, addresses = _customers_write(customers, user_id, orders_first)
     resolved = [(row, order_customer_resolve(row, customer_ids)) for row in rows]
-    written = OrdersWritten(created=orders_first.created)
+    written = OrdersWritten(created=orders_first.created, addresses=addresses)
     if orders_first.created is None:
         written.created = _orders_create(
             [pair for pair in resolved if pair[0].existing is None], now

@@ -11,7 +11,7 @@ from config.pagination import EXACT_COUNT_LIMIT
 from customers.imports import customers_import
 from customers.models import Customer
 from orders.imports import orders_import
-from tests.customers.factories import ChannelFactory, CustomerFactory
+from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 
 URL = "/api/v1/customers/"
 postgresql_only = pytest.mark.skipif(
@@ -164,6 +164,85 @@ def test_the_order_import_refreshes_the_statistics_of_what_it_wrote(
     # then
     assert (result.created, result.rejected) == (3, 0)
     assert reltuples("orders_order") == 3
+
+
+def column_values(table: str, column: str) -> str | None:
+    """The most common values ANALYZE last recorded for the column (its sample's values)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_vals::text FROM pg_stats WHERE tablename = %s AND attname = %s",
+            [table, column],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_order_import_refreshes_the_customer_statistics_it_wrote_and_no_other(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: customers analyzed, all named Ann and without orders; their addresses added
+    # since the address table was analyzed (empty)
+    monkeypatch.setattr(statistics, "ANALYZE_MIN_ROWS", 2)
+    analyze("customers_address")
+    channel = ChannelFactory(code="web")
+    for _ in range(4):
+        AddressFactory(customer=CustomerFactory(channel=channel, first_name="Ann"))
+    analyze()
+    feed = [
+        (
+            n,
+            {
+                "channel": "web",
+                "number": f"N{n}",
+                "status": "paid",
+                "customer": {"email": f"bob{n}@example.com", "first_name": "Bob"},
+            },
+            {},
+        )
+        for n in range(4)
+    ]
+
+    # when: four orders for four new buyers, all named Bob, with no address
+    with django_capture_on_commit_callbacks(execute=True):
+        result = orders_import(feed)
+
+    # then: the row count and the order statistics are fresh; the names and the addresses,
+    # which the import did not write, keep their statistics (autovacuum's to refresh)
+    assert (result.created, result.rejected) == (4, 0)
+    assert reltuples("customers_customer") == 8
+    assert column_values("customers_customer", "orders_count") == "{0,1}"
+    assert column_values("customers_customer", "first_name") == "{Ann}"
+    assert reltuples("customers_address") == 0
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_order_import_refreshes_the_address_statistics_when_it_wrote_addresses(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # given
+    monkeypatch.setattr(statistics, "ANALYZE_MIN_ROWS", 2)
+    analyze("customers_address")  # empty
+    ChannelFactory(code="web")
+    customer = {"addresses": [{"city": "Rio"}]}
+    feed = [
+        (
+            n,
+            {"channel": "web", "number": f"N{n}", "customer": {**customer, "email": f"{n}@a.io"}},
+            {},
+        )
+        for n in range(3)
+    ]
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = orders_import(feed)
+
+    # then
+    assert (result.created, result.rejected) == (3, 0)
+    assert reltuples("customers_address") == 3
 
 
 @postgresql_only
