@@ -150,6 +150,45 @@ def _capped_count_and_table_estimate(capped, queryset) -> tuple[int, int | None]
     return counted, _known(estimate)
 
 
+def _ordered_by_pk(queryset) -> bool:
+    pk = queryset.model._meta.pk
+    return tuple(queryset.query.order_by) in {("pk",), (pk.name,), (pk.attname,)}
+
+
+def listed_span_ids(queryset, offset: int, size: int) -> RawSQL | None:
+    """SQL of a deep page's ids for a list with no condition but its model's listing rule,
+    in primary key order, on PostgreSQL: read from the primary key index alone, or None.
+
+    The listing rule (not merged, for customers) reads the table for each row before the
+    page: 250,000 rows read for page 5,000 of 50. The rows the rule leaves out
+    (`unlisted_queryset()`) are few, so the page is a span of every id, index-only: as many
+    rows longer as there are left-out ones, which are then taken out, and shifted by the
+    left-out ids before it.
+    """
+    model = queryset.model
+    unlisted = getattr(model, "unlisted_queryset", None)
+    if (
+        unlisted is None
+        or connections[queryset.db].vendor != "postgresql"
+        or not queryset.query.where
+        or not queryset_unfiltered(queryset)
+        or not _ordered_by_pk(queryset)
+        or queryset.query.distinct
+    ):
+        return None
+    ops = connections[queryset.db].ops
+    table, pk = ops.quote_name(model._meta.db_table), ops.quote_name(model._meta.pk.column)
+    left_out, params = unlisted().order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"WITH unlisted(id) AS ({left_out}),"
+        f" span(id) AS (SELECT {pk} FROM {table} ORDER BY {pk}"
+        " LIMIT %s + (SELECT count(*) FROM unlisted) OFFSET %s)"
+        " SELECT id FROM span WHERE id NOT IN (SELECT id FROM unlisted) ORDER BY id"
+        " LIMIT %s OFFSET (SELECT count(*) FROM unlisted WHERE id < (SELECT min(id) FROM span))"
+    )
+    return RawSQL(sql, [*params, size, offset, size])
+
+
 # The largest OFFSET PostgreSQL and SQLite take (a signed 64-bit integer).
 _LARGEST_OFFSET = 2**63 - 1
 
@@ -274,7 +313,9 @@ class PagePagination(BasePagination):
     def _rows(self, queryset, offset: int, size: int) -> list:
         if offset < self.deferred_offset:
             return list(queryset[offset : offset + size])
-        ids = queryset.values("pk")[offset : offset + size]
+        ids = listed_span_ids(queryset, offset, size)
+        if ids is None:
+            ids = queryset.values("pk")[offset : offset + size]
         return list(queryset.filter(pk__in=ids))
 
     def _count(self, queryset) -> tuple[int, bool]:
