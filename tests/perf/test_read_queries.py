@@ -189,6 +189,35 @@ def test_deep_unfiltered_pages_read_ids_from_the_primary_key_alone(
     assert "Index Only Scan using customers_customer_pkey" in plan, plan
 
 
+@pytest.mark.parametrize(("limit", "count"), [(57, 57), (1_000, 57)], ids=["at", "under"])
+def test_filtered_counts_leave_merged_customers_out(
+    api_client, store, merged_between, monkeypatch, limit, count
+):
+    """Merged customers match the filter (same day) and are not counted, at the limit too."""
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "exact_count_limit", limit)
+    response = api_client.get("/api/v1/customers/", {"created_at__date": "2024-03-01"})
+
+    assert (response.data["count"], response.data["count_is_estimate"]) == (count, False)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_groups_count_reads_no_customer_rows(api_client, store, merged_between):
+    """A group's members are counted from indexes alone: the listing rule (not merged) is
+    applied to the few merged customers, not checked in each member's row."""
+    with CaptureQueriesContext(connection) as context:
+        api_client.get("/api/v1/customers/", {"group": "vip"})
+    page = next(q["sql"] for q in context.captured_queries if '"version"' in q["sql"])
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using customers_customer_pkey" in plan, plan
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
 def test_large_totals_are_estimated_and_pages_stay_consistent(api_client, store, monkeypatch):
     from config.rest import PagePagination
