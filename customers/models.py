@@ -388,6 +388,11 @@ class Customer(VersionedModel):
         is only an alias of the one it was merged into; customers.selectors.customer_all)."""
         return cls.objects.filter(merged_into__isnull=True)
 
+    @classmethod
+    def unlisted_queryset(cls):
+        """The customers listed_queryset leaves out (merged ones: few, and indexed)."""
+        return cls.objects.filter(merged_into__isnull=False)
+
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

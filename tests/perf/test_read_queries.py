@@ -8,9 +8,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from merges.services import customer_merge
 from orders.models import Order
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, group_chain
@@ -143,6 +144,78 @@ def test_deep_pages_read_the_same_rows_by_id_first(api_client, store, monkeypatc
 
     assert deferred == plain
     assert [row["total_spent"] for row in deferred["results"]][:2] == ["45.00", "44.00"]
+
+
+@pytest.fixture
+def merged_between(store, superuser):
+    """Customers 3, 4 and 20 of the store merged into their neighbours: before a deep page,
+    and inside it."""
+    for kept, merged in ((2, 3), (5, 4), (19, 20)):
+        customer_merge(keep=store[kept].pk, merge=[store[merged].pk], user=superuser)
+    return [store[n].pk for n in (3, 4, 20)]
+
+
+def test_deep_pages_leave_merged_customers_out(api_client, store, merged_between, monkeypatch):
+    from config.rest import PagePagination
+
+    params = {"per_page": 7, "page": 3}
+    monkeypatch.setattr(PagePagination, "deferred_offset", 0)
+    _, deferred, _ = _get(api_client, "/api/v1/customers/", params)
+
+    listed = [customer.pk for customer in store if customer.pk not in merged_between]
+    assert [row["id"] for row in deferred["results"]] == listed[14:21]
+    assert deferred["count"] == ROWS - 3
+    assert api_client.get("/api/v1/customers/", {"per_page": 7, "page": 99}).status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_deep_unfiltered_pages_read_ids_from_the_primary_key_alone(
+    api_client, store, merged_between, monkeypatch
+):
+    """The ids before a deep page are read index-only: the listing rule (not merged) is
+    applied to the few merged customers, not checked in each row before the page."""
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "deferred_offset", 0)
+    with CaptureQueriesContext(connection) as context:
+        api_client.get("/api/v1/customers/", {"per_page": 7, "page": 3})
+    page = next(q["sql"] for q in context.captured_queries if '"version"' in q["sql"])
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using customers_customer_pkey" in plan, plan
+
+
+@pytest.mark.parametrize(("limit", "count"), [(57, 57), (1_000, 57)], ids=["at", "under"])
+def test_filtered_counts_leave_merged_customers_out(
+    api_client, store, merged_between, monkeypatch, limit, count
+):
+    """Merged customers match the filter (same day) and are not counted, at the limit too."""
+    from config.rest import PagePagination
+
+    monkeypatch.setattr(PagePagination, "exact_count_limit", limit)
+    response = api_client.get("/api/v1/customers/", {"created_at__date": "2024-03-01"})
+
+    assert (response.data["count"], response.data["count_is_estimate"]) == (count, False)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_groups_count_reads_no_customer_rows(api_client, store, merged_between):
+    """A group's members are counted from indexes alone: the listing rule (not merged) is
+    applied to the few merged customers, not checked in each member's row."""
+    with CaptureQueriesContext(connection) as context:
+        api_client.get("/api/v1/customers/", {"group": "vip"})
+    page = next(q["sql"] for q in context.captured_queries if '"version"' in q["sql"])
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using customers_customer_pkey" in plan, plan
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
