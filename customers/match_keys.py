@@ -52,8 +52,9 @@ CURRENCY_REGIONS = {
 BACKFILL_BATCH = 5_000
 # Distinct first and last names whose folded words are kept (a few MB at most).
 NAME_CACHE_SIZE = 50_000
-# Distinct (phone, region) pairs whose keys are kept (a few MB at most).
-PHONE_CACHE_SIZE = 50_000
+# Distinct (phone, region) pairs whose keys are kept (about 2 MB): enough for the repeated
+# ones (shared lines, placeholders); most phones of a file are seen once.
+PHONE_CACHE_SIZE = 10_000
 _NON_DIGITS = re.compile(r"\D+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_LETTERS = re.compile(r"[^a-z]+")
