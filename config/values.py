@@ -113,15 +113,11 @@ def json_problem(value, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[str, str] |
     return None
 
 
-def _plain(text: str) -> bool:
-    return text.isascii() and "\x00" not in text
-
-
 def _children_plain(children, depth: int, pending: list) -> bool:
     for child in children:
         kind = child.__class__
         if kind is str:
-            if not _plain(child):
+            if not child.isascii() or "\x00" in child:
                 return False
         elif kind is dict or kind is list:
             pending.append((child, depth + 1))
@@ -143,8 +139,10 @@ def _json_plain(value, max_depth: int) -> bool:
         if depth > max_depth:
             return False
         if item.__class__ is dict:
-            if not all(key.__class__ is str and _plain(key) for key in item):
-                return False
+            # A loop, not all(<generator>): a row's few keys cost less than making a generator.
+            for key in item:
+                if key.__class__ is not str or not key.isascii() or "\x00" in key:
+                    return False
             item = item.values()
         if not _children_plain(item, depth, pending):
             return False

@@ -28,6 +28,7 @@ The rules (conservative: a false match costs a wrong merge, a missed one only a 
 
 import contextlib
 import functools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 
@@ -51,6 +52,9 @@ CURRENCY_REGIONS = {
 BACKFILL_BATCH = 5_000
 # Distinct first and last names whose folded words are kept (a few MB at most).
 NAME_CACHE_SIZE = 50_000
+# Distinct (phone, region) pairs whose keys are kept (about 2 MB): enough for the repeated
+# ones (shared lines, placeholders); most phones of a file are seen once.
+PHONE_CACHE_SIZE = 10_000
 _NON_DIGITS = re.compile(r"\D+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_LETTERS = re.compile(r"[^a-z]+")
@@ -80,6 +84,13 @@ def phone_key(phone: str, region: str | None) -> str:
     """The phone in E.164, or "" when it does not parse as a possible number."""
     if not phone or not phone.strip():
         return ""
+    return _phone_e164(phone, region)
+
+
+@functools.lru_cache(maxsize=PHONE_CACHE_SIZE)
+def _phone_e164(phone: str, region: str | None) -> str:
+    """phone_key of a non-blank phone (cached: a `phonenumbers` parse is the costliest part
+    of a new customer's keys, and shared lines and placeholder numbers repeat in a file)."""
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
@@ -117,6 +128,7 @@ def address_key(zipcode: str | None, number: str | None) -> str:
 
 # The customer's own fields the keys are made of (the default address gives the last one).
 KEY_INPUTS = ("email", "phone", "identification", "first_name", "last_name")
+_KEY_INPUTS_OF = operator.itemgetter(*KEY_INPUTS)
 
 
 def match_keys(row: dict) -> tuple[str, ...]:
@@ -130,11 +142,20 @@ def match_keys_of(
 ) -> tuple[str, ...]:
     """The KEY_FIELDS of a customer with these KEY_INPUTS values, its channel's region and
     its default address's zipcode and number (None without one)."""
+    return match_keys_of_inputs(_KEY_INPUTS_OF(values), region, zipcode, number)
+
+
+def match_keys_of_inputs(
+    inputs: Sequence[str], region: str | None, zipcode: str | None, number: str | None
+) -> tuple[str, ...]:
+    """match_keys_of with the KEY_INPUTS values given in their order (what the import's COPY
+    row holds: no dict made per new customer)."""
+    email, phone, identification, first_name, last_name = inputs
     return (
-        email_key(values["email"]),
-        phone_key(values["phone"], region),
-        identification_key(values["identification"]),
-        name_key(values["first_name"], values["last_name"]),
+        email_key(email),
+        phone_key(phone, region),
+        identification_key(identification),
+        name_key(first_name, last_name),
         address_key(zipcode, number),
     )
 

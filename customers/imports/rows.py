@@ -427,6 +427,8 @@ def _channel_clean(data: dict, context: RowContext) -> int:
 def _groups_clean(value, context: RowContext) -> list[int]:
     if not isinstance(value, list):
         raise ValueError(NOT_A_LIST.format(type=type(value).__name__))
+    if not value:  # a CSV row's blank groups cell: most rows of a file
+        return []
     codes = [str(code).strip() for code in value]
     missing = sorted({code for code in codes if code not in context.groups})
     if missing:

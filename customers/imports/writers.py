@@ -35,7 +35,7 @@ from customers.match_keys import (
     customer_match_pairs_refresh,
     match_key_inputs,
     match_keys_after,
-    match_keys_of,
+    match_keys_of_inputs,
 )
 from customers.models import CUSTOMER_EDITABLE_FIELDS, CUSTOMER_MATCH_KEY_FIELDS, Address, Customer
 from events.services import events_emit
@@ -190,7 +190,8 @@ def _created_default_address(row: CleanRow) -> dict | None:
 
 def _created_keys(row: CleanRow, values: Sequence, region: str | None) -> tuple[str, ...]:
     address = _created_default_address(row) or {}
-    return match_keys_of(_key_inputs(values), region, address.get("zipcode"), address.get("number"))
+    inputs = _KEY_INPUTS_OF(values)
+    return match_keys_of_inputs(inputs, region, address.get("zipcode"), address.get("number"))
 
 
 def _postgresql_customers_write(

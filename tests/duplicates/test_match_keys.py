@@ -1,6 +1,8 @@
 import contextlib
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from customers.match_keys import (
@@ -90,6 +92,37 @@ def test_brazilian_phone_formats_share_one_e164_key(phone):
 )
 def test_phone_key_edges(phone, region, expected):
     assert phone_key(phone, region) == expected
+
+
+def test_one_phone_is_keyed_per_region_in_any_order():
+    """The same digits are a Brazilian number for a Brazilian channel and none for a US one,
+    whichever was keyed first (keys are kept per phone and region)."""
+    assert phone_key("11 98765 4329", "BR") == "+5511987654329"
+    assert phone_key("11 98765 4329", "US") == ""
+    assert phone_key("11 98765 4329", "BR") == "+5511987654329"
+
+
+@pytest.mark.django_db
+def test_an_import_keys_one_phone_per_channel_region(brazil, usa, tmp_path):
+    """One phone in rows of two channels: each customer's key follows its own channel, and
+    the stored phone is the one sent."""
+    path = tmp_path / "two_channels.csv"
+    path.write_text(
+        "channel,email,phone\n"
+        "br,ana@example.com,11 98765 4328\n"
+        "us,ana@example.com,11 98765 4328\n"
+        "br,bia@example.com,11 98765 4328\n",
+        encoding="utf-8",
+    )
+    call_command("import_customers", str(path), stdout=StringIO())
+    stored = Customer.objects.order_by("channel__code", "email").values_list(
+        "channel__code", "email", "phone", "phone_key"
+    )
+    assert list(stored) == [
+        ("br", "ana@example.com", "11 98765 4328", "+5511987654328"),
+        ("br", "bia@example.com", "11 98765 4328", "+5511987654328"),
+        ("us", "ana@example.com", "11 98765 4328", ""),
+    ]
 
 
 def test_channel_region_from_country_then_currency():
