@@ -176,14 +176,13 @@ def capped_count_sql(queryset, limit: int) -> tuple[str, list]:
     return sql, [*rest_params, limit + 1, *left_params, *left_params]
 
 
-def _capped_count_and_table_estimate(capped, queryset) -> tuple[int, int | None]:
+def _capped_count_and_table_estimate(queryset, limit: int) -> tuple[int, int | None]:
     """An unfiltered list's capped count and planner_estimate's table estimate, in one
     statement: the same two figures for one round trip instead of two."""
-    sql, params = capped.query.sql_with_params()
+    sql, params = capped_count_sql(queryset, limit)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM ({sql}) capped), ({_TABLE_ESTIMATE_SQL})",
-            [*params, queryset.model._meta.db_table],
+            f"SELECT ({sql}), ({_TABLE_ESTIMATE_SQL})", [*params, queryset.model._meta.db_table]
         )
         counted, estimate = cursor.fetchone()
     return counted, _known(estimate)
@@ -372,12 +371,11 @@ class PagePagination(BasePagination):
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count(), True
         limit = self.exact_count_limit
-        capped = queryset.order_by().values("pk")[: limit + 1]
         if not queryset_unfiltered(queryset):
             counted = _capped_count(queryset, limit)
             estimate = planner_estimate(queryset) if counted > limit else None
         else:
-            counted, estimate = _capped_count_and_table_estimate(capped, queryset)
+            counted, estimate = _capped_count_and_table_estimate(queryset, limit)
         return self._total(queryset, counted, estimate)
 
     def _total(self, queryset, counted: int, estimate: int | None) -> tuple[int, bool]:
