@@ -201,9 +201,8 @@ def _load_lock_released(timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [bulk_load.LOAD_LOCK])
-            if cursor.fetchone()[0]:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [bulk_load.LOAD_LOCK])
+            if bulk_load._load_lock_try(cursor):
+                bulk_load._load_unlock(cursor)
                 return True
             time.sleep(0.05)
     return False
