@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from merges.services import customer_merge
 from orders.models import Order
+from tests.conftest import api_client_for
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, group_chain
 from tests.orders.factories import OrderFactory, OrderItemFactory
@@ -267,10 +268,12 @@ def test_small_totals_stay_exact(api_client, store):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
-def test_large_groups_member_count_is_capped_then_estimated(api_client, store, monkeypatch):
+def test_large_groups_member_count_is_capped_then_estimated(superuser, store, monkeypatch):
+    """Superusers see every channel, so their member counts are capped and estimated."""
     from config import pagination
 
-    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
+    api_client = api_client_for(superuser)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 15)  # 16 counted of 20 members
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE groups_usercustomergroup")
     url = f"/api/v1/customers/{store[0].pk}/"
@@ -280,3 +283,40 @@ def test_large_groups_member_count_is_capped_then_estimated(api_client, store, m
     monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 1_000)
     [membership] = api_client.get(url, {"expand": "memberships"}).data["memberships"]
     assert membership["group"]["member_count"] == ROWS // 3
+
+
+def _membership_scans() -> int:
+    """Scans of the memberships table (sequential or by any index) in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_numscans(c.oid)"
+            " + coalesce(sum(pg_stat_get_xact_numscans(i.indexrelid)), 0)"
+            " FROM pg_class c LEFT JOIN pg_index i ON i.indrelid = c.oid"
+            " WHERE c.oid = 'groups_usercustomergroup'::regclass GROUP BY c.oid"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
+def test_a_group_estimated_far_past_the_limit_is_not_counted(superuser, store, monkeypatch):
+    """Superusers see every channel, so their member counts are capped and estimated."""
+    from config import pagination
+
+    client = api_client_for(superuser)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE groups_usercustomergroup")
+    url = f"/api/v1/customers/{store[0].pk}/"
+
+    def member_count_and_scans():
+        before = _membership_scans()
+        [membership] = client.get(url, {"expand": "memberships"}).data["memberships"]
+        return membership["group"]["member_count"], _membership_scans() - before
+
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)  # 20 members: over twice that
+    estimated, estimated_scans = member_count_and_scans()
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 10)  # 20 members: not over twice
+    counted, counted_scans = member_count_and_scans()
+
+    assert estimated == counted == ROWS // 3
+    # Both read the customer's memberships; only the second counts the group's members.
+    assert counted_scans == estimated_scans + 1
