@@ -205,20 +205,24 @@ def row_parts(serializer, table: str) -> list | None:
     return parts
 
 
-# row_parts by (serializer class, field names, table, active time zone): the same fields give
-# the same SQL. Bounded, since `fields=` subsets come from clients.
+# row_parts by what decides a serializer's fields (its class and the fields asked for, as
+# the caller keys it), table and active time zone: the same fields give the same SQL.
+# Bounded, since `fields=` subsets come from clients.
 _ROW_PARTS: dict = {}
 _ROW_PARTS_KEPT = 256
 
 
-def cached_row_parts(serializer, table: str) -> list | None:
-    """row_parts, written once per serializer class, field names and time zone."""
-    key = (type(serializer), tuple(serializer.fields), table, timezone.get_current_timezone_name())
+def cached_row_parts(fields_key, build_serializer, table: str) -> list | None:
+    """row_parts, written once per fields_key, table and time zone. The serializer is built
+    (`build_serializer()`) only the first time: building one copies its fields, which cost
+    more than the rest of a page written by the database. An error building it (a `fields=`
+    error) propagates and keeps nothing."""
+    key = (fields_key, table, timezone.get_current_timezone_name())
     try:
         return _ROW_PARTS[key]
     except KeyError:
         pass
-    parts = row_parts(serializer, table)
+    parts = row_parts(build_serializer(), table)
     if len(_ROW_PARTS) >= _ROW_PARTS_KEPT:
         _ROW_PARTS.clear()
     _ROW_PARTS[key] = parts

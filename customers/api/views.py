@@ -335,11 +335,17 @@ class CustomerViewSet(
             or renderer.get_indent(request.accepted_media_type, self.get_renderer_context())
         ):
             return None
+        # What decides the serializer's fields (CustomerSerializer.__init__).
+        fields = self._fields()
+        fields_key = (
+            self.get_serializer_class(),
+            None if fields is None else frozenset(fields),
+            frozenset(self.expand),
+        )
         try:
-            serializer = self.get_serializer()
+            parts = cached_row_parts(fields_key, self.get_serializer, customer_table_sql())
         except exceptions.ValidationError:
             return None
-        parts = cached_row_parts(serializer, customer_table_sql())
         return None if parts is None else [getattr(part, "sql", part) for part in parts]
 
     def _reload(self, customer: Customer) -> Customer:

@@ -241,6 +241,26 @@ def test_pages_and_details_are_written_without_a_serializer_on_postgresql(
     assert detail.json()["id"] == varied_customers[5].pk
 
 
+@pytest.mark.skipif(not POSTGRESQL, reason="list pages are written by PostgreSQL only")
+def test_a_page_asked_again_builds_no_serializer(api_client, varied_customers, monkeypatch):
+    """The SQL of a page is kept by the fields asked for: building the serializer again (a
+    copy of each of its fields) is only needed for fields not asked for before."""
+    params = {"fields": "id,email,addresses"}
+    first = api_client.get(URL, params)
+    unknown = api_client.get(URL, {"fields": "id,email,nope"})
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a serializer was built")
+
+    monkeypatch.setattr(CustomerSerializer, "__init__", refuse)
+    again = api_client.get(URL, params)
+
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert unknown.status_code == 400
+    assert "nope" in unknown.json()["fields"][0]
+
+
 def _both(client, plain_drf, url, params, **headers):
     fast = client.get(url, params, **headers)
     plain_drf()
