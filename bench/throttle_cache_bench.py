@@ -77,7 +77,7 @@ def main() -> None:
             else:
                 ApiUserThrottle.allow_request = original
                 ApiUserThrottle.cache = cache
-                cache.delete(f"throttle_api_user_{user.pk}")
+                cache.delete(f"rate_api_user_{user.pk}")
             timings[name].append(_batch(client, headers, args.requests))
     ApiUserThrottle.allow_request = original
     base = statistics.median(timings["none (throttle off)"])

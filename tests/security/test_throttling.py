@@ -88,15 +88,48 @@ def test_answers_carry_the_rate_limit_budget(api_client, user_rate):
     assert responses[-1]["RateLimit-Reset"] == responses[-1]["Retry-After"]
 
 
-def test_sign_in_reports_its_own_budget_only_when_it_refuses(api_client, customer, auth_rate):
+def test_the_bucket_refills_evenly(api_client, user_rate, monkeypatch):
+    """3/min: three at once, then one every 20 seconds (not all three after a minute)."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr(ApiUserThrottle, "timer", lambda self: clock[0])
+    burst = [api_client.get("/api/v1/customers/") for _ in range(3)]
+    refused = api_client.get("/api/v1/customers/")
+    clock[0] += 20
+    refilled = api_client.get("/api/v1/customers/")
+    again = api_client.get("/api/v1/customers/")
+
+    assert [response.status_code for response in burst] == [200, 200, 200]
+    _assert_throttled(refused)
+    assert refused["Retry-After"] == refused["RateLimit-Reset"] == "20"
+    assert refilled.status_code == 200
+    assert _budget(refilled) == ("3", "0")
+    assert again.status_code == 429
+
+
+def test_a_callers_state_is_one_number_however_busy(api_client, api_user, monkeypatch):
+    """No list of request times: a busy caller costs the cache one float, not one per request."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(ApiUserThrottle, "rate", "6000/min", raising=False)
+    for _ in range(30):
+        assert api_client.get("/api/v1/channels/").status_code == 200
+    state = cache.get(f"rate_api_user_{api_user.pk}")
+
+    assert isinstance(state, float)
+
+
+def test_sign_in_reports_its_own_budget_only_when_it_refuses(
+    api_client, customer, auth_rate, monkeypatch
+):
+    monkeypatch.setattr(ApiUserThrottle, "rate", "60/hour", raising=False)  # one a minute back
     allowed = [_sign_in(api_client) for _ in range(3)]
     refused = _sign_in(api_client)
 
     # allowed attempts show the caller's API budget, not how often the e-mail was tried
     assert [_budget(response) for response in allowed] == [
-        ("6000", "5999"),
-        ("6000", "5998"),
-        ("6000", "5997"),
+        ("60", "59"),
+        ("60", "58"),
+        ("60", "57"),
     ]
     _assert_throttled(refused)
     assert _budget(refused) == ("3", "0")
