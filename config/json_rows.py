@@ -171,23 +171,42 @@ def _json_column(field, model_field, column: str) -> JsonColumn | None:
     return JsonColumn(f"({column})::text")
 
 
+def field_key_sql(name: str, *, first: bool) -> str:
+    """SQL of a field's key in an object's JSON text: `"name":`, after a comma unless first."""
+    return literal(("" if first else ",") + orjson.dumps(name).decode() + ":")
+
+
 def row_parts(serializer, table: str) -> list | None:
     """The serializer's representation of a row of `table` as SQL parts: text expressions
     with JsonColumns between them (joined, they are the object's JSON text), or None.
 
     A field is written by the serializer's method `json_sql_<name>(table)` (SQL of its JSON
     text, or None), or from its `json_sql_sources` ({name: function(table) → SQL of the value
-    the field's rule formats}), else from its one column of the serializer's model.
+    the field's rule formats}), else from its one column of the serializer's model. A method
+    `json_sql_run_<name>(table, following)` may write the field together with some of the
+    field names that follow it (`following`, in order): it answers (SQL of the field's JSON
+    text followed by `,"name":value` for each field it took, the names it took from the
+    start of `following`), or None to leave them to the rules above; fields that share their
+    work (several views of one set of rows) are then written from one subquery.
     """
     model = serializer.Meta.model
     sources = getattr(serializer, "json_sql_sources", {})
+    fields = list(serializer._readable_fields)
     parts, text = [], ["'{'"]
-    for index, field in enumerate(serializer._readable_fields):
-        key = ("," if index else "") + orjson.dumps(field.field_name).decode() + ":"
-        text.append(literal(key))
+    index = 0
+    while index < len(fields):
+        field = fields[index]
         name = field.field_name
+        text.append(field_key_sql(name, first=not index))
+        taken = ()
+        run = getattr(serializer, f"json_sql_run_{name}", None)
+        written = None
+        if run is not None:
+            written = run(table, [later.field_name for later in fields[index + 1 :]])
         declared = getattr(serializer, f"json_sql_{name}", None)
-        if declared is not None:
+        if written is not None:
+            sql, taken = written
+        elif declared is not None:
             sql = declared(table)
         elif name in sources:
             sql = value_sql(field, sources[name](table))
@@ -200,6 +219,7 @@ def row_parts(serializer, table: str) -> list | None:
             text = []
         else:
             text.append(sql)
+        index += 1 + len(taken)
     text.append("'}'")
     parts.append(" || ".join(text))
     return parts

@@ -411,6 +411,27 @@ def customer_addresses_json_sql(table: str, address_json: str, *, flag: str = ""
     return f"COALESCE(({first}), 'null')"
 
 
+def customer_addresses_json_run_sql(
+    table: str, address_json: str, flagged: list[tuple[str, str]]
+) -> str:
+    """customer_addresses_json_sql's list of addresses followed, for each (key SQL, flag) of
+    `flagged`, by that key and the first address with the flag (or null), from one read of
+    the addresses: each address's JSON is written once, not once per field showing it."""
+    key = _quoted(Address._meta.pk.column)
+    customer = _quoted(Address._meta.get_field("customer").column)
+    flags = [_quoted(Address._meta.get_field(flag).column) for _, flag in flagged]
+    read = ", ".join([f"r.{key} AS id", *(f"r.{column} AS f{n}" for n, column in enumerate(flags))])
+    rows = (
+        f"SELECT {read}, {address_json} AS j FROM {_quoted(Address._meta.db_table)} r"
+        f" WHERE r.{customer} = {table}.{_quoted(Customer._meta.pk.column)}"
+    )
+    written = ["'[' || COALESCE(string_agg(a.j, ',' ORDER BY a.id), '') || ']'"]
+    for n, (key_sql, _) in enumerate(flagged):
+        first = f"(array_agg(a.j ORDER BY a.id) FILTER (WHERE a.f{n}))[1]"
+        written += [key_sql, f"COALESCE({first}, 'null')"]
+    return f"(SELECT {' || '.join(written)} FROM ({rows}) a)"
+
+
 def customer_group_codes_json_sql(table: str, code_json) -> str:
     """SQL of the JSON text of the customer's group codes, sorted as Python sorts text (by
     code point: the bytes of UTF-8 under the "C" collation); `code_json(expression)` writes

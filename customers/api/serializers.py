@@ -1,9 +1,11 @@
+import itertools
+
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from config.json_rows import object_sql, python_strip_sql, quoted, value_sql
+from config.json_rows import field_key_sql, object_sql, python_strip_sql, quoted, value_sql
 from config.rest import (
     UNKNOWN_FIELDS,
     CachedFieldsMixin,
@@ -28,6 +30,7 @@ from customers.models import (
 from customers.selectors import (
     EXPANSIONS,
     customer_addresses,
+    customer_addresses_json_run_sql,
     customer_addresses_json_sql,
     customer_group_codes_json_sql,
     customer_memberships,
@@ -310,6 +313,18 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
 
     def json_sql_billing_address(self, table):
         return self._addresses_json_sql(table, flag="is_billing")
+
+    # The flagged addresses that follow the list (CUSTOMER_FIELDS' order): written with it.
+    _ADDRESS_FLAGS = {"default_address": "is_default", "billing_address": "is_billing"}
+
+    def json_sql_run_addresses(self, table, following):
+        """The addresses and the default and billing ones after them, from one read."""
+        taken = list(itertools.takewhile(self._ADDRESS_FLAGS.__contains__, following))
+        address = object_sql(self._address_serializer, "r")
+        if not taken or address is None:
+            return None
+        flagged = [(field_key_sql(name, first=False), self._ADDRESS_FLAGS[name]) for name in taken]
+        return customer_addresses_json_run_sql(table, address, flagged), taken
 
     def _addresses_json_sql(self, table, flag=""):
         address = object_sql(self._address_serializer, "r")
