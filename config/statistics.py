@@ -15,8 +15,9 @@ write, which leaves its estimate within a tenth until autovacuum catches up.
 
 A write that changed only some columns of a table may ANALYZE just those: the table's row
 count (reltuples, an unfiltered list's total) is refreshed by any ANALYZE, and a column list
-leaves out the index expressions, whose finer statistics targets cost the most (the customer
-search index's samples ten times the rows: seconds at 100,000 customers).
+leaves out the others, among them the costliest: the customer search document
+(`search_document`) has a finer statistics target, and analyzing it samples ten times the rows
+(seconds at 100,000 customers).
 """
 
 from collections.abc import Iterable, Mapping

@@ -3,22 +3,28 @@ with or without accents ("maria" finds María, "NINGUÉM" finds Ninguém).
 
 Both sides of every comparison are folded by one SQL function, `patron_fold(text)`: upper case
 without accents. On PostgreSQL it is an IMMUTABLE wrapper around `unaccent` (migration 0010),
-so one trigram GIN index (`customer_search_trgm`) covers the folded concatenation of those
-fields, SEARCH_DOCUMENT. One index instead of one per field: an index entry costs the same per
-trigram wherever it lives, and one index means one pending list, one scan per word and a fifth
-of the per-row overhead for every write and import. A search compiles to
-`patron_fold(document) LIKE '%' || patron_fold('word') || '%'`: the planner folds the
-constant side, and the other is exactly the indexed expression. On SQLite, `patron_fold` is a
-Python function registered on every connection (fold_register); searches scan.
+and the folded concatenation of those fields, SEARCH_DOCUMENT, is stored in a generated column,
+`search_document` (migration 0019), covered by one trigram GIN index (`customer_search_trgm`).
+One index instead of one per field: an index entry costs the same per trigram wherever it
+lives, and one index means one pending list, one scan per word and a fifth of the per-row
+overhead for every write and import. Stored rather than an expression index: every candidate
+the index finds is rechecked against the row, and the stored text is compared as it is, where
+the expression was folded again for each row (10,000 candidates for a common word). A search
+compiles to `search_document LIKE '%' || patron_fold('word') || '%'`: the planner folds the
+constant side. On SQLite, `patron_fold` is a Python function registered on every connection
+(fold_register), no column is stored and searches fold as they scan.
 """
 
 import unicodedata
 
-from django.db.models import F, Func, Q, TextField, Value
+from django.db.models import Expression, F, Func, Q, TextField, Value
+from django.db.models.expressions import Col
 from django.db.models.lookups import Contains, Exact, StartsWith
 
 SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "identification")
 SEARCH_INDEX = "customer_search_trgm"
+# PostgreSQL's stored SEARCH_DOCUMENT (a generated column the model does not declare).
+SEARCH_COLUMN = "search_document"
 FOLD_FUNCTION = "patron_fold"
 # A trigram index narrows nothing for words shorter than this.
 TRIGRAM_MIN_LENGTH = 3
@@ -49,7 +55,37 @@ def _document() -> _Joined:
     return _Joined(*parts[:-1])
 
 
-SEARCH_DOCUMENT = Fold(_document())
+class _SearchDocument(Expression):
+    """The folded document: on PostgreSQL the generated column `search_document`, which the
+    trigram index covers; elsewhere `patron_fold(...)` of the fields themselves.
+
+    The column is not a model field (no writer, history or event may name it), so it is
+    written from the table alias of the fields' own columns, which follows the query's
+    aliases (joins, subqueries)."""
+
+    output_field = TextField()
+
+    def __init__(self, folded=None):
+        super().__init__()
+        self.folded = folded if folded is not None else Fold(_document())
+
+    def get_source_expressions(self):
+        return [self.folded]
+
+    def set_source_expressions(self, exprs):
+        (self.folded,) = exprs
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(self.folded)
+
+    def as_postgresql(self, compiler, connection):
+        column = next(expr for expr in self.folded.flatten() if isinstance(expr, Col))
+        quote = compiler.quote_name_unless_alias
+        table = f"{quote(column.alias)}." if column.alias is not None else ""
+        return f"{table}{quote(SEARCH_COLUMN)}", []
+
+
+SEARCH_DOCUMENT = _SearchDocument()
 
 # Letters that Unicode does not decompose into a base letter and a mark, spelled the way
 # PostgreSQL's unaccent spells them, so both databases fold them alike.

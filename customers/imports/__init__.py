@@ -194,8 +194,8 @@ class _Importer:
         self.flush()
         if self.writer is not None:
             self.writer.close()
-        # Before the statistics: ANALYZE samples the search index's expression only once the
-        # index exists again.
+        # Before the statistics: ANALYZE samples an index's expression only while the index
+        # exists (the search document is a column since 0019, sampled either way).
         self.indexes_restore()
         if not self.dry_run:
             # Full statistics for the API's totals and filters, not only the lookup columns

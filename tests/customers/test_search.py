@@ -4,6 +4,8 @@ search find María with "maria", "MARÍA", "María" or "maría", and Ninguém wi
 import pytest
 from django.db import connection
 
+from customers.imports import customers_import
+from customers.models import Customer
 from customers.search import fold
 from tests.customers.factories import ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, UserGroupFactory
@@ -135,3 +137,22 @@ def test_the_databases_fold_like_the_application(text):
     with connection.cursor() as cursor:
         cursor.execute("SELECT patron_fold(%s)", [text])
         assert cursor.fetchone()[0] == fold(text)
+
+
+def test_q_follows_every_writer_of_the_searched_fields(api_client, marias):
+    """PostgreSQL stores the folded document (migration 0019) and writes it itself: a name
+    written by the bulk import (COPY for a new customer, UPDATE … FROM for a known one) or by
+    a plain UPDATE is found by its new spelling, and no longer by the old one."""
+    rows = [
+        (1, {"channel": "br", "email": "new@example.com", "first_name": "Zélia"}, {}),
+        (2, {"channel": "br", "email": "joao@example.com", "last_name": "Ñandú"}, {}),
+    ]
+    result = customers_import(rows)
+    assert (result.created, result.updated) == (1, 1)
+    Customer.objects.filter(email="marta@example.com").update(last_name="Øster")
+
+    assert _locals(api_client.get(CUSTOMERS, {"q": "zelia"})) == {"new"}
+    assert _locals(api_client.get(CUSTOMERS, {"q": "nandu"})) == {"joao"}
+    assert _locals(api_client.get(CUSTOMERS, {"q": "nunes"})) == set()
+    assert _locals(api_client.get(CUSTOMERS, {"q": "oster"})) == {"marta"}
+    assert _locals(api_client.get(CUSTOMERS, {"q": "rios"})) == set()

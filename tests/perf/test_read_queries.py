@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from customers.search import SEARCH_INDEX
 from merges.services import customer_merge
 from orders.models import Order
 from tests.conftest import api_client_for
@@ -193,6 +194,18 @@ def test_deep_unfiltered_pages_read_ids_from_the_primary_key_alone(
     plan = _list_page_plan(api_client, {"per_page": 7, "page": 3})
 
     assert "Index Only Scan using customers_customer_pkey" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_search_checks_its_candidates_against_the_stored_document(api_client, store):
+    """Every row the trigram index finds is rechecked: against the stored folded document,
+    not by folding the row's fields again (`unaccent` per candidate, in the count and the
+    page alike)."""
+    plan = _list_page_plan(api_client, {"q": "maria"})
+
+    assert SEARCH_INDEX in plan, plan
+    assert "search_document ~~ '%MARIA%'" in plan, plan
+    assert "patron_fold" not in plan, plan
 
 
 @pytest.mark.parametrize(("limit", "count"), [(57, 57), (1_000, 57)], ids=["at", "under"])
