@@ -3,6 +3,6 @@ like it (customers.selectors.group_member_counts). Plain values: this module imp
 """
 
 # On PostgreSQL rows are counted exactly up to this many; a larger total is the planner's
-# estimate (flagged `count_is_estimate`), or an exact count when the estimate is below the
-# rows counted (statistics older than the data).
+# estimate (flagged `count_is_estimate`), never below the rows counted (this many plus one):
+# no count reads further.
 EXACT_COUNT_LIMIT = 10_000

@@ -347,7 +347,7 @@ class PagePagination(BasePagination):
         rows = [row[: -len(totals)] for row in rows]
         if counted > limit and not unfiltered:
             estimate = planner_estimate(queryset)
-        self.count, exact = self._total(queryset, counted, estimate)
+        self.count, exact = self._total(counted, estimate)
         if not exact:
             return self._page_of_estimate(rows, offset)
         self.has_next = len(rows) > self.per_page
@@ -363,11 +363,8 @@ class PagePagination(BasePagination):
         return list(queryset.filter(pk__in=ids))
 
     def _count(self, queryset) -> tuple[int, bool]:
-        """Return (total, exact): exact up to exact_count_limit, else the planner's estimate.
-
-        An estimate below the rows already counted means statistics older than the data (a
-        table filled since its last ANALYZE): the total is then counted exactly.
-        """
+        """Return (total, exact): exact up to exact_count_limit, else the planner's estimate
+        (never below the rows counted, _total)."""
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count(), True
         limit = self.exact_count_limit
@@ -376,17 +373,20 @@ class PagePagination(BasePagination):
             estimate = planner_estimate(queryset) if counted > limit else None
         else:
             counted, estimate = _capped_count_and_table_estimate(queryset, limit)
-        return self._total(queryset, counted, estimate)
+        return self._total(counted, estimate)
 
-    def _total(self, queryset, counted: int, estimate: int | None) -> tuple[int, bool]:
+    def _total(self, counted: int, estimate: int | None) -> tuple[int, bool]:
         """(total, exact) from a count capped at exact_count_limit + 1 and an estimate of the
-        rows: the count when under the cap; else the estimate, unless it is missing or below
-        the rows counted (statistics older than the data), when every row is counted."""
+        rows: the count when under the cap; else the estimate, never below the rows counted.
+
+        An estimate below them (statistics older than the data, or a planner's guess short
+        of a common word) gives way to the rows counted, still flagged: a lower bound. No
+        row past the cap is read: an exact count of a set its estimate misjudges costs with
+        the set (10,706 rows read a second time for `q=dar` at a million customers, every
+        matching row for a large one) and could run into the statement timeout."""
         if counted <= self.exact_count_limit:
             return counted, True
-        if estimate is None or estimate < counted:
-            return queryset.count(), True
-        return estimate, False
+        return max(counted, estimate or 0), False
 
     def _per_page(self, raw):
         if raw is None:

@@ -225,7 +225,7 @@ def uneven_groups():
 @postgresql_only
 def test_a_groups_estimate_is_its_own(uneven_groups, params, members):
     """The planner estimates a group's members from that group's statistics, not from an
-    average group: a large total estimated below the rows counted is counted in full."""
+    average group: a large total estimated below the rows counted would answer only those."""
     filtered = CustomerFilterSet(params, queryset=Customer.listed_queryset()).qs
 
     estimate = planner_estimate(filtered)

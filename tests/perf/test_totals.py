@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from config import statistics
 from config.pagination import EXACT_COUNT_LIMIT
@@ -33,10 +34,11 @@ def analyze(table: str = "customers_customer") -> None:
 BATCHES = itertools.count()
 
 
-def customers_insert(count: int) -> None:
-    """`count` more customers in one INSERT … SELECT (copies of one, each its own e-mail)."""
+def customers_insert(count: int, **fields) -> None:
+    """`count` more customers in one INSERT … SELECT (copies of one made with `fields`, each
+    its own e-mail)."""
     batch = next(BATCHES)
-    template = CustomerFactory(email=f"template{batch}@example.com")
+    template = CustomerFactory(email=f"template{batch}@example.com", **fields)
     columns = [f.column for f in Customer._meta.concrete_fields if not f.primary_key]
     email = f"'b{batch}-' || n || '@example.com'"
     chosen = ", ".join(email if column == "email" else column for column in columns)
@@ -105,17 +107,47 @@ def test_counts_are_exact_up_to_the_limit_and_flagged_above_it(api_client):
     assert (estimated, header) == (True, "true")
 
 
+def full_counts(api_client, params: dict) -> tuple[tuple, list[str]]:
+    """The request's total, and the statements that counted rows without a cap."""
+    with CaptureQueriesContext(connection) as context:
+        answer = total(api_client.get(URL, params))
+    return answer, [q["sql"] for q in context.captured_queries if '"__count"' in q["sql"]]
+
+
 @postgresql_only
 @pytest.mark.django_db
-def test_an_estimate_below_the_rows_counted_gives_way_to_an_exact_count(api_client):
+def test_an_estimate_below_the_rows_counted_gives_way_to_those_rows_flagged(api_client):
     # given: statistics taken at 100 rows, then 12,000 rows
     ChannelFactory(code="web")
     customers_insert(100)
     analyze()
     customers_insert(11_900)
 
-    # when / then: the stale 100 is not answered, nor the 10,001 rows counted
-    assert total(api_client.get(URL, {"per_page": 10})) == (12_000, False, None)
+    # when
+    answer, uncapped = full_counts(api_client, {"per_page": 10})
+
+    # then: the stale 100 is not answered, and no row past the cap is counted
+    assert answer == (EXACT_COUNT_LIMIT + 1, True, "true")
+    assert uncapped == []
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_search_estimated_short_of_its_matches_counts_no_further_than_the_cap(api_client):
+    # given: statistics taken when nobody was named Zed, then 12,000 customers named Zed
+    ChannelFactory(code="web")
+    customers_insert(100, first_name="Ana", last_name="Lima")
+    analyze()
+    customers_insert(12_000, first_name="Zed", last_name="Lima")
+
+    # when
+    answer, uncapped = full_counts(api_client, {"q": "zed", "per_page": 10})
+
+    # then
+    assert answer == (EXACT_COUNT_LIMIT + 1, True, "true")
+    assert uncapped == []
+    last = api_client.get(URL, {"q": "zed", "per_page": 200, "page": 60})
+    assert total(last) == (12_000, False, None)  # the last page still knows the exact total
 
 
 @postgresql_only
