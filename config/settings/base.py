@@ -403,10 +403,13 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
 
 # Bounded cost (README "Configuration", SECURITY.md "Bounded cost"): statements of a request are
-# cancelled after REQUEST_STATEMENT_TIMEOUT_MS and run without JIT; those of a management command
+# cancelled after REQUEST_STATEMENT_TIMEOUT_MS and run without JIT or parallel workers
+# (REQUEST_PARALLEL_WORKERS); those of a management command
 # (imports, exports, task workers) after COMMAND_STATEMENT_TIMEOUT_MS (0: never). A database that
 # is down or cancels a statement answers 503 with Retry-After: DATABASE_RETRY_AFTER seconds.
 REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=5000)
+# Parallel workers one statement of a request may start (PostgreSQL's own default is 2).
+REQUEST_PARALLEL_WORKERS = env.int("REQUEST_PARALLEL_WORKERS", default=0)
 COMMAND_STATEMENT_TIMEOUT_MS = env.int("COMMAND_STATEMENT_TIMEOUT_MS", default=0)
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
 for _alias in DATABASES:  # the primary and its read replicas alike
@@ -415,6 +418,7 @@ for _alias in DATABASES:  # the primary and its read replicas alike
         request_timeout_ms=REQUEST_STATEMENT_TIMEOUT_MS,
         command_timeout_ms=COMMAND_STATEMENT_TIMEOUT_MS,
         serves_requests=_database.process_serves_requests(),
+        request_parallel_workers=REQUEST_PARALLEL_WORKERS,
     )
 MIDDLEWARE.insert(1, "config.middleware.DatabaseFailureMiddleware")
 

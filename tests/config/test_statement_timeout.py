@@ -44,6 +44,9 @@ def test_session_options():
         "-c statement_timeout=5000 -c jit=off"
     )
     assert postgres_session_options(statement_timeout_ms=0, jit=True) == ""
+    assert postgres_session_options(statement_timeout_ms=0, jit=True, parallel_workers=0) == (
+        "-c max_parallel_workers_per_gather=0"
+    )
 
 
 def _setting(name: str) -> str:
@@ -54,18 +57,20 @@ def _setting(name: str) -> str:
 
 @on_postgres
 @pytest.mark.django_db
-def test_request_connections_have_the_timeout_and_no_jit(api_client):
+def test_request_connections_have_the_timeout_and_no_jit_or_parallel_workers(api_client):
     assert api_client.get("/api/v1/customers/").status_code == 200
 
     assert _setting("statement_timeout") == "1min"  # the test settings' 60000 ms
     assert _setting("jit") == "off"
+    assert _setting("max_parallel_workers_per_gather") == "0"
 
 
 def _command_settings(**env: str) -> list[str]:
     code = (
         "from django.db import connection; c = connection.cursor(); "
         "c.execute('SHOW statement_timeout'); a = c.fetchone()[0]; "
-        "c.execute('SHOW jit'); print(a, c.fetchone()[0])"
+        "c.execute('SHOW jit'); b = c.fetchone()[0]; "
+        "c.execute('SHOW max_parallel_workers_per_gather'); print(a, b, c.fetchone()[0])"
     )
     url = database_url_of(connection.settings_dict)
     environment = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": url, **env}
@@ -74,8 +79,8 @@ def _command_settings(**env: str) -> list[str]:
 
 @on_postgres
 @pytest.mark.django_db
-def test_commands_have_no_timeout_by_default_and_keep_jit():
-    assert _command_settings() == ["0", "on"]
+def test_commands_have_no_timeout_by_default_and_keep_jit_and_parallel_workers():
+    assert _command_settings() == ["0", "on", "2"]
 
 
 @on_postgres
@@ -189,7 +194,8 @@ def test_the_primary_and_read_replicas_get_the_default_request_options():
     )
 
     assert result.returncode == 0, result.stderr
-    expected = "-c statement_timeout=5000 -c jit=off"  # REQUEST_STATEMENT_TIMEOUT_MS's default
+    # REQUEST_STATEMENT_TIMEOUT_MS's and REQUEST_PARALLEL_WORKERS's defaults
+    expected = "-c statement_timeout=5000 -c jit=off -c max_parallel_workers_per_gather=0"
     assert json.loads(result.stdout.splitlines()[-1]) == {
         "default": expected,
         "replica_1": expected,
