@@ -117,10 +117,10 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     Like list totals: for superusers on PostgreSQL members are counted up to
     config.pagination.EXACT_COUNT_LIMIT (PagePagination's exact_count_limit), and a larger
     group gets the planner's estimate (never below that). A group the table's statistics put
-    at more than ESTIMATE_TRUSTED times that limit is not counted at all: its estimate could
-    only be wrong by that much if over half the table had changed since the last ANALYZE,
-    which autovacuum re-runs after a tenth has. Counting costs about a millisecond per
-    10,000 members, per group shown.
+    at more than ESTIMATE_TRUSTED times that limit is not counted at all: that estimate is
+    only wrong about which side of the limit the group is on if it lost over half its members
+    since the statistics were taken (imports ANALYZE, and autovacuum does when a tenth of the
+    table changed). Counting costs about a millisecond per 10,000 members, per group shown.
     Other users get exact counts of the members in the channels they may see, decided inside
     the one SQL query.
     """
