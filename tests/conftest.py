@@ -97,7 +97,7 @@ def people(db):
         "email": ("ann@example.com", "bob@sample.org", "cid@example.com"),
         "first_name": ("Ann", "Bob", "Cid"),
         "last_name": ("Lee", "Annis", "Moe"),
-        "phone": ("111", "222", None),
+        "phone": ("111", "222", "333"),
         "username": ("ann", None, None),
         "identification": ("28776255670", None, None),
         "erp_code": ("E1", None, None),
