@@ -117,12 +117,10 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     Like list totals: for superusers on PostgreSQL members are counted up to
     config.pagination.EXACT_COUNT_LIMIT (PagePagination's exact_count_limit), and a larger
     group gets the planner's estimate (never below that). A group the table's statistics put
-    at more than ESTIMATE_TRUSTED times that limit is not counted at all: that estimate is
-    only wrong about which side of the limit the group is on if it lost over half its members
-    since the statistics were taken (imports ANALYZE, and autovacuum does when a tenth of the
-    table changed). Counting costs about a millisecond per 10,000 members, per group shown.
-    Other users get exact counts of the members in the channels they may see, decided inside
-    the one SQL query.
+    at more than config.pagination.ESTIMATE_TRUSTED times that limit is not counted at all
+    (see there why that estimate can be trusted). Counting costs about a millisecond per
+    10,000 members, per group shown. Other users get exact counts of the members in the
+    channels they may see, decided inside the one SQL query.
     """
     group_ids = sorted(set(group_ids))
     if not group_ids:
@@ -140,7 +138,7 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             _MEMBER_COUNTS_SQL.format(table=connection.ops.quote_name(table)),
-            [table, ESTIMATE_TRUSTED * limit, limit + 1, group_ids],
+            [table, pagination.ESTIMATE_TRUSTED * limit, limit + 1, group_ids],
         )
         rows = cursor.fetchall()
     counts = {}
@@ -154,8 +152,6 @@ def group_member_counts(*, group_ids: Iterable[int], user) -> dict[int, int]:
     return counts
 
 
-# A group's estimated members past this many times the exact-count limit are not counted.
-ESTIMATE_TRUSTED = 2
 # Per group: its members as ANALYZE estimated them (NULL for a group too rare to be among the
 # column's most common values), and its members counted up to the limit + 1 unless that
 # estimate is trusted (NULL then). Parameters: the table, the trusted estimate, the limit + 1,

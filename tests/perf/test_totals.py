@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config import statistics
-from config.pagination import EXACT_COUNT_LIMIT
+from config.pagination import ESTIMATE_TRUSTED, EXACT_COUNT_LIMIT
 from customers.imports import customers_import
 from customers.models import Customer
 from orders.imports import orders_import
@@ -105,6 +105,43 @@ def test_counts_are_exact_up_to_the_limit_and_flagged_above_it(api_client):
     count, estimated, header = total(api_client.get(URL))
     assert count >= EXACT_COUNT_LIMIT + 1
     assert (estimated, header) == (True, "true")
+
+
+def reltuples_set(value: int, table: str = "customers_customer") -> None:
+    """Statistics that say `value` rows (a superuser may write the catalog; the test's
+    transaction takes it back)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = %s WHERE oid = %s::regclass", [value, table]
+        )
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_an_unfiltered_list_estimated_far_past_the_limit_is_not_counted(api_client):
+    # given: 30 customers, and statistics that put the table just past the trusted estimate
+    ChannelFactory(code="web")
+    customers_insert(30)
+    reltuples_set(ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT + 1)
+
+    # when
+    first = api_client.get(URL, {"per_page": 10})
+    last = api_client.get(URL, {"per_page": 10, "page": 3})
+
+    # then: the first page answers the estimate, flagged, having counted nothing; the last
+    # page still knows the exact total from the rows before it and its own
+    assert total(first) == (ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT + 1, True, "true")
+    assert total(last) == (30, False, None)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_an_unfiltered_list_estimated_at_the_trusted_bound_is_still_counted(api_client):
+    ChannelFactory(code="web")
+    customers_insert(30)
+    reltuples_set(ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT)
+
+    assert total(api_client.get(URL, {"per_page": 10})) == (30, False, None)
 
 
 def full_counts(api_client, params: dict) -> tuple[tuple, list[str]]:
