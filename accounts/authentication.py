@@ -12,8 +12,7 @@ from knox.crypto import hash_token
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
-from accounts.models import ApiKey
-from accounts.selectors import api_key_is_expired
+from accounts.selectors import api_key_is_expired, api_keys_of_prefix
 from accounts.services import api_key_record_use
 
 INVALID_KEY = _("Invalid token.")
@@ -44,10 +43,8 @@ class ApiKeyAuthentication(TokenAuthentication):
         now = timezone.now()
         # From the primary even on a replica-read request: a key revoked or created a moment
         # ago must count at once, whatever a replica's lag.
-        candidates = ApiKey.objects.using(DEFAULT_DB_ALIAS).filter(
-            token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]
-        )
-        for api_key in candidates.select_related("user"):
+        candidates = api_keys_of_prefix(key[: CONSTANTS.TOKEN_KEY_LENGTH], using=DEFAULT_DB_ALIAS)
+        for api_key in candidates:
             try:
                 digest = hash_token(key)
             except (TypeError, binascii.Error):

@@ -12,12 +12,14 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.authentication import EXPIRED_KEY, INVALID_KEY
 from accounts.models import ApiKey
+from accounts.selectors import api_keys_of_prefix
 from tests.compat.nuvemshop.conftest import BASE as NUVEMSHOP
 from tests.compat.nuvemshop.conftest import CHANNEL as NUVEMSHOP_CHANNEL
 from tests.customers.factories import ChannelFactory, CustomerFactory
@@ -238,3 +240,26 @@ def test_the_admin_refuses_a_name_twice_and_writes_nothing(admin_client, api_use
     assert response.status_code == 200
     assert "This user already has a key named &#x27;erp&#x27;." in response.content.decode()
     assert ApiKey.objects.count() == 1
+
+
+def test_a_keys_lookup_reads_what_the_orm_reads_key_and_user_in_one_statement(api_user):
+    key = create_key(api_user.username, "erp", "--expires-in-days", "5")
+    prefix = key[:15]
+    expected = ApiKey.objects.select_related("user").get(token_key=prefix)
+
+    with CaptureQueriesContext(connection) as queries:
+        [found] = api_keys_of_prefix(prefix, using="default")
+        user = found.user
+
+    assert len(queries) == 1
+
+    def values(instance: Model) -> dict:
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+    assert values(found) == values(expected)
+    assert values(user) == values(expected.user)
+    assert found.expiry.tzinfo is not None
+    assert user.date_joined.tzinfo is not None
+    assert not found._state.adding
+    assert found._state.db == "default"
+    assert api_keys_of_prefix("patron_nothing", using="default") == []
