@@ -7,6 +7,13 @@ needs no durability (a crash forgets at most a minute of counts), so a write tha
 transaction of its own commits asynchronously; a write inside a caller's transaction is left
 as it is, since the setting would then cover the caller's writes too.
 
+On PostgreSQL `createcachetable` (accounts/management/commands) makes the table UNLOGGED: a
+cache's rows need no crash safety (a crash empties the table) nor a copy on the replicas
+(which are never asked for it: config.replicas), and a write to it makes no WAL at all, so
+there is no flush to skip. A counter's write then costs the database 0.11 ms against 0.35 ms
+with the setting above on a logged table (bench/RESULTS.md, "Reads' fixed cost, sixth pass");
+a table still logged (made by Django's own command) keeps the setting.
+
 Django's `set` also costs six statements and two transaction round trips (count the table,
 open a transaction, look the key up, update or insert, commit); on PostgreSQL it is one
 round trip here (bench/RESULTS.md "Reads near the floor"): `SET LOCAL` and an
@@ -29,29 +36,63 @@ from django.utils.timezone import now as tz_now
 
 CULL_CHECK_EVERY = 100
 ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+_PERSISTENCE_SQL = "SELECT relpersistence FROM pg_class WHERE oid = to_regclass(%s)"
+
+
+def cache_table_unlogged_make(using: str, table: str) -> bool:
+    """Make a database cache's table UNLOGGED on PostgreSQL (a no-op when it already is, or
+    on another database); tell whether it is now. Run at deploy time: the ALTER rewrites the
+    table under an exclusive lock (a cache's table: small)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    name = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        cursor.execute(_PERSISTENCE_SQL, [name])
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        if row[0] != "u":
+            cursor.execute(f"ALTER TABLE {name} SET UNLOGGED")
+    return True
 
 
 class DatabaseCache(DjangoDatabaseCache):
-    """Django's database cache whose own writes skip the commit's WAL flush, and whose `set`
-    on PostgreSQL is one statement (an upsert)."""
+    """Django's database cache whose own writes skip the commit's WAL flush (or make none: an
+    unlogged table), and whose `set` on PostgreSQL is one statement (an upsert)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._writes = itertools.count()
+        self._unlogged = {}
 
     def _base_set(self, mode, key, value, timeout=DEFAULT_TIMEOUT):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         if connection.vendor != "postgresql" or connection.in_atomic_block:
             return super()._base_set(mode, key, value, timeout)
+        unlogged = self._table_unlogged(db)
         if mode == "set" and not _server_side_binding(connection):
-            return self._upsert(db, key, value, timeout)
+            return self._upsert(db, key, value, timeout, flush_skipped=not unlogged)
+        if unlogged:
+            return super()._base_set(mode, key, value, timeout)
         with transaction.atomic(using=db):
             with connection.cursor() as cursor:
                 cursor.execute(ASYNC_COMMIT)
             return super()._base_set(mode, key, value, timeout)
 
-    def _upsert(self, db: str, key: str, value, timeout) -> bool:
+    def _table_unlogged(self, db: str) -> bool:
+        """Whether the table is UNLOGGED, asked once per database and cache instance (one
+        per thread); a table made unlogged later is written the slower way until then."""
+        if db not in self._unlogged:
+            connection = connections[db]
+            with connection.cursor() as cursor:
+                cursor.execute(_PERSISTENCE_SQL, [connection.ops.quote_name(self._table)])
+                row = cursor.fetchone()
+            self._unlogged[db] = row is not None and row[0] == "u"
+        return self._unlogged[db]
+
+    def _upsert(self, db: str, key: str, value, timeout, *, flush_skipped: bool) -> bool:
         """Django's `set` (same row, same encoding, same culling rule) in one round trip."""
         connection = connections[db]
         timeout = self.get_backend_timeout(timeout)
@@ -68,11 +109,12 @@ class DatabaseCache(DjangoDatabaseCache):
                 count = cursor.fetchone()[0]
                 if count > self._max_entries:
                     self._cull(db, cursor, tz_now().replace(microsecond=0), count)
+            # With the setting, both statements in one query: PostgreSQL runs them as one
+            # implicit transaction, to which SET LOCAL applies (client-side parameter binding).
+            setting = f"{ASYNC_COMMIT}; " if flush_skipped else ""
             try:
-                # Both statements in one query: PostgreSQL runs them as one implicit
-                # transaction, to which SET LOCAL applies (client-side parameter binding).
                 cursor.execute(
-                    f"{ASYNC_COMMIT}; INSERT INTO {table} (cache_key, value, expires)"
+                    f"{setting}INSERT INTO {table} (cache_key, value, expires)"
                     " VALUES (%s, %s, %s) ON CONFLICT (cache_key)"
                     " DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires",
                     [key, encoded, expires],

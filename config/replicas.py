@@ -29,6 +29,8 @@ REPLICA_ALIAS_PREFIX = "replica_"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PRIMARY_COOKIE = "patron_primary_until"
 PIN_CACHE_PREFIX = "replica-pin:"
+# Django's database cache names its table's stand-in model so.
+CACHE_APP_LABEL = "django_cache"
 
 # The replica this request reads from, or None: the primary.
 _request_replica: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -45,6 +47,11 @@ class ReplicaRouter:
     """Route reads to the request's replica when one was chosen; everything else to primary."""
 
     def db_for_read(self, model, **hints):
+        if model._meta.app_label == CACHE_APP_LABEL:
+            # The shared cache (config.cache) is read where it is written: a throttle counter
+            # read on a lagging replica lets a burst through, and its UNLOGGED table has no
+            # rows there at all (PostgreSQL refuses to read one during recovery).
+            return DEFAULT_DB_ALIAS
         replica = _request_replica.get()
         if replica is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS

@@ -3,10 +3,12 @@
 import time
 
 import pytest
+from django.core.management import call_command
 from django.core.management.commands.createcachetable import Command as CreateCacheTable
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.management.commands.createcachetable import Command as PatronCreateCacheTable
 from config import cache as cache_module
 from config.cache import DatabaseCache
 
@@ -14,6 +16,7 @@ from config.cache import DatabaseCache
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TABLE = "reads_test_cache"
+NEW = "reads_test_cache_new"
 
 
 @pytest.fixture
@@ -72,3 +75,38 @@ def test_the_table_is_culled_past_max_entries(cache, monkeypatch):
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
         assert cursor.fetchone()[0] <= 6  # MAX_ENTRIES 5, plus the write after a cull
     assert cache.get("key-11") == 11
+
+
+def persistence(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="UNLOGGED is PostgreSQL's")
+def test_createcachetable_makes_the_table_unlogged_and_its_writes_skip_the_setting(cache, settings):
+    # given: a database cache in the settings, and a table made by Django's own command
+    # (the fixture's: logged)
+    settings.CACHES = {"default": {"BACKEND": "config.cache.DatabaseCache", "LOCATION": NEW}}
+    call_command("createcachetable", verbosity=0)
+    assert persistence(NEW) == "u"
+    assert persistence(TABLE) == "p"
+
+    # when: Patron's command runs over it, as `make serve` does after an upgrade
+    command = PatronCreateCacheTable()
+    command.verbosity = 0
+    command.create_table("default", TABLE, dry_run=False)
+    command.create_table("default", TABLE, dry_run=False)  # again: nothing to do
+
+    # then: unlogged, and a fresh cache writes it without the commit setting
+    assert persistence(TABLE) == "u"
+    unlogged = DatabaseCache(TABLE, {})
+    with CaptureQueriesContext(connection) as queries:
+        unlogged.set("throttle_user_1", 1.5, 60)
+        unlogged.set("throttle_user_1", 2.5, 60)
+    assert not any("synchronous_commit" in q["sql"] for q in queries.captured_queries)
+    assert unlogged.get("throttle_user_1") == 2.5
+    assert unlogged.add("other", 1, 60) is True
+    assert unlogged.get("other") == 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {NEW}")

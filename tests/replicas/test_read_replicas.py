@@ -11,7 +11,9 @@ import urllib.request
 
 import pytest
 import redis
+from django.db import connection
 
+from accounts.management.commands.createcachetable import Command as PatronCreateCacheTable
 from customers.models import Customer
 from tests.conftest import api_key_for, patron_user_create
 from tests.customers.factories import ChannelFactory
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 STICKY_SECONDS = 3
 CUSTOMERS = "/api/v1/customers/"
+CACHE_TABLE = "replica_test_cache"
 
 
 def _request(url: str, *, token: str, body=None, method: str = "GET"):
@@ -179,3 +182,31 @@ def test_a_writer_reads_its_own_writes_through_any_app_server(
         streaming_replica.replay_resume()
         for server in servers:
             server.stop()
+
+
+def test_the_database_cache_is_read_on_the_primary_during_a_replica_read(
+    streaming_replica, tmp_path, reader_token
+):
+    # given: the shared cache in a table of the database, UNLOGGED as `createcachetable`
+    # makes it (a replica has no rows of it, and refuses to read it), and a server using it
+    command = PatronCreateCacheTable()
+    command.verbosity = 0
+    command.create_table("default", CACHE_TABLE, dry_run=False)
+    ChannelFactory(code="web")
+    streaming_replica.catch_up()
+    server = Server(
+        streaming_replica, tmp_path / "server.log", STICKY_SECONDS,
+        CACHE_URL=f"dbcache://{CACHE_TABLE}",
+    )  # fmt: skip
+    try:
+        # when: a client that never wrote reads twice (from the replica, each read throttled)
+        answers = [_request(f"{server.url}{CUSTOMERS}", token=reader_token) for _ in range(2)]
+    finally:
+        server.stop()
+
+    # then: both are answered, and the throttle kept its counter on the primary
+    assert [status for status, _ in answers] == [200, 200], answers
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {CACHE_TABLE} WHERE cache_key LIKE '%%rate_%%'")
+        assert cursor.fetchone()[0] >= 1
+        cursor.execute(f"DROP TABLE {CACHE_TABLE}")
