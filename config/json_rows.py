@@ -21,6 +21,7 @@ What PostgreSQL writes, and why it equals DRF's output:
 
 import datetime
 import json
+import re
 import sys
 from dataclasses import dataclass
 
@@ -261,6 +262,23 @@ class JsonValueNotExact(Exception):
     """A JSON column's value that orjson does not write as the serializer's path would."""
 
 
+# A run of digits that may be an integer past 64 bits: orjson would read it as a float.
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+def _json_value(text: str):
+    """A JSON column's value as the serializer's path reads it (Python's json, as psycopg
+    does), read by orjson where the two agree: everything but integers past 64 bits (orjson
+    reads them as floats; any run of 19 digits is left to json) and what orjson refuses
+    (lone surrogates, NaN, 1e400), 1 µs less per value."""
+    if _LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def row_json(row, start: int = 1) -> bytes:
     """One row's object from its parts (text, JSON text, text, …) from index `start` on."""
     out = []
@@ -272,7 +290,7 @@ def row_json(row, start: int = 1) -> bytes:
             out.append(b"null")
         else:
             try:
-                out.append(orjson.dumps(json.loads(value)))
+                out.append(orjson.dumps(_json_value(value)))
             except (ValueError, TypeError) as error:  # orjson.JSONEncodeError is a TypeError
                 raise JsonValueNotExact from error
     return b"".join(out)
