@@ -10,6 +10,7 @@ import copy
 import datetime
 import functools
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from operator import attrgetter
@@ -122,19 +123,51 @@ def _known(estimate: int | None) -> int | None:
 
 def planner_estimate(queryset) -> int | None:
     """PostgreSQL's estimate of the rows a queryset matches: the table's row count kept by
-    VACUUM/ANALYZE when unfiltered, else the planner's row estimate (no rows are read)."""
+    VACUUM/ANALYZE when unfiltered, else the planner's row estimate (no rows are read), kept
+    for ESTIMATE_KEPT_SECONDS per statement (_kept_plan_rows)."""
     with connections[queryset.db].cursor() as cursor:
         if queryset_unfiltered(queryset):
             cursor.execute(_TABLE_ESTIMATE_SQL, [queryset.model._meta.db_table])
             row = cursor.fetchone()
             return _known(row[0] if row else None)
         sql, params = queryset.order_by().values("pk").query.sql_with_params()
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
+        return _kept_plan_rows(cursor, queryset.db, sql, tuple(params))
+
+
+# A filtered list's estimate is asked again within this long is answered from memory: it
+# changes only with the statistics (ANALYZE), and asking costs the planner's work on the
+# whole filter (2.3 ms for `q=dar` at a million customers: the search's selectivity is
+# estimated against a 1,000-value histogram). Per process, bounded.
+ESTIMATE_KEPT_SECONDS = 60
+_ESTIMATES_KEPT = 512
+_estimates: dict = {}
+
+
+def estimates_forget() -> None:
+    """Forget the kept estimates (tests: each test's data is its own)."""
+    _estimates.clear()
+
+
+def _kept_plan_rows(cursor, alias: str, sql: str, params: tuple) -> int | None:
+    key = (alias, sql, params)
+    try:
+        kept = _estimates.get(key)
+    except TypeError:  # an unhashable parameter (a list): not kept
+        kept, key = None, None
+    now = time.monotonic()
+    if kept is not None and now - kept[1] < ESTIMATE_KEPT_SECONDS:
+        return kept[0]
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     rows = int(plan[0]["Plan"]["Plan Rows"])
-    return rows if rows > 0 else None
+    estimate = rows if rows > 0 else None
+    if key is not None:
+        if len(_estimates) >= _ESTIMATES_KEPT:
+            _estimates.clear()
+        _estimates[key] = (estimate, now)
+    return estimate
 
 
 def _without_listing_rule(queryset):

@@ -153,12 +153,17 @@ def log_lines():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters live in the cache: each test starts from zero."""
+    """Throttle counters live in the cache, and list estimates are kept a minute per process:
+    each test starts from zero."""
     from django.core.cache import cache
 
+    from config.rest import estimates_forget
+
     cache.clear()
+    estimates_forget()
     yield
     cache.clear()
+    estimates_forget()
 
 
 def pytest_sessionstart(session):

@@ -2,12 +2,13 @@
 planner's estimate, flagged as one, and within 2x of the truth right after a bulk import."""
 
 import itertools
+import time
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config import statistics
+from config import rest, statistics
 from config.pagination import ESTIMATE_TRUSTED, EXACT_COUNT_LIMIT
 from customers.imports import customers_import
 from customers.models import Customer
@@ -351,3 +352,28 @@ def test_a_filter_no_row_can_match_is_an_empty_first_page_and_no_second(api_clie
     assert first.status_code == 200, first.content
     assert (first.json()["count"], first.json()["results"]) == (0, [])
     assert second.status_code == 404
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_filtered_lists_estimate_is_kept_a_minute(api_client, monkeypatch):
+    # given: a search past the limit, with statistics
+    ChannelFactory(code="web")
+    customers_insert(12_000, first_name="Zed", last_name="Lima")
+    analyze()
+
+    def explains() -> tuple[tuple, int]:
+        with CaptureQueriesContext(connection) as context:
+            answer = total(api_client.get(URL, {"q": "zed", "per_page": 10}))
+        return answer, sum(q["sql"].startswith("EXPLAIN") for q in context.captured_queries)
+
+    # when / then: the planner is asked once, the same answer comes again from memory
+    first, asked = explains()
+    assert first[1:] == (True, "true")
+    assert first[0] >= EXACT_COUNT_LIMIT + 1
+    assert asked == 1
+    assert explains() == (first, 0)
+    # and asked again once the minute has passed
+    later = time.monotonic() + rest.ESTIMATE_KEPT_SECONDS + 1
+    monkeypatch.setattr(rest.time, "monotonic", lambda: later)
+    assert explains() == (first, 1)
