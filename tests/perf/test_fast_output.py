@@ -115,3 +115,28 @@ def test_cached_fields_are_fresh_unbound_copies_for_each_serializer():
     template = CustomerSerializer._fields_template
     assert {field.parent for field in template.values()} == {None}
     assert {field.field_name for field in template.values()} == {None}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1e-05,
+        -2.54538e-05,
+        1.5e-07,
+        5e-324,
+        1e16,
+        1e22,
+        -1.2345678901234568e17,
+        1.7976931348623157e308,
+        0.0001,
+        0.1,
+        [1, 8.669307043008874e-05, "x"],
+        {"note": "Sainte-Marie 1e-5 0.00001", "n": 1},
+    ],
+)
+def test_the_fast_renderer_writes_floats_as_drf_does(value):
+    """orjson writes some floats otherwise than Python's json (0.00001 for 1e-05, 1.5e-7
+    for 1.5e-07): such a body is written by DRF."""
+    data = {"results": [{"attributes": value}]}
+
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
