@@ -15,6 +15,7 @@ and orders.
 
 import datetime
 import random
+import sys
 import zoneinfo
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 from rest_framework import mixins, serializers
 from rest_framework.renderers import JSONRenderer
 
+from config.json_rows import PYTHON_WHITESPACE
 from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
 from customers.api.serializers import CustomerAddressListSerializer, CustomerSerializer
 from customers.api.views import CustomerViewSet
@@ -328,3 +330,10 @@ def test_json_values_orjson_cannot_write_answer_as_plain_drf(
     assert fast.status_code == 200
     assert fast.content == plain.content
     assert b'"n":' + written in fast.content
+
+
+def test_the_listed_whitespace_is_what_python_strips():
+    """btrim() in the SQL is given config.json_rows.PYTHON_WHITESPACE for str.strip()."""
+    every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+
+    assert every == PYTHON_WHITESPACE
