@@ -40,13 +40,12 @@ from customers.imports.reports import (
 )
 from customers.models import Customer
 from customers.selectors import channel_list
-from jobs.models import Job, JobKind
+from jobs.models import PREVIEW_REPORT_DIR, UPLOAD_DIR, Job, JobKind
 from jobs.services import job_start
 
 PREVIEW_ROWS = 1000
-UPLOAD_DIR = "jobs/uploads"
-# The preview's reports, by upload token (kept apart: an upload's folder holds one file).
-PREVIEW_REPORT_DIR = "jobs/previews"
+# The preview's reports are kept by upload token in PREVIEW_REPORT_DIR, apart from the
+# upload (an upload's folder in UPLOAD_DIR holds one file).
 # The preview's two downloads: the rejected rows themselves, and the line,field,message list.
 PREVIEW_REPORTS = {"rows": "rejected_rows", "lines": "errors"}
 SHOWN_ERRORS = 200

@@ -14,6 +14,12 @@ ROWS_PER_SECOND = _("{rate} rows/s")
 TIME_LEFT = _("about {duration} left")
 
 
+# Where the admin's import page keeps an upload (one folder per upload token, one file in it)
+# and its preview's reports; jobs.services.uploads_purge deletes those no job took.
+UPLOAD_DIR = "jobs/uploads"
+PREVIEW_REPORT_DIR = "jobs/previews"
+
+
 class JobKind(models.TextChoices):
     IMPORT = "import", _("Import")
     EXPORT = "export", _("Export")

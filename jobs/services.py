@@ -1,17 +1,20 @@
 """Starting and cancelling background jobs."""
 
+import contextlib
 import datetime
 import logging
+import os
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Channel
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import PREVIEW_REPORT_DIR, UPLOAD_DIR, Job, JobKind, JobStatus
 from jobs.tasks import job_run
 
 logger = logging.getLogger(__name__)
@@ -95,3 +98,41 @@ def jobs_stale_fail() -> int:
         status=JobStatus.FAILED, error=STALE.format(seconds=seconds), finished_at=now
     )
     return failed + silent.filter(status=JobStatus.CANCELLED).update(finished_at=now)
+
+
+def uploads_purge(*, hours: int) -> int:
+    """Delete the admin's import uploads that no job took (previewed, never imported) and the
+    previews' reports, once older than `hours`; an upload a job reads is the job's and stays.
+    Return how many files were deleted."""
+    cutoff = timezone.now() - datetime.timedelta(hours=hours)
+    taken = set(
+        Job.objects.filter(input_file__startswith=f"{UPLOAD_DIR}/").values_list(
+            "input_file", flat=True
+        )
+    )
+    deleted = 0
+    for folder in (UPLOAD_DIR, PREVIEW_REPORT_DIR):
+        try:
+            tokens = default_storage.listdir(folder)[0]
+        except FileNotFoundError:
+            continue
+        for token in tokens:
+            names = [
+                f"{folder}/{token}/{name}"
+                for name in default_storage.listdir(f"{folder}/{token}")[1]
+            ]
+            if any(name in taken for name in names):
+                continue
+            old = [name for name in names if default_storage.get_modified_time(name) < cutoff]
+            for name in old:
+                default_storage.delete(name)
+            deleted += len(old)
+            if len(old) == len(names):
+                _folder_remove(f"{folder}/{token}")
+    return deleted
+
+
+def _folder_remove(folder: str) -> None:
+    """Remove an emptied folder where the storage has folders on disk (others have none)."""
+    with contextlib.suppress(NotImplementedError, OSError):
+        os.rmdir(default_storage.path(folder))

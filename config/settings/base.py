@@ -336,6 +336,9 @@ REST_KNOX = {
 # The outbox (events app): every write records its events in its own transaction.
 EVENTS_ENABLED = env.bool("EVENTS_ENABLED", default=True)
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+# An admin import upload that was previewed but never imported, and a preview's reports, are
+# deleted by the scheduler's hourly purge once this old (jobs.services.uploads_purge).
+IMPORT_PREVIEW_RETENTION_HOURS = env.int("IMPORT_PREVIEW_RETENTION_HOURS", default=24)
 # How long a customer merge can be undone (merges.services.merge_undo), in days.
 MERGE_UNDO_DAYS = env.int("MERGE_UNDO_DAYS", default=90)
 
