@@ -161,9 +161,9 @@ def planner_estimate(queryset) -> int | None:
         return _kept_plan_rows(cursor, queryset.db, sql, tuple(params))
 
 
-# A filtered list's estimate is asked again within this long is answered from memory: it
-# changes only with the statistics (ANALYZE), and asking costs the planner's work on the
-# whole filter (2.3 ms for `q=dar` at a million customers: the search's selectivity is
+# A filtered list's estimate asked for again within this many seconds is answered from
+# memory: it changes only with the statistics (ANALYZE), and asking costs the planner's work
+# on the whole filter (2.3 ms for `q=dar` at a million customers: the search's selectivity is
 # estimated against a 1,000-value histogram). Per process, bounded.
 ESTIMATE_KEPT_SECONDS = 60
 _ESTIMATES_KEPT = 512
