@@ -15,13 +15,13 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+import servers
 from bench_setup import ROOT  # Django set up: before any app module
 
 # isort: split
@@ -262,41 +262,9 @@ def reads(p: dict) -> list[tuple[str, str, object]]:
 # ---------------------------------------------------------------- HTTP
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "DB_POOL": "1",
-        "PORT": str(port),
-        "WEB_WORKERS": str(workers),
-        "WEB_THREADS": str(threads),
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            client.request("GET", "/healthz")
-            if client.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not come up")
+    env = {"WEB_WORKERS": str(workers), "WEB_THREADS": str(threads)}
+    return servers.server_start(ROOT, port, env=env)
 
 
 class Client:
@@ -481,7 +449,7 @@ def main() -> None:
     params = pick_parameters(args.customers)
     total = Customer.objects.count()
     connection.close()  # the bench process holds no connection while timing
-    port = free_port()
+    port = servers.free_port()
     server = start_server(port, args.workers, args.threads)
     try:
         client = Client(port, token)

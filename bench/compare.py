@@ -46,17 +46,16 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+import servers
 from import_bench import CHANNEL, GROUPS, HEADER, csv_generate
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 OLD_COMMIT = "e5a7f0f"
 SERVER = os.environ.get("COMPARE_PG", "postgres://root@127.0.0.1:5432")
 SEARCH_TIMEOUT = 120.0
@@ -262,29 +261,13 @@ class Server:
     def start(self, port: int) -> None:
         self.port = port
         env = {
-            **os.environ,
             "DATABASE_URL": url(self.database),
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "DB_POOL": "1",
-            "PORT": str(port),
-            "LOG_LEVEL": "WARNING",
             # The throttle would cut the 8-client runs short; the same for both releases.
             "API_THROTTLE_RATE": "1000000/min",
         }
-        self.process = subprocess.Popen(
-            [GUNICORN, self.app, "--config", "python:config.gunicorn"], cwd=self.checkout, env=env
+        self.process = servers.server_start(
+            self.checkout, port, app=self.app, env=env, name=f"{self.label}: gunicorn"
         )
-        for _ in range(150):
-            try:
-                if Client(port, "").get("/healthz")[1] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"{self.label}: gunicorn did not come up")
 
     def stop(self) -> None:
         if self.process is not None:

@@ -18,21 +18,13 @@ import argparse
 import hashlib
 import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+import servers
 
 
 def api_token(checkout: Path, database_url: str) -> str:
@@ -49,33 +41,12 @@ def api_token(checkout: Path, database_url: str) -> str:
 
 def server_start(checkout: Path, database_url: str, port: int) -> subprocess.Popen:
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "DB_POOL": "1",
-        "PORT": str(port),
         "WEB_WORKERS": "2",
         "WEB_THREADS": "4",
-        "LOG_LEVEL": "WARNING",
         "REQUEST_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
-        [str(GUNICORN), "config.wsgi", "--config", "python:config.gunicorn"], cwd=checkout, env=env
-    )
-    for _ in range(150):
-        try:
-            client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            client.request("GET", "/healthz")
-            if client.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit(f"gunicorn of {checkout} did not come up")
+    return servers.server_start(checkout, port, env=env, name=f"gunicorn of {checkout}")
 
 
 def timed(port: int, token: str, path: str, runs: int, warmup: int) -> tuple[list[float], bytes]:
@@ -109,7 +80,7 @@ def main() -> None:
         checkout, url = rest.split(",", 1)
         checkout = Path(checkout).resolve()
         sides.append((name, checkout, url, api_token(checkout, url)))
-    port = free_port()
+    port = servers.free_port()
     p50 = {(name, path): [] for name, *_ in sides for path in args.path}
     digests = {(name, path): set() for name, *_ in sides for path in args.path}
     for round_ in range(1, args.rounds + 1):

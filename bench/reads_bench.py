@@ -25,12 +25,11 @@ import io
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
+import servers
 from bench_setup import ROOT  # Django set up: before any app module
 
 # isort: split
@@ -38,7 +37,6 @@ from bench_setup import ROOT  # Django set up: before any app module
 from django.core.management import call_command
 from django.db import connection
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 LIST = "/api/v1/customers/?per_page=50"
 PLAIN_LIST = "/customers/?page_size=50"
 
@@ -49,45 +47,15 @@ def api_key(name: str) -> str:
     return out.getvalue().strip().splitlines()[-1].strip()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start(cwd: Path, app: str, log: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "DB_POOL": "1",
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": os.pathsep.join([str(cwd), str(ROOT / "bench")]),
-    }
-    server = subprocess.Popen(
-        [str(GUNICORN), app, "--config", "python:config.gunicorn"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-    )
-    for _ in range(150):
-        try:
-            client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            client.request("GET", LIST if app.startswith("reads_raw") else "/healthz")
-            if client.getresponse().status == 200:
-                return server, port
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit(f"{app} in {cwd} did not come up (see {log})")
+    port = servers.free_port()
+    env = {"PYTHONPATH": os.pathsep.join([str(cwd), str(ROOT / "bench")])}
+    ready = LIST if app.startswith("reads_raw") else "/healthz"
+    server = servers.server_start(
+        cwd, port, app=app, env=env, ready=ready, name=f"{app} in {cwd} (see {log})",
+        stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+    )  # fmt: skip
+    return server, port
 
 
 class Client:
