@@ -46,15 +46,21 @@ def cache_table_unlogged_make(using: str, table: str) -> bool:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
-    name = connection.ops.quote_name(table)
-    with connection.cursor() as cursor:
-        cursor.execute(_PERSISTENCE_SQL, [name])
-        row = cursor.fetchone()
-        if row is None:
-            return False
-        if row[0] != "u":
-            cursor.execute(f"ALTER TABLE {name} SET UNLOGGED")
+    persistence = _persistence(connection, table)
+    if persistence is None:
+        return False
+    if persistence != "u":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {connection.ops.quote_name(table)} SET UNLOGGED")
     return True
+
+
+def _persistence(connection, table: str) -> str | None:
+    """pg_class.relpersistence of the table ("u": unlogged), or None when there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PERSISTENCE_SQL, [connection.ops.quote_name(table)])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 class DatabaseCache(DjangoDatabaseCache):
@@ -85,11 +91,7 @@ class DatabaseCache(DjangoDatabaseCache):
         """Whether the table is UNLOGGED, asked once per database and cache instance (one
         per thread); a table made unlogged later is written the slower way until then."""
         if db not in self._unlogged:
-            connection = connections[db]
-            with connection.cursor() as cursor:
-                cursor.execute(_PERSISTENCE_SQL, [connection.ops.quote_name(self._table)])
-                row = cursor.fetchone()
-            self._unlogged[db] = row is not None and row[0] == "u"
+            self._unlogged[db] = _persistence(connections[db], self._table) == "u"
         return self._unlogged[db]
 
     def _upsert(self, db: str, key: str, value, timeout, *, flush_skipped: bool) -> bool:
