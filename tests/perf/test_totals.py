@@ -123,6 +123,7 @@ def test_an_unfiltered_list_estimated_far_past_the_limit_is_not_counted(api_clie
     # given: 30 customers, and statistics that put the table just past the trusted estimate
     ChannelFactory(code="web")
     customers_insert(30)
+    analyze()
     reltuples_set(ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT + 1)
 
     # when
@@ -140,8 +141,29 @@ def test_an_unfiltered_list_estimated_far_past_the_limit_is_not_counted(api_clie
 def test_an_unfiltered_list_estimated_at_the_trusted_bound_is_still_counted(api_client):
     ChannelFactory(code="web")
     customers_insert(30)
+    analyze()
     reltuples_set(ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT)
 
+    assert total(api_client.get(URL, {"per_page": 10})) == (30, False, None)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_table_mostly_merged_is_counted_though_its_row_estimate_is_far_past(api_client):
+    # given: 20,030 customers of which 20,000 merged into another (a deduplicated table),
+    # analyzed: the table is estimated past the trusted bound, its listed rows are 30
+    ChannelFactory(code="web")
+    customers_insert(ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT + 30)
+    survivor = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE customers_customer SET merged_into_id = %s WHERE id IN (SELECT id FROM "
+            "customers_customer WHERE id <> %s ORDER BY id LIMIT %s)",
+            [survivor, survivor, ESTIMATE_TRUSTED * EXACT_COUNT_LIMIT],
+        )
+    analyze()
+
+    # when / then: the 30 listed customers are counted exactly
     assert total(api_client.get(URL, {"per_page": 10})) == (30, False, None)
 
 
