@@ -241,6 +241,13 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument("--markdown", help="also write the tables to this file")
+    parser.add_argument(
+        "--read",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="time this request instead of the list page and the detail (repeatable)",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run on PostgreSQL: set DATABASE_URL.")
@@ -265,6 +272,8 @@ def main() -> None:
         ("list page 1", "/api/v1/customers/?per_page=50"),
         ("detail", f"/api/v1/customers/{customer_id}/"),
     ]
+    if args.read:
+        reads = [tuple(read.split("=", 1)) for read in args.read]
     sections = []
     for name, path in reads:
         for _ in range(args.warmup):

@@ -21,7 +21,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
 from config import pagination
-from customers.models import Address, Channel, Customer, address_one_line
+from config.json_rows import literal
+from customers.models import ONE_LINE_FIELDS, Address, Channel, Customer, address_one_line
 from groups.models import UserCustomerGroup
 from orders.models import Order
 
@@ -213,9 +214,13 @@ def customer_recent_addresses(customer: Customer) -> list[str]:
     return list(lines)[:RECENT_ADDRESSES]
 
 
+# The customer's own phones, first in customer_phones.
+PHONES = ("phone", "phone_secondary")
+
+
 def customer_phones(customer: Customer) -> list[str]:
     """Return the customer's distinct phone numbers: its own, then its addresses'."""
-    numbers = [customer.phone, customer.phone_secondary]
+    numbers = [getattr(customer, name) for name in PHONES]
     numbers += [address.phone for address in customer_addresses(customer)]
     return list(dict.fromkeys(number for number in numbers if number))
 
@@ -450,6 +455,116 @@ def customer_group_codes_json_sql(table: str, code_json) -> str:
         f" WHERE r.{_quoted(customer)} = {table}.{_quoted(Customer._meta.pk.column)}"
     )
     return f"('[' || COALESCE(({codes}), '') || ']')"
+
+
+def _column(model, name: str, alias: str) -> str:
+    return f"{alias}.{_quoted(model._meta.get_field(name).column)}"
+
+
+def _of_customer(model, alias: str, table: str) -> str:
+    """`alias.customer_id = <the customer row's id>`, for a relation of the customer."""
+    outer = f"{table}.{_quoted(Customer._meta.pk.column)}"
+    return f"{_column(model, 'customer', alias)} = {outer}"
+
+
+def _recent_orders_sql(table: str, select: str) -> str:
+    """The customer's last RECENT_ORDERS orders, newest first (customer_recent_orders), as
+    `o`, each read as `select`."""
+    placed, key = _column(Order, "placed_at", "o"), _column(Order, "id", "o")
+    return (
+        f"SELECT {select} FROM {_quoted(Order._meta.db_table)} o"
+        f" WHERE {_of_customer(Order, 'o', table)}"
+        f" ORDER BY {placed} DESC, {key} DESC LIMIT {RECENT_ORDERS}"
+    )
+
+
+def _json_list_sql(rows: str, item: str = "a.j") -> str:
+    """The JSON text of a list of `rows`' items (JSON text) in the rows' order: the rows a
+    sorted subquery with nothing after it that could reorder them, as
+    customer_addresses_json_run_sql relies on."""
+    return f"(SELECT '[' || COALESCE(string_agg({item}, ','), '') || ']' FROM ({rows}) a)"
+
+
+def customer_recent_orders_json_sql(table: str, order_json: str) -> str:
+    """SQL of the JSON text of the customer's recent orders (customer_recent_orders);
+    `order_json` writes one order of the table aliased `o`."""
+    return _json_list_sql(_recent_orders_sql(table, f"{order_json} AS j"))
+
+
+def _one_line_sql(parts: list[str]) -> str:
+    """address_one_line of the text expressions of ONE_LINE_FIELDS, in its order: the street
+    and number joined by a space, then the parts joined by ", ", empty or NULL ones left out."""
+    street = f"concat_ws(' ', NULLIF({parts[0]}, ''), NULLIF({parts[1]}, ''))"
+    rest = ", ".join(f"NULLIF({part}, '')" for part in parts[2:])
+    return f"concat_ws(', ', NULLIF({street}, ''), {rest})"
+
+
+def customer_recent_addresses_json_sql(table: str) -> str:
+    """SQL of the JSON text of customer_recent_addresses: the one-line forms of the customer's
+    addresses and of its recent orders' shipping and billing snapshots (JSON objects only),
+    newest first by (date, id), an address before an order of the same (date, id) and a
+    shipping address before the billing one (Python's stable sort), each line once where it
+    first appears, blank ones left out, RECENT_ADDRESSES of them."""
+    address = _one_line_sql([_column(Address, name, "r") for name in ONE_LINE_FIELDS])
+    snapshot = _one_line_sql([f"(k.s ->> {literal(name)})" for name in ONE_LINE_FIELDS])
+    recent = _recent_orders_sql(
+        table,
+        ", ".join(
+            _column(Order, name, "o")
+            for name in ("placed_at", "id", "shipping_address", "billing_address")
+        ),
+    )
+    dated = (
+        f"SELECT {_column(Address, 'created_at', 'r')} AS at, {_column(Address, 'id', 'r')} AS pk,"
+        f" 0 AS source, 0 AS kind, {address} AS line"
+        f" FROM {_quoted(Address._meta.db_table)} r WHERE {_of_customer(Address, 'r', table)}"
+        f" UNION ALL SELECT o.at, o.pk, 1, k.kind, {snapshot}"
+        f" FROM ({recent}) o(at, pk, shipping, billing)"
+        " CROSS JOIN LATERAL (VALUES (0, o.shipping), (1, o.billing)) k(kind, s)"
+        " WHERE jsonb_typeof(k.s) = 'object'"
+    )
+    ranked = (
+        f"SELECT d.line, row_number() OVER (ORDER BY d.at DESC, d.pk DESC, d.source, d.kind) AS n"
+        f" FROM ({dated}) d"
+    )
+    firsts = (
+        f"SELECT to_json(f.line)::text AS j FROM (SELECT x.line, min(x.n) AS n FROM ({ranked}) x"
+        f" WHERE x.line <> '' GROUP BY x.line ORDER BY n LIMIT {RECENT_ADDRESSES}) f ORDER BY f.n"
+    )
+    return _json_list_sql(firsts)
+
+
+def customer_phones_json_sql(table: str) -> str:
+    """SQL of the JSON text of customer_phones: the customer's phone, its second phone, then
+    its addresses' phones by id, each number once where it first appears, blank ones left
+    out."""
+    phone, second = (f"{table}.{_quoted(Customer._meta.get_field(n).column)}" for n in PHONES)
+    numbered = (
+        f"SELECT {phone} AS p, 0 AS n UNION ALL SELECT {second}, 1"
+        f" UNION ALL SELECT {_column(Address, 'phone', 'r')},"
+        f" 1 + row_number() OVER (ORDER BY {_column(Address, 'id', 'r')})"
+        f" FROM {_quoted(Address._meta.db_table)} r WHERE {_of_customer(Address, 'r', table)}"
+    )
+    firsts = (
+        f"SELECT to_json(f.p)::text AS j FROM (SELECT x.p, min(x.n) AS n FROM ({numbered}) x"
+        " WHERE x.p <> '' GROUP BY x.p) f ORDER BY f.n"
+    )
+    return _json_list_sql(firsts)
+
+
+def customer_memberships_json_sql(table: str, membership_json: str) -> str:
+    """SQL of the JSON text of the customer's memberships by their group's code as Python
+    sorts text (the "C" collation); `membership_json` writes one membership of the table
+    aliased `r`."""
+    group = UserCustomerGroup._meta.get_field("group")
+    groups = _quoted(group.related_model._meta.db_table)
+    code = _column(group.related_model, "code", "g")
+    rows = (
+        f"SELECT {membership_json} AS j FROM {_quoted(UserCustomerGroup._meta.db_table)} r"
+        f" JOIN {groups} g ON {_column(group.related_model, 'id', 'g')} = r.{_quoted(group.column)}"
+        f' WHERE {_of_customer(UserCustomerGroup, "r", table)} ORDER BY {code} COLLATE "C"'
+    )
+    return _json_list_sql(rows)
 
 
 def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> list[CustomerRow]:

@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from config.json_rows import field_key_sql, object_sql, python_strip_sql, quoted, value_sql
+from config.json_rows import (
+    JsonColumn,
+    field_key_sql,
+    object_sql,
+    python_strip_sql,
+    quoted,
+    reparsed_object_sql,
+    value_sql,
+)
 from config.rest import (
     UNKNOWN_FIELDS,
     CachedFieldsMixin,
@@ -34,17 +42,21 @@ from customers.selectors import (
     customer_addresses_json_sql,
     customer_group_codes_json_sql,
     customer_memberships,
+    customer_memberships_json_sql,
     customer_phones,
+    customer_phones_json_sql,
     customer_recent_addresses,
+    customer_recent_addresses_json_sql,
     customer_recent_orders,
+    customer_recent_orders_json_sql,
     group_member_counts,
 )
 from customers.validation import (
     CURRENCY_CODES,
     INVALID_CURRENCY,
 )
-from groups.models import Visibility
-from orders.models import OrderStatus
+from groups.models import UserCustomerGroup, UserGroup, Visibility
+from orders.models import Order, OrderStatus
 
 CODE_IMMUTABLE = _("The code of a channel cannot change.")
 
@@ -154,6 +166,18 @@ class CustomerMembershipGroupSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    # Written by PostgreSQL (CustomerSerializer.json_sql_memberships): `member_count` holds
+    # the group's id until member_counts_fill puts the page's counts in.
+    json_sql_sources = {"member_count": lambda table: f"{table}.{quoted('id')}"}
+
+    def json_sql_parent(self, table):
+        parent = UserGroup._meta.get_field("parent").column
+        code = (
+            f"(SELECT p.{quoted('code')} FROM {quoted(UserGroup._meta.db_table)} p"
+            f" WHERE p.{quoted('id')} = {table}.{quoted(parent)})"
+        )
+        return value_sql(self.fields["parent"], code)
+
 
 class CustomerMembershipExpandedSerializer(serializers.Serializer):
     group = serializers.SerializerMethodField()
@@ -170,6 +194,29 @@ class CustomerMembershipExpandedSerializer(serializers.Serializer):
     def _group_serializer(self):
         # One serializer for every row: building its fields costs more than using them.
         return CustomerMembershipGroupSerializer()
+
+    def json_sql_group(self, table):
+        group = object_sql(self._group_serializer, "g", model=UserGroup)
+        if group is None:
+            return None
+        column = UserCustomerGroup._meta.get_field("group").column
+        return (
+            f"(SELECT {group} FROM {quoted(UserGroup._meta.db_table)} g"
+            f" WHERE g.{quoted('id')} = {table}.{quoted(column)})"
+        )
+
+
+def member_counts_fill(memberships_of_rows: list, context: dict) -> None:
+    """Put each group's member count (group_member_counts, one query for the page's groups,
+    as get_memberships counts them) where the page written by PostgreSQL holds its id."""
+    groups = [membership["group"] for row in memberships_of_rows for membership in row or ()]
+    request = context.get("request")
+    counts = group_member_counts(
+        group_ids={group["member_count"] for group in groups},
+        user=getattr(request, "user", None),
+    )
+    for group in groups:
+        group["member_count"] = counts[group["member_count"]]
 
 
 # Output-only fields shown right after the stored field they come from.
@@ -329,6 +376,26 @@ class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, serializers
     def _addresses_json_sql(self, table, flag=""):
         address = object_sql(self._address_serializer, "r")
         return None if address is None else customer_addresses_json_sql(table, address, flag=flag)
+
+    # The expansions, each from one subquery per row; the memberships' member counts are
+    # put in by one query per page (member_counts_fill), as get_memberships counts them.
+    def json_sql_recent_orders(self, table):
+        order = object_sql(self._recent_orders_serializer.child, "o", model=Order)
+        return None if order is None else customer_recent_orders_json_sql(table, order)
+
+    def json_sql_recent_addresses(self, table):
+        return customer_recent_addresses_json_sql(table)
+
+    def json_sql_phones(self, table):
+        return customer_phones_json_sql(table)
+
+    def json_sql_memberships(self, table):
+        memberships = self._memberships_serializer.child
+        membership = reparsed_object_sql(memberships, "r", model=UserCustomerGroup)
+        if membership is None:
+            return None
+        sql = customer_memberships_json_sql(table, membership)
+        return JsonColumn(sql, fill=member_counts_fill)
 
     @extend_schema_field(CustomerAddressSerializer(allow_null=True))
     def get_default_address(self, customer):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
 from config.exceptions import NotFoundWithBody
-from config.json_rows import JsonValueNotExact, cached_row_parts, row_json
+from config.json_rows import JsonValueNotExact, cached_row_parts, json_column_fills, rows_json
 from config.query_params import StrictQueryParamsMixin
 from config.rest import (
     FastJSONRenderer,
@@ -78,6 +78,10 @@ from idempotency.api import IdempotentWritesMixin
 ROW_PARTS_START = 2
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
 CUSTOMER_MERGED = _("This customer was merged into another; see merged_into.")
+
+
+def _parts_sql(parts: list) -> list[str]:
+    return [getattr(part, "sql", part) for part in parts]
 
 
 def _is_id(value) -> bool:
@@ -260,30 +264,30 @@ class CustomerViewSet(
         return {**super().get_serializer_context(), "expand": self.expand}
 
     def list(self, request, *args, **kwargs):
-        if self.expand:
-            return super().list(request, *args, **kwargs)
         customers = self.filter_queryset(self.get_queryset())
         written = self._list_written_by_database(customers)
         if written is not None:
             return written
+        if self.expand:
+            return super().list(request, *args, **kwargs)
         # A page without expansions is read as values: the same output, no model instances.
         customers = customer_rows_queryset(customers, fields=self._fields())
         page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _list_written_by_database(self, customers):
-        """The page with each customer's JSON written by PostgreSQL, or None (_row_sql)."""
-        sql = self._row_sql(customers)
-        if sql is None:
+        """The page with each customer's JSON written by PostgreSQL, or None (_row_parts)."""
+        parts = self._row_parts(customers)
+        if parts is None:
             return None
         page = self.paginator.paginate_queryset(
-            customer_json_rows_queryset(customers, sql),
+            customer_json_rows_queryset(customers, _parts_sql(parts)),
             self.request,
             view=self,
             total_in_page=True,
         )
         try:
-            rows = b",".join([row_json(row, start=ROW_PARTS_START) for row in page])
+            rows = b",".join(self._rows_json(page, parts))
         except JsonValueNotExact:
             return None
         response = self.paginator.get_paginated_response(
@@ -293,34 +297,38 @@ class CustomerViewSet(
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        if not self.expand:
-            written = self._detail_written_by_database()
-            if written is not None:
-                return written
+        written = self._detail_written_by_database()
+        if written is not None:
+            return written
         return super().retrieve(request, *args, **kwargs)
 
     def _detail_written_by_database(self):
-        """The customer's JSON written by PostgreSQL in one statement, or None (_row_sql; a
+        """The customer's JSON written by PostgreSQL in one statement, or None (_row_parts; a
         customer not found, merged or not, is answered by get_object)."""
         pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
         if not _is_id(pk):
             return None
         customers = self.filter_queryset(self.get_queryset()).filter(pk=int(pk))
-        sql = self._row_sql(customers)
-        if sql is None:
+        parts = self._row_parts(customers)
+        if parts is None:
             return None
-        rows = list(customer_json_rows_queryset(customers, sql))
+        rows = list(customer_json_rows_queryset(customers, _parts_sql(parts)))
         if len(rows) != 1:
             return None
         self.check_object_permissions(self.request, rows[0])
         try:
-            body = WrittenJSON(orjson.Fragment(row_json(rows[0], start=ROW_PARTS_START)))
+            body = WrittenJSON(orjson.Fragment(self._rows_json(rows, parts)[0]))
         except JsonValueNotExact:
             return None
         return self.conditional_response(rows[0][1], lambda: body)
 
-    def _row_sql(self, customers):
-        """SQL writing each customer's JSON (config.json_rows), or None where the answer
+    def _rows_json(self, rows, parts):
+        fills = json_column_fills(parts)
+        context = {"request": self.request}
+        return rows_json(rows, start=ROW_PARTS_START, fills=fills, context=context)
+
+    def _row_parts(self, customers):
+        """Parts writing each customer's JSON (config.json_rows), or None where the answer
         would not be the serializer's: another database, a renderer other than compact JSON
         (the browsable API, ?format=api, indent), a field without an exact SQL rule (a
         datetime in a zone other than UTC), or a `fields=` error (the serializer's path
@@ -343,10 +351,9 @@ class CustomerViewSet(
             frozenset(self.expand),
         )
         try:
-            parts = cached_row_parts(fields_key, self.get_serializer, customer_table_sql())
+            return cached_row_parts(fields_key, self.get_serializer, customer_table_sql())
         except exceptions.ValidationError:
             return None
-        return None if parts is None else [getattr(part, "sql", part) for part in parts]
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

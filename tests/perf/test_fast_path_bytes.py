@@ -19,6 +19,7 @@ import sys
 import zoneinfo
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
@@ -30,7 +31,10 @@ from config.json_rows import PYTHON_WHITESPACE
 from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
 from customers.api.serializers import CustomerAddressListSerializer, CustomerSerializer
 from customers.api.views import CustomerViewSet
-from customers.models import Customer
+from customers.models import Channel, Customer
+from groups.models import UserCustomerGroup, UserGroup
+from orders.models import Order
+from tests.conftest import api_client_for
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, group_chain
 from tests.orders.factories import OrderFactory
@@ -76,6 +80,21 @@ ATTRIBUTES = [
     {"tier": "gold", "n": 2},
     {"x": [1, None, True, 2.5], "ü": {"深": "é"}},
     {"s": 'ctl\x01\u2028 "q" \\', "big": 2**63 - 1, "low": -(2**63), "f": 0.1, "e": [[], {}]},
+]
+PLACED = [
+    datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2024, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2030, 6, 1, 12, tzinfo=datetime.UTC),
+]
+# Order address snapshots: none, empty, partial, blank parts, text Python strips or escapes.
+SNAPSHOTS = [
+    None,
+    {},
+    {"address": "Rua A", "number": "12", "city": "São Paulo", "country": "BR"},
+    {"address": "", "number": "7", "address2": "", "locality": "Centro", "province": "SP"},
+    {"address": "Rua A", "number": "12", "city": "São Paulo", "country": "BR"},
+    {"city": 'ctl \x01 "q" \\ \u2028', "country": "US", "first_name": "not in the line"},
+    {"address": " ", "number": ""},
 ]
 PARAMS = {
     "plain": {},
@@ -138,7 +157,16 @@ def varied_customers():
         for group in groups[n % 2 :: 2][: n % 4]:
             UserCustomerGroupFactory(customer=customer, group=group, attributes=pick(ATTRIBUTES))
         if n % 4 == 1:
-            OrderFactory.create_batch(2, customer=customer)
+            for index in range(n % 9):  # 0–8 orders: more than the five recent ones
+                OrderFactory(
+                    customer=customer,
+                    number=pick(["ORD-1", "ñ-1", 'q"\\-1']) + f"-{n}-{index}",
+                    total=pick(TOTALS[:3] + [Decimal("999999999999.99")]),
+                    status=pick(list(Order.Status.values)),
+                    placed_at=pick(PLACED),  # repeated moments: ties broken by id
+                    shipping_address=pick(SNAPSHOTS),
+                    billing_address=pick(SNAPSHOTS),
+                )
         customers.append(customer)
     return customers
 
@@ -224,7 +252,16 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 
 @pytest.mark.skipif(not POSTGRESQL, reason="list pages are written by PostgreSQL only")
-@pytest.mark.parametrize("params", [{}, {"fields": "id,name,addresses"}, {"since_id": 0}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"fields": "id,name,addresses"},
+        {"since_id": 0},
+        {"expand": EVERY_EXPANSION},
+        {"fields": "id,phone", "expand": "phones,recent_addresses"},
+    ],
+)
 def test_pages_and_details_are_written_without_a_serializer_on_postgresql(
     api_client, varied_customers, monkeypatch, params
 ):
@@ -234,7 +271,7 @@ def test_pages_and_details_are_written_without_a_serializer_on_postgresql(
     monkeypatch.setattr(CustomerSerializer, "to_representation", refuse)
 
     response = api_client.get(URL, params)
-    fields = {name: value for name, value in params.items() if name == "fields"}
+    fields = {name: value for name, value in params.items() if name in ("fields", "expand")}
     detail = api_client.get(f"{URL}{varied_customers[5].pk}/", fields)
 
     assert response.status_code == 200
@@ -337,3 +374,33 @@ def test_the_listed_whitespace_is_what_python_strips():
     every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
     assert every == PYTHON_WHITESPACE
+
+
+@pytest.mark.parametrize("who", ["channel-scoped user", "superuser"])
+def test_member_counts_of_expanded_pages_are_those_the_user_may_see(
+    api_user, superuser, varied_customers, plain_drf, who
+):
+    """The page written by the database puts in the member counts get_memberships gives:
+    counted in the user's channels, or the whole group for a superuser."""
+    web = Channel.objects.get(code="web")
+    web.api_users.add(api_user)
+    elsewhere = next(customer for customer in varied_customers if customer.channel != web)
+    UserCustomerGroupFactory(customer=elsewhere, group=UserGroup.objects.get(code="retail"))
+    client = api_client_for(superuser if who == "superuser" else api_user)
+    params = {"expand": "memberships", "per_page": 100}
+    fast = _answer(client, URL, params)
+    plain_drf()
+    plain = _answer(client, URL, params)
+
+    members = UserCustomerGroup.objects.all()
+    if who != "superuser":
+        members = members.filter(customer__channel=web)
+    shown = {
+        membership["group"]["code"]: membership["group"]["member_count"]
+        for customer in orjson.loads(fast[0])["results"]
+        for membership in customer["memberships"]
+    }
+    assert fast == plain
+    assert shown == {code: members.filter(group__code=code).count() for code in shown}
+    everyone = UserCustomerGroup.objects.filter(group__code="retail").count()
+    assert (shown["retail"] == everyone) is (who == "superuser")

@@ -81,8 +81,8 @@ def _reads(customer_id: int) -> dict[str, tuple[str, dict, int]]:
             {"status": "active", "email_allowed": "true", "sms_allowed": "true"},
             2 + COUNT + RELATIONS,
         ),
-        # + recent orders + one member count per page
-        "list, every expansion": (customers, {"expand": EXPAND}, 7),
+        # + one member count per page; elsewhere + addresses, memberships, recent orders
+        "list, every expansion": (customers, {"expand": EXPAND}, 3 if POSTGRESQL else 7),
         "orders of a customer": ("/api/v1/orders/", {"customer": customer_id}, 6),
         "orders by date": ("/api/v1/orders/", {"placed_at__date": "2024-03-01"}, 6),
     }
@@ -111,8 +111,9 @@ def test_detail_with_every_expansion_has_a_fixed_query_budget(api_client, store)
     api_client.get("/api/v1/customers/", {"per_page": 1})
     queries, data, _ = _get(api_client, f"/api/v1/customers/{store[0].pk}/", {"expand": EXPAND})
 
-    # scoping, the customer, addresses, memberships, recent orders, the group's member count
-    assert queries == 6
+    # scoping, the customer, the group's member count; elsewhere + addresses, memberships
+    # and recent orders (on PostgreSQL in the customer's statement)
+    assert queries == (3 if POSTGRESQL else 6)
     assert data["memberships"][0]["group"]["member_count"] == ROWS // 3
     assert len(data["recent_orders"]) == 2
 
