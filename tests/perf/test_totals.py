@@ -399,3 +399,25 @@ def test_a_filtered_lists_estimate_is_kept_a_minute(api_client, monkeypatch):
     later = time.monotonic() + rest.ESTIMATE_KEPT_SECONDS + 1
     monkeypatch.setattr(rest.time, "monotonic", lambda: later)
     assert explains() == (first, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params", [{"q": "zoltan"}, {"first_name": "Zoltan"}, {"q": "zoltan", "page": 2}]
+)
+def test_a_filtered_count_leaves_out_merged_customers_that_match(api_client, params):
+    # given: 5 customers match, 2 of them merged into a third (and one that does not match)
+    web = ChannelFactory(code="web")
+    matching = CustomerFactory.create_batch(5, channel=web, first_name="Zoltan")
+    other = CustomerFactory(channel=web, first_name="Ana")
+    Customer.objects.filter(pk__in=[matching[1].pk, matching[3].pk]).update(merged_into=matching[0])
+    Customer.objects.filter(pk=other.pk).update(merged_into=matching[0])
+
+    # when
+    response = api_client.get(URL, {**params, "per_page": 2})
+
+    # then: the 3 listed ones are counted, on every page
+    assert total(response) == (3, False, None)
+    listed = [matching[0].pk, matching[2].pk, matching[4].pk]
+    page = params.get("page", 1)
+    assert [row["id"] for row in response.data["results"]] == listed[(page - 1) * 2 : page * 2]
