@@ -127,6 +127,10 @@ class WrittenJSON(Mapping):
     def __len__(self):
         return len(self._parsed)
 
+    def __reduce__(self):
+        # Copied or pickled as the parsed body: orjson's fragments cannot be.
+        return (dict, (self._parsed,))
+
 
 def queryset_unfiltered(queryset) -> bool:
     """Whether a queryset has no condition but its model's own listing rule (a model's

@@ -380,21 +380,6 @@ def customer_rows_queryset(
     return customers.prefetch_related(None).annotate(**related).values(*CUSTOMER_COLUMNS, *related)
 
 
-def customer_json_rows_queryset(customers: QuerySet[Customer], parts: list[str]) -> QuerySet:
-    """The customers (filtered and ordered) as (id, version, *parts) tuples: each part an
-    SQL text expression of config.json_rows.row_parts, over the customer table by its own
-    name."""
-    columns = {f"json_part_{n}": RawSQL(sql, [], TextField()) for n, sql in enumerate(parts)}
-    return (
-        customers.prefetch_related(None).annotate(**columns).values_list("pk", "version", *columns)
-    )
-
-
-def customer_table_sql() -> str:
-    """The customer table as list queries name it (the alias of the rows' own columns)."""
-    return _quoted(Customer._meta.db_table)
-
-
 def customer_addresses_json_sql(table: str, address_json: str, *, flag: str = "") -> str:
     """SQL of the JSON text of the customer's addresses, by id, as customer_addresses reads
     them; with `flag` ("is_default"), of the first one with it set, or null.

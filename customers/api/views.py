@@ -1,5 +1,3 @@
-import orjson
-from django.db import connections
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -17,19 +15,14 @@ from rest_framework.response import Response
 
 from config.etags import ConditionalMixin
 from config.exceptions import NotFoundWithBody
-from config.json_rows import JsonValueNotExact, cached_row_parts, json_column_fills, rows_json
 from config.query_params import StrictQueryParamsMixin
 from config.rest import (
-    FastJSONRenderer,
     ModelPermissions,
-    PagePagination,
     StrictOrderingFilter,
-    WrittenJSON,
     errors_nest,
-    requested_fields,
 )
 from config.throttling import ApiUserThrottle, CustomerAuthThrottle
-from config.values import INT64_MAX
+from config.written_rows import WrittenRowsMixin, is_id
 from customers.api.permissions import ChannelPermission
 from customers.api.serializers import (
     ChannelSerializer,
@@ -45,13 +38,11 @@ from customers.imports.rows import RowInvalid
 from customers.models import Address, Channel, Customer
 from customers.selectors import (
     channel_list,
-    customer_json_rows_queryset,
     customer_list,
     customer_list_for_api,
     customer_merged_into,
     customer_page_rows,
     customer_rows_queryset,
-    customer_table_sql,
 )
 from customers.services import (
     CUSTOMER_HAS_ORDERS,
@@ -74,19 +65,8 @@ from customers.services import (
 )
 from idempotency.api import IdempotentWritesMixin
 
-# customer_json_rows_queryset's rows: (id, version, *the JSON's parts).
-ROW_PARTS_START = 2
 UPSERT_SIZE = _("Send one customer object, or a list of 1 to {max}.")
 CUSTOMER_MERGED = _("This customer was merged into another; see merged_into.")
-
-
-def _parts_sql(parts: list) -> list[str]:
-    return [getattr(part, "sql", part) for part in parts]
-
-
-def _is_id(value) -> bool:
-    text = str(value)
-    return text.isascii() and text.isdigit() and int(text) <= INT64_MAX
 
 
 class ChannelViewSet(
@@ -216,7 +196,11 @@ def _invalid(error: RowInvalid) -> exceptions.ValidationError:
     ),
 )
 class CustomerViewSet(
-    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+    WrittenRowsMixin,
+    IdempotentWritesMixin,
+    ConditionalMixin,
+    StrictQueryParamsMixin,
+    viewsets.ModelViewSet,
 ):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = CustomerSerializer
@@ -237,8 +221,7 @@ class CustomerViewSet(
         return self._customers
 
     def _fields(self) -> set[str] | None:
-        """The `fields=` subset the serializer keeps: on GET only (HEAD answers every field)."""
-        return requested_fields(self.request) if self.request.method == "GET" else None
+        return self.written_fields()
 
     def known_query_params(self) -> set[str]:
         known = super().known_query_params()
@@ -249,7 +232,7 @@ class CustomerViewSet(
             return super().get_object()
         except Http404:
             pk = self.kwargs.get(self.lookup_field)
-            kept = customer_merged_into(pk=pk, user=self.request.user) if _is_id(pk) else None
+            kept = customer_merged_into(pk=pk, user=self.request.user) if is_id(pk) else None
             if kept is None:
                 raise
             raise NotFoundWithBody(CUSTOMER_MERGED, merged_into=kept) from None
@@ -265,7 +248,7 @@ class CustomerViewSet(
 
     def list(self, request, *args, **kwargs):
         customers = self.filter_queryset(self.get_queryset())
-        written = self._list_written_by_database(customers)
+        written = self.list_written_by_database(customers)
         if written is not None:
             return written
         if self.expand:
@@ -275,85 +258,15 @@ class CustomerViewSet(
         page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def _list_written_by_database(self, customers):
-        """The page with each customer's JSON written by PostgreSQL, or None (_row_parts)."""
-        parts = self._row_parts(customers)
-        if parts is None:
-            return None
-        page = self.paginator.paginate_queryset(
-            customer_json_rows_queryset(customers, _parts_sql(parts)),
-            self.request,
-            view=self,
-            total_in_page=True,
-        )
-        try:
-            rows = b",".join(self._rows_json(page, parts))
-        except JsonValueNotExact:
-            return None
-        response = self.paginator.get_paginated_response(
-            orjson.Fragment(b"[" + rows + b"]"), last_id=page[-1][0] if page else None
-        )
-        response.data = WrittenJSON(response.data)
-        return response
-
     def retrieve(self, request, *args, **kwargs):
-        written = self._detail_written_by_database()
+        written = self.detail_written_by_database()
         if written is not None:
             return written
         return super().retrieve(request, *args, **kwargs)
 
-    def _detail_written_by_database(self):
-        """The customer's JSON written by PostgreSQL in one statement, or None (_row_parts; a
-        customer not found, merged or not, is answered by get_object)."""
-        pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-        if not _is_id(pk):
-            return None
-        customers = self.filter_queryset(self.get_queryset()).filter(pk=int(pk))
-        parts = self._row_parts(customers)
-        if parts is None:
-            return None
-        rows = list(customer_json_rows_queryset(customers, _parts_sql(parts)))
-        if len(rows) != 1:
-            return None
-        self.check_object_permissions(self.request, rows[0])
-        try:
-            body = WrittenJSON(orjson.Fragment(self._rows_json(rows, parts)[0]))
-        except JsonValueNotExact:
-            return None
-        return self.conditional_response(rows[0][1], lambda: body)
-
-    def _rows_json(self, rows, parts):
-        fills = json_column_fills(parts)
-        context = {"request": self.request}
-        return rows_json(rows, start=ROW_PARTS_START, fills=fills, context=context)
-
-    def _row_parts(self, customers):
-        """Parts writing each customer's JSON (config.json_rows), or None where the answer
-        would not be the serializer's: another database, a renderer other than compact JSON
-        (the browsable API, ?format=api, indent), a field without an exact SQL rule (a
-        datetime in a zone other than UTC), or a `fields=` error (the serializer's path
-        reports it after the paging parameters' errors). A JSON value orjson would not
-        write as the serializer's path does is found later (JsonValueNotExact)."""
-        request = self.request
-        renderer = getattr(request, "accepted_renderer", None)
-        if (
-            connections[customers.db].vendor != "postgresql"
-            or type(self.paginator) is not PagePagination
-            or type(renderer) is not FastJSONRenderer
-            or renderer.get_indent(request.accepted_media_type, self.get_renderer_context())
-        ):
-            return None
+    def written_fields_key(self) -> tuple:
         # What decides the serializer's fields (CustomerSerializer.__init__).
-        fields = self._fields()
-        fields_key = (
-            self.get_serializer_class(),
-            None if fields is None else frozenset(fields),
-            frozenset(self.expand),
-        )
-        try:
-            return cached_row_parts(fields_key, self.get_serializer, customer_table_sql())
-        except exceptions.ValidationError:
-            return None
+        return (*super().written_fields_key(), frozenset(self.expand))
 
     def _reload(self, customer: Customer) -> Customer:
         return customer_list_for_api(user=self.request.user, expand=self.expand).get(pk=customer.pk)

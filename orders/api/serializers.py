@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.json_rows import object_sql, quoted, value_sql
 from config.rest import (
     CachedFieldsMixin,
     FastRepresentationMixin,
@@ -11,6 +12,11 @@ from config.rest import (
 )
 from customers.models import ADDRESS_TEXT_FIELDS, Address, Channel
 from orders.models import ORDER_FIELDS, Order, OrderCustomData, OrderItem, OrderStatus
+from orders.selectors import (
+    order_custom_data_json_sql,
+    order_items_json_sql,
+    order_snapshot_json_sql,
+)
 
 ADDRESS_FIELDS = ADDRESS_TEXT_FIELDS
 
@@ -74,6 +80,11 @@ class OrderItemOutputSerializer(
         model = OrderItem
         fields = ["id", "sku", "name", "quantity", "unit_price", "custom_data"]
 
+    # Written by PostgreSQL (config.json_rows), as OrderOutputSerializer's relations.
+    def json_sql_custom_data(self, table):
+        record = object_sql(self.fields["custom_data"].child, "d")
+        return None if record is None else order_custom_data_json_sql(table, record, of_item=True)
+
 
 @extend_schema_field(
     {
@@ -128,6 +139,32 @@ class OrderOutputSerializer(
             "version",
         ]
         read_only_fields = fields
+
+    # How PostgreSQL writes the relations and the address snapshots, for list pages and
+    # details written by the database (config.json_rows; tests/perf/test_fast_path_bytes.py
+    # proves them equal to the serializers above).
+    def json_sql_shipping_address(self, table):
+        return self._snapshot_sql(table, "shipping_address")
+
+    def json_sql_billing_address(self, table):
+        return self._snapshot_sql(table, "billing_address")
+
+    def _snapshot_sql(self, table, name):
+        rules = {}
+        for key, field in self.fields[name].fields.items():
+            if value_sql(field, "''") is None:
+                return None
+            rules[key] = lambda expression, field=field: value_sql(field, expression)
+        column = f"{table}.{quoted(Order._meta.get_field(name).column)}"
+        return order_snapshot_json_sql(column, rules)
+
+    def json_sql_items(self, table):
+        item = object_sql(self.fields["items"].child, "i")
+        return None if item is None else order_items_json_sql(table, item)
+
+    def json_sql_custom_data(self, table):
+        record = object_sql(self.fields["custom_data"].child, "d")
+        return None if record is None else order_custom_data_json_sql(table, record, of_item=False)
 
 
 class OrderInputSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from config.etags import ConditionalMixin
 from config.query_params import StrictQueryParamsMixin
 from config.rest import errors_nest
+from config.written_rows import WrittenRowsMixin
 from customers.selectors import channel_list, customer_list
 from idempotency.api import IdempotentWritesMixin
 from orders.api.filters import OrderFilterSet
@@ -40,7 +41,11 @@ CUSTOMER_OBJECT_FORBIDDEN = _(
 
 @extend_schema_view(create=_WRITE_SCHEMA, update=_WRITE_SCHEMA, partial_update=_WRITE_SCHEMA)
 class OrderViewSet(
-    IdempotentWritesMixin, ConditionalMixin, StrictQueryParamsMixin, viewsets.ModelViewSet
+    WrittenRowsMixin,
+    IdempotentWritesMixin,
+    ConditionalMixin,
+    StrictQueryParamsMixin,
+    viewsets.ModelViewSet,
 ):
     queryset = Order.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = OrderFilterSet
@@ -58,6 +63,15 @@ class OrderViewSet(
         if self.action in ("create", "update", "partial_update"):
             return OrderInputSerializer
         return OrderOutputSerializer
+
+    # On PostgreSQL each order's JSON is written by the database (config.written_rows).
+    def list(self, request, *args, **kwargs):
+        written = self.list_written_by_database(self.filter_queryset(self.get_queryset()))
+        return written if written is not None else super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        written = self.detail_written_by_database()
+        return written if written is not None else super().retrieve(request, *args, **kwargs)
 
     # The body goes to the service as sent: orders.validation checks it, so that the API,
     # the import and the admin answer alike. OrderInputSerializer documents its shape.

@@ -29,15 +29,17 @@ from rest_framework.renderers import JSONRenderer
 
 from config.json_rows import PYTHON_WHITESPACE
 from config.rest import CachedFieldsMixin, FastJSONRenderer, FastRepresentationMixin
+from config.written_rows import WrittenRowsMixin
 from customers.api.serializers import CustomerAddressListSerializer, CustomerSerializer
 from customers.api.views import CustomerViewSet
 from customers.models import Channel, Customer
 from groups.models import UserCustomerGroup, UserGroup
+from orders.api.serializers import OrderOutputSerializer
 from orders.models import Order
 from tests.conftest import api_client_for
 from tests.customers.factories import AddressFactory, ChannelFactory, CustomerFactory
 from tests.groups.factories import UserCustomerGroupFactory, group_chain
-from tests.orders.factories import OrderFactory
+from tests.orders.factories import OrderCustomDataFactory, OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +179,8 @@ def plain_drf(monkeypatch):
 
     def switch_off():
         monkeypatch.setattr(CustomerViewSet, "list", mixins.ListModelMixin.list)
-        monkeypatch.setattr(CustomerViewSet, "_detail_written_by_database", lambda self: None)
+        monkeypatch.setattr(WrittenRowsMixin, "detail_written_by_database", lambda self: None)
+        monkeypatch.setattr(WrittenRowsMixin, "list_written_by_database", lambda self, rows: None)
         monkeypatch.setattr(
             FastRepresentationMixin,
             "to_representation",
@@ -404,3 +407,83 @@ def test_member_counts_of_expanded_pages_are_those_the_user_may_see(
     assert shown == {code: members.filter(group__code=code).count() for code in shown}
     everyone = UserCustomerGroup.objects.filter(group__code="retail").count()
     assert (shown["retail"] == everyone) is (who == "superuser")
+
+
+ORDERS_URL = "/api/v1/orders/"
+ORDER_PARAMS = {
+    "plain": {},
+    "per_page=200": {"per_page": 200},
+    "fields subset": {"fields": "id,number,items,customer"},
+    "fields snapshots": {"fields": "billing_address,id,shipping_address"},
+    "ordering": {"ordering": "total,id", "per_page": 7, "page": 2},
+    "filtered": {"channel": "store-é", "status__in": "paid,pending,refunded"},
+}
+
+
+@pytest.fixture
+def varied_orders(varied_customers):
+    """The varied customers' orders with 0–3 items each, custom data on some items and
+    orders (names and values of every kind of text, catalogue numbers or none)."""
+    pick = random.Random(34).choice
+    orders = list(Order.objects.order_by("pk"))
+    for n, order in enumerate(orders):
+        for _ in range(n % 4):
+            item = OrderItemFactory(
+                order=order,
+                name=pick(TEXTS),
+                quantity=pick([1, 2, 2_147_483_647]),
+                unit_price=pick(TOTALS[:3]),
+            )
+            if n % 3 == 0:
+                OrderCustomDataFactory(order=order, item=item, value=pick(TEXTS[1:]))
+        if n % 2 == 0:
+            OrderCustomDataFactory(
+                order=order,
+                name=pick(["gift", "ñote", 'q"\\']) + str(n),
+                value=pick(TEXTS[1:]),
+                manufacturer_number=pick([None, 1, 2_147_483_647]),
+            )
+    assert len(orders) > 10
+    return orders
+
+
+@pytest.mark.parametrize("params", list(ORDER_PARAMS.values()), ids=list(ORDER_PARAMS))
+def test_order_pages_are_byte_identical_to_plain_drf(api_client, varied_orders, plain_drf, params):
+    fast = _answer(api_client, ORDERS_URL, params)
+    plain_drf()
+    plain = _answer(api_client, ORDERS_URL, params)
+
+    assert fast == plain
+    assert b'"results":[{' in fast[0]
+
+
+@pytest.mark.parametrize("params", list(ORDER_PARAMS.values())[:4], ids=list(ORDER_PARAMS)[:4])
+def test_order_details_are_byte_identical_to_plain_drf(
+    api_client, varied_orders, plain_drf, params
+):
+    params = {name: value for name, value in params.items() if name == "fields"}
+    urls = [f"{ORDERS_URL}{order.pk}/" for order in varied_orders]
+    fast = [_answer(api_client, url, params) for url in urls]
+    plain_drf()
+    plain = [_answer(api_client, url, params) for url in urls]
+
+    assert fast == plain
+    assert all(headers["ETag"] for _, headers in fast)
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="pages are written by PostgreSQL only")
+def test_order_pages_and_details_are_written_without_a_serializer_on_postgresql(
+    api_client, varied_orders, monkeypatch
+):
+    def refuse(self, instance):
+        raise AssertionError("an order was represented in Python")
+
+    monkeypatch.setattr(OrderOutputSerializer, "to_representation", refuse)
+
+    page = api_client.get(ORDERS_URL, {"per_page": 200})
+    detail = api_client.get(f"{ORDERS_URL}{varied_orders[3].pk}/")
+
+    assert page.status_code == 200
+    assert len(page.json()["results"]) == len(varied_orders)
+    assert detail.status_code == 200
+    assert detail.json()["id"] == varied_orders[3].pk

@@ -97,7 +97,9 @@ def test_the_list_with_recent_addresses_has_a_fixed_query_count(api_client, chan
     small, small_rows = _list_queries(api_client, 3)
     large, large_rows = _list_queries(api_client, 30)
 
-    # scoping, count, page, addresses, memberships, recent orders (with their addresses)
-    assert small == large == 6
+    # scoping and the page written by PostgreSQL (its count, addresses, group codes and
+    # recent orders in its statement); elsewhere scoping, count, page, addresses,
+    # memberships, recent orders (with their addresses)
+    assert small == large == (2 if connection.vendor == "postgresql" else 6)
     assert large_rows[29]["recent_addresses"] == ["Street 29, Dallas, US"]
     assert len(small_rows) == 3
