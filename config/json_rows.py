@@ -302,11 +302,38 @@ def _json_value(text: str):
     return json.loads(text)
 
 
+def floats_written_unlike_python(body: bytes) -> bool:
+    """Whether orjson may have written a float otherwise than Python's json (DRF's renderer):
+    orjson writes 1e-05 as 0.00001 and 1.5e-07 as 1.5e-7. Such a body has a digit, `e`, a
+    sign and a digit, or a number starting 0.0000; anything else is written alike (400,000
+    random floats). Strings holding those characters answer True too: DRF then writes the
+    body, as it would anyway. A few µs per page: bytes.find, no regular expression."""
+    for marker in (b"e-", b"e+"):
+        at = body.find(marker)
+        while at != -1:
+            if body[at - 1 : at].isdigit() and body[at + 2 : at + 3].isdigit():
+                return True
+            at = body.find(marker, at + 2)
+    at = body.find(b"0.0000")
+    while at != -1:
+        before = body[at - 1 : at]
+        if not (before.isdigit() or before == b".") and body[at + 6 : at + 7].isdigit():
+            return True
+        at = body.find(b"0.0000", at + 6)
+    return False
+
+
 def _dumped(value) -> bytes:
+    """A JSON column's value as orjson writes it, which must be the serializer's path's bytes:
+    JsonValueNotExact for a value orjson refuses or a float it writes its own way (checked
+    here, on the value alone, rather than by the renderer over the whole page)."""
     try:
-        return orjson.dumps(value)
+        written = orjson.dumps(value)
     except (ValueError, TypeError) as error:  # orjson.JSONEncodeError is a TypeError
         raise JsonValueNotExact from error
+    if floats_written_unlike_python(written):
+        raise JsonValueNotExact
+    return written
 
 
 def row_json(row, start: int = 1, given: dict | None = None) -> bytes:

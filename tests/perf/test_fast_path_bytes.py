@@ -364,12 +364,17 @@ def test_json_values_orjson_cannot_write_answer_as_plain_drf(
     write one): the serializer's path hands the whole answer to DRF's renderer, and so does
     a page written by the database. Long runs of digits, and floats, answer the same too."""
     Customer.objects.filter(pk=varied_customers[3].pk).update(attributes={"n": value})
+    detail = f"{URL}{varied_customers[3].pk}/"
+    fast_detail = api_client.get(detail)
 
     fast, plain = _both(api_client, plain_drf, URL, {"per_page": 5})
+    plain_detail = api_client.get(detail)
 
-    assert fast.status_code == 200
+    assert fast.status_code == fast_detail.status_code == 200
     assert fast.content == plain.content
     assert b'"n":' + written in fast.content
+    assert fast_detail.content == plain_detail.content
+    assert b'"n":' + written in fast_detail.content
 
 
 def test_the_listed_whitespace_is_what_python_strips():
