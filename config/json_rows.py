@@ -307,7 +307,9 @@ def floats_written_unlike_python(body: bytes) -> bool:
     orjson writes 1e-05 as 0.00001 and 1.5e-07 as 1.5e-7. Such a body has a digit, `e`, a
     sign and a digit, or a number starting 0.0000; anything else is written alike (400,000
     random floats). Strings holding those characters answer True too: DRF then writes the
-    body, as it would anyway. A few µs per page: bytes.find, no regular expression."""
+    body, as it would anyway. bytes.find, as a regular expression was 20x slower; still, each
+    find of a pattern the body lacks reads it all (~0.13 ms per 114 KB page here), so pages
+    written by the database check their JSON values one by one instead (_dumped)."""
     for marker in (b"e-", b"e+"):
         at = body.find(marker)
         while at != -1:
