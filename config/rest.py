@@ -71,8 +71,7 @@ class FastJSONRenderer(JSONRenderer):
         # A WrittenJSON's JSON values were checked one by one as they were written (row_json),
         # and the rest of such a body holds no float: no scan of the whole page.
         if not isinstance(given, WrittenJSON) and floats_written_unlike_python(body):
-            readable = dict(given) if isinstance(given, WrittenJSON) else data
-            return self._drf_render(readable, accepted_media_type, renderer_context)
+            return self._drf_render(data, accepted_media_type, renderer_context)
         # Like DRF: escape the two line separators that JavaScript strings cannot hold.
         if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
             body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
