@@ -46,6 +46,19 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def column_sql(model, name: str, alias: str) -> str:
+    """SQL of the column of `model`'s field `name` in the table aliased `alias`."""
+    return f"{alias}.{quoted(model._meta.get_field(name).column)}"
+
+
+def json_list_sql(rows: str) -> str:
+    """SQL of the JSON text of a list: the items `j` (JSON text) of `rows`, a sorted subquery,
+    in its order. Nothing between the subquery and the aggregate reorders its rows, which is
+    PostgreSQL's documented condition for that order to hold; an `ORDER BY` inside the
+    aggregate would sort again, once per call."""
+    return f"(SELECT '[' || COALESCE(string_agg(a.j, ','), '') || ']' FROM ({rows}) a)"
+
+
 def literal(text: str) -> str:
     """A PostgreSQL string literal (standard_conforming_strings: only quotes double)."""
     if "%" in text or "\x00" in text:  # never in names; '%' would read as a placeholder

@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
 from config import pagination
-from config.json_rows import literal
+from config.json_rows import column_sql, json_list_sql, literal
 from customers.models import ONE_LINE_FIELDS, Address, Channel, Customer, address_one_line
 from groups.models import UserCustomerGroup
 from orders.models import Order
@@ -442,20 +442,16 @@ def customer_group_codes_json_sql(table: str, code_json) -> str:
     return f"('[' || COALESCE(({codes}), '') || ']')"
 
 
-def _column(model, name: str, alias: str) -> str:
-    return f"{alias}.{_quoted(model._meta.get_field(name).column)}"
-
-
 def _of_customer(model, alias: str, table: str) -> str:
     """`alias.customer_id = <the customer row's id>`, for a relation of the customer."""
     outer = f"{table}.{_quoted(Customer._meta.pk.column)}"
-    return f"{_column(model, 'customer', alias)} = {outer}"
+    return f"{column_sql(model, 'customer', alias)} = {outer}"
 
 
 def _recent_orders_sql(table: str, select: str) -> str:
     """The customer's last RECENT_ORDERS orders, newest first (customer_recent_orders), as
     `o`, each read as `select`."""
-    placed, key = _column(Order, "placed_at", "o"), _column(Order, "id", "o")
+    placed, key = column_sql(Order, "placed_at", "o"), column_sql(Order, "id", "o")
     return (
         f"SELECT {select} FROM {_quoted(Order._meta.db_table)} o"
         f" WHERE {_of_customer(Order, 'o', table)}"
@@ -463,17 +459,10 @@ def _recent_orders_sql(table: str, select: str) -> str:
     )
 
 
-def _json_list_sql(rows: str, item: str = "a.j") -> str:
-    """The JSON text of a list of `rows`' items (JSON text) in the rows' order: the rows a
-    sorted subquery with nothing after it that could reorder them, as
-    customer_addresses_json_run_sql relies on."""
-    return f"(SELECT '[' || COALESCE(string_agg({item}, ','), '') || ']' FROM ({rows}) a)"
-
-
 def customer_recent_orders_json_sql(table: str, order_json: str) -> str:
     """SQL of the JSON text of the customer's recent orders (customer_recent_orders);
     `order_json` writes one order of the table aliased `o`."""
-    return _json_list_sql(_recent_orders_sql(table, f"{order_json} AS j"))
+    return json_list_sql(_recent_orders_sql(table, f"{order_json} AS j"))
 
 
 def _one_line_sql(parts: list[str]) -> str:
@@ -490,17 +479,18 @@ def customer_recent_addresses_json_sql(table: str) -> str:
     newest first by (date, id), an address before an order of the same (date, id) and a
     shipping address before the billing one (Python's stable sort), each line once where it
     first appears, blank ones left out, RECENT_ADDRESSES of them."""
-    address = _one_line_sql([_column(Address, name, "r") for name in ONE_LINE_FIELDS])
+    address = _one_line_sql([column_sql(Address, name, "r") for name in ONE_LINE_FIELDS])
     snapshot = _one_line_sql([f"(k.s ->> {literal(name)})" for name in ONE_LINE_FIELDS])
     recent = _recent_orders_sql(
         table,
         ", ".join(
-            _column(Order, name, "o")
+            column_sql(Order, name, "o")
             for name in ("placed_at", "id", "shipping_address", "billing_address")
         ),
     )
+    created, key = column_sql(Address, "created_at", "r"), column_sql(Address, "id", "r")
     dated = (
-        f"SELECT {_column(Address, 'created_at', 'r')} AS at, {_column(Address, 'id', 'r')} AS pk,"
+        f"SELECT {created} AS at, {key} AS pk,"
         f" 0 AS source, 0 AS kind, {address} AS line"
         f" FROM {_quoted(Address._meta.db_table)} r WHERE {_of_customer(Address, 'r', table)}"
         f" UNION ALL SELECT o.at, o.pk, 1, k.kind, {snapshot}"
@@ -516,7 +506,7 @@ def customer_recent_addresses_json_sql(table: str) -> str:
         f"SELECT to_json(f.line)::text AS j FROM (SELECT x.line, min(x.n) AS n FROM ({ranked}) x"
         f" WHERE x.line <> '' GROUP BY x.line ORDER BY n LIMIT {RECENT_ADDRESSES}) f ORDER BY f.n"
     )
-    return _json_list_sql(firsts)
+    return json_list_sql(firsts)
 
 
 def customer_phones_json_sql(table: str) -> str:
@@ -526,15 +516,15 @@ def customer_phones_json_sql(table: str) -> str:
     phone, second = (f"{table}.{_quoted(Customer._meta.get_field(n).column)}" for n in PHONES)
     numbered = (
         f"SELECT {phone} AS p, 0 AS n UNION ALL SELECT {second}, 1"
-        f" UNION ALL SELECT {_column(Address, 'phone', 'r')},"
-        f" 1 + row_number() OVER (ORDER BY {_column(Address, 'id', 'r')})"
+        f" UNION ALL SELECT {column_sql(Address, 'phone', 'r')},"
+        f" 1 + row_number() OVER (ORDER BY {column_sql(Address, 'id', 'r')})"
         f" FROM {_quoted(Address._meta.db_table)} r WHERE {_of_customer(Address, 'r', table)}"
     )
     firsts = (
         f"SELECT to_json(f.p)::text AS j FROM (SELECT x.p, min(x.n) AS n FROM ({numbered}) x"
         " WHERE x.p <> '' GROUP BY x.p) f ORDER BY f.n"
     )
-    return _json_list_sql(firsts)
+    return json_list_sql(firsts)
 
 
 def customer_memberships_json_sql(table: str, membership_json: str) -> str:
@@ -543,13 +533,14 @@ def customer_memberships_json_sql(table: str, membership_json: str) -> str:
     aliased `r`."""
     group = UserCustomerGroup._meta.get_field("group")
     groups = _quoted(group.related_model._meta.db_table)
-    code = _column(group.related_model, "code", "g")
+    code = column_sql(group.related_model, "code", "g")
+    group_key = column_sql(group.related_model, "id", "g")
     rows = (
         f"SELECT {membership_json} AS j FROM {_quoted(UserCustomerGroup._meta.db_table)} r"
-        f" JOIN {groups} g ON {_column(group.related_model, 'id', 'g')} = r.{_quoted(group.column)}"
+        f" JOIN {groups} g ON {group_key} = r.{_quoted(group.column)}"
         f' WHERE {_of_customer(UserCustomerGroup, "r", table)} ORDER BY {code} COLLATE "C"'
     )
-    return _json_list_sql(rows)
+    return json_list_sql(rows)
 
 
 def customer_page_rows(page: list[dict], *, fields: set[str] | None = None) -> list[CustomerRow]:

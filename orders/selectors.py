@@ -5,11 +5,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from config.json_rows import field_key_sql, literal
+from config.json_rows import column_sql, field_key_sql, json_list_sql, literal, quoted
 from customers.selectors import channel_scope
 from orders.models import Order, OrderCustomData, OrderItem
 
@@ -28,41 +27,29 @@ def order_list(*, user) -> QuerySet[Order]:
 # and the order's own custom data (no item) by id.
 
 
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _column(model, name: str, alias: str) -> str:
-    return f"{alias}.{_quoted(model._meta.get_field(name).column)}"
-
-
-def _json_list_sql(select: str, model, alias: str, where: str) -> str:
-    """The JSON text of a list of `model`'s rows (aliased `alias`) matching `where`, by id,
-    each written by `select`."""
-    key = _column(model, "id", alias)
-    table = _quoted(model._meta.db_table)
-    rows = f"SELECT {select} AS j, {key} AS k FROM {table} {alias} WHERE {where}"
-    listed = "string_agg(a.j, ',' ORDER BY a.k)"
-    return f"(SELECT '[' || COALESCE({listed}, '') || ']' FROM ({rows}) a)"
+def _relation_json_sql(select: str, model, alias: str, where: str) -> str:
+    """SQL of the JSON text of a list of `model`'s rows (aliased `alias`) matching `where`,
+    by id, each written by `select`."""
+    table = quoted(model._meta.db_table)
+    key = column_sql(model, "id", alias)
+    return json_list_sql(f"SELECT {select} AS j FROM {table} {alias} WHERE {where} ORDER BY {key}")
 
 
 def order_items_json_sql(table: str, item_json: str) -> str:
     """SQL of the JSON text of the order's items; `item_json` writes one item aliased `i`."""
-    where = f"{_column(OrderItem, 'order', 'i')} = {table}.{_quoted('id')}"
-    return _json_list_sql(item_json, OrderItem, "i", where)
+    where = f"{column_sql(OrderItem, 'order', 'i')} = {table}.{quoted('id')}"
+    return _relation_json_sql(item_json, OrderItem, "i", where)
 
 
 def order_custom_data_json_sql(table: str, record_json: str, *, of_item: bool) -> str:
     """SQL of the JSON text of the custom data of the order (`table` an order) or of one of
     its items (`of_item`: `table` an item); `record_json` writes one record aliased `d`."""
-    item = _column(OrderCustomData, "item", "d")
+    item, owner = column_sql(OrderCustomData, "item", "d"), f"{table}.{quoted('id')}"
     if of_item:
-        where = f"{item} = {table}.{_quoted('id')}"
+        where = f"{item} = {owner}"
     else:
-        where = (
-            f"{_column(OrderCustomData, 'order', 'd')} = {table}.{_quoted('id')} AND {item} IS NULL"
-        )
-    return _json_list_sql(record_json, OrderCustomData, "d", where)
+        where = f"{column_sql(OrderCustomData, 'order', 'd')} = {owner} AND {item} IS NULL"
+    return _relation_json_sql(record_json, OrderCustomData, "d", where)
 
 
 def order_snapshot_json_sql(column: str, value_json: dict) -> str:

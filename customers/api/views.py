@@ -216,12 +216,9 @@ class CustomerViewSet(
         # scoping behind it costs a query.
         if not hasattr(self, "_customers"):
             self._customers = customer_list_for_api(
-                user=self.request.user, fields=self._fields(), expand=self.expand
+                user=self.request.user, fields=self.written_fields(), expand=self.expand
             )
         return self._customers
-
-    def _fields(self) -> set[str] | None:
-        return self.written_fields()
 
     def known_query_params(self) -> set[str]:
         known = super().known_query_params()
@@ -254,8 +251,8 @@ class CustomerViewSet(
         if self.expand:
             return super().list(request, *args, **kwargs)
         # A page without expansions is read as values: the same output, no model instances.
-        customers = customer_rows_queryset(customers, fields=self._fields())
-        page = customer_page_rows(self.paginate_queryset(customers), fields=self._fields())
+        customers = customer_rows_queryset(customers, fields=self.written_fields())
+        page = customer_page_rows(self.paginate_queryset(customers), fields=self.written_fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
