@@ -1,7 +1,7 @@
 """Patron against its alternatives and its previous release, in one interleaved run (issue 21).
 
     .venv/bin/python bench/compare.py [--rows 100000] [--slow-rows 2000] [--customers 200000]
-        [--rounds 3] [--part all|import|reads] [--no-costs] [--keep]
+        [--rounds 3] [--part all|import|reads] [--no-costs] [--variants A,B] [--keep]
 
 PostgreSQL on 127.0.0.1 as root (COMPARE_PG overrides the server URL); every database it
 makes is named compare_* (COMPARE_DB_PREFIX replaces `compare`) and dropped at the end unless
@@ -531,6 +531,8 @@ def import_compare(args, old: Path) -> dict:
     try:
         for round_number in range(1, args.rounds + 1):
             for variant in import_variants(args, old, servers):
+                if args.variants and variant.label not in args.variants:
+                    continue
                 rows = args.slow_rows if variant.slow else args.rows
                 import_round(variant, rows, files[rows], round_number, results)
     finally:
@@ -767,6 +769,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--part", choices=["all", "import", "reads"], default="all")
     parser.add_argument("--no-costs", dest="costs", action="store_false")
+    parser.add_argument(
+        "--variants",
+        type=lambda text: {label.strip() for label in text.split(",")},
+        help="only these import paths (labels as printed, comma-separated)",
+    )
     parser.add_argument("--old", default=f"/tmp/patron-{OLD_COMMIT}")
     parser.add_argument("--dir", default="/tmp", help="where the CSV files are written")
     parser.add_argument("--port", type=int, default=18700)
