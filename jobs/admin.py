@@ -7,6 +7,7 @@ download view looks the job up in that same queryset.
 
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_rq.models import Dashboard
 from django_tasks_db.models import DBTaskResult
 
-from config.admin import ZonedTimesAdminMixin
+from config.admin import ZonedTimesAdminMixin, datetime_short
 from jobs.models import Job, JobKind, JobStatus
 from jobs.selectors import job_list
 from jobs.services import job_cancel
@@ -27,6 +28,8 @@ FILE_LABELS = {"input": _("input file"), "result": _("result"), "errors": _("err
 # line,field,message list that import_customers --errors writes.
 IMPORT_REPORT_LABEL = _("rejected rows (to fix and import again)")
 DOWNLOAD = _("Download {file}")
+FILES_DELETED = _("Deleted on {date} (a job's files are kept {days} days after it finishes)")
+FILE_DELETED = _("This job's files were deleted (they are kept {days} days after it finishes).")
 JOBS_CANCELLED = _("{count} job(s) cancelled.")
 JOB_CANCELLED = _("{job} cancelled.")
 JOB_NOT_CANCELLED = _("{job} can no longer be cancelled.")
@@ -74,6 +77,7 @@ class JobAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "files_deleted_at",
         "task_id",
     ]
     readonly_fields = fields
@@ -109,6 +113,9 @@ class JobAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("files"))
     def files(self, job: Job) -> str:
+        if job.files_deleted_at is not None:
+            date = datetime_short(job.files_deleted_at)
+            return FILES_DELETED.format(date=date, days=settings.JOB_FILE_RETENTION_DAYS)
         links = [
             format_html(
                 '<a class="job-download" href="{}">{}</a>',
@@ -160,6 +167,8 @@ class JobAdmin(ZonedTimesAdminMixin, admin.ModelAdmin):
         job = get_object_or_404(self.get_queryset(request), pk=pk)
         if which not in FILES or not getattr(job, FILES[which]):
             raise Http404("This job has no such file.")
+        if job.files_deleted_at is not None:
+            raise Http404(FILE_DELETED.format(days=settings.JOB_FILE_RETENTION_DAYS))
         stored = getattr(job, FILES[which])
         return FileResponse(
             stored.open("rb"), as_attachment=True, filename=PurePosixPath(stored.name).name

@@ -96,6 +96,11 @@ class Job(models.Model):
     # silent for JOB_STALE_AFTER lost its worker (jobs.services.jobs_stale_fail).
     heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    # When the scheduler deleted the job's files, JOB_FILE_RETENTION_DAYS after it finished
+    # (jobs.services.job_files_purge); the file fields keep the names for the record.
+    files_deleted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("files deleted at")
+    )
 
     class Meta:
         verbose_name = _("job")

@@ -3,8 +3,9 @@
 Every SCHEDULER_SWEEP_SECONDS: the sweep, which re-queues webhook deliveries and dispatches
 whose task was lost (webhooks.sweep) and fails the jobs whose worker stopped
 (jobs_stale_fail). Every hour: the purges, events past EVENTS_RETENTION_DAYS, finished
-deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS, and import uploads no job took past
-IMPORT_PREVIEW_RETENTION_HOURS. Each piece is idempotent, so two schedulers
+deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS, import uploads no job took past
+IMPORT_PREVIEW_RETENTION_HOURS, and the files of jobs finished past JOB_FILE_RETENTION_DAYS.
+Each piece is idempotent, so two schedulers
 running at once (a deployment overlap) do no harm, only twice the work.
 """
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from events.services import events_purge
-from jobs.services import jobs_stale_fail, uploads_purge
+from jobs.services import job_files_purge, jobs_stale_fail, uploads_purge
 from webhooks.services import deliveries_purge
 from webhooks.sweep import webhooks_sweep
 
@@ -33,12 +34,14 @@ def sweep() -> dict:
 
 
 def purge() -> dict:
-    """Delete the events and finished deliveries past their retention, and the import
-    uploads no job took (previewed only) with the previews' reports."""
+    """Delete the events and finished deliveries past their retention, the import uploads no
+    job took (previewed only) with the previews' reports, and the files of jobs finished past
+    theirs."""
     return {
         "events": events_purge(days=settings.EVENTS_RETENTION_DAYS),
         "deliveries": deliveries_purge(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS),
         "uploads": uploads_purge(hours=settings.IMPORT_PREVIEW_RETENTION_HOURS),
+        "job_files": job_files_purge(days=settings.JOB_FILE_RETENTION_DAYS),
     }
 
 

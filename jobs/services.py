@@ -132,6 +132,36 @@ def uploads_purge(*, hours: int) -> int:
     return deleted
 
 
+# A job's files: its upload (or the invitation's selection), its export, its report.
+JOB_FILE_FIELDS = ("input_file", "result_file", "error_report")
+
+
+def job_files_purge(*, days: int) -> int:
+    """Delete the files of the jobs that finished more than `days` ago: an import's upload and
+    its rejected rows, an export, an invitation's selection hold customers' personal data. The
+    jobs stay, with their summaries and the files' names; `files_deleted_at` says when. Return
+    how many files were deleted (`days` 0: none, files are kept)."""
+    if days <= 0:
+        return 0
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    has_files = Q()
+    for name in JOB_FILE_FIELDS:
+        has_files |= ~Q(**{name: ""})
+    finished = Job.objects.filter(finished_at__lt=cutoff, files_deleted_at__isnull=True)
+    deleted = 0
+    for job in finished.filter(has_files).order_by("pk").iterator():
+        for name in JOB_FILE_FIELDS:
+            stored = getattr(job, name)
+            if not stored:
+                continue
+            if stored.storage.exists(stored.name):
+                stored.storage.delete(stored.name)
+                deleted += 1
+            _folder_remove(os.path.dirname(stored.name))
+        Job.objects.filter(pk=job.pk).update(files_deleted_at=timezone.now())
+    return deleted
+
+
 def _folder_remove(folder: str) -> None:
     """Remove an emptied folder where the storage has folders on disk (others have none)."""
     with contextlib.suppress(NotImplementedError, OSError):

@@ -339,6 +339,10 @@ EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 # An admin import upload that was previewed but never imported, and a preview's reports, are
 # deleted by the scheduler's hourly purge once this old (jobs.services.uploads_purge).
 IMPORT_PREVIEW_RETENTION_HOURS = env.int("IMPORT_PREVIEW_RETENTION_HOURS", default=24)
+# A finished job's files (upload, export, report: customers' personal data) are deleted by the
+# same purge this many days after it finished; the job stays (jobs.services.job_files_purge).
+# 0 keeps them.
+JOB_FILE_RETENTION_DAYS = env.int("JOB_FILE_RETENTION_DAYS", default=30)
 # How long a customer merge can be undone (merges.services.merge_undo), in days.
 MERGE_UNDO_DAYS = env.int("MERGE_UNDO_DAYS", default=90)
 

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Run the periodic work: every SCHEDULER_SWEEP_SECONDS the sweep (webhook deliveries "
         "and dispatches whose task was lost are queued again, jobs whose worker stopped are "
-        "failed); every hour the purges (old events, old finished deliveries). Run one beside "
+        "failed); every hour the purges (old events, old finished deliveries, uploads never "
+        "imported, the files of jobs finished past JOB_FILE_RETENTION_DAYS). Run one beside "
         "the workers; SIGTERM or Ctrl-C stops it between runs."
     )
 
