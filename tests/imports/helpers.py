@@ -24,7 +24,8 @@ def state() -> dict:
     and timestamps that an import is allowed to move."""
     skip = {"id", "updated_at", "created_at", "date_joined", "channel", "last_order"}
     result = {}
-    for customer in Customer.objects.prefetch_related("addresses", "memberships__group"):
+    customers = Customer.objects.select_related("channel")
+    for customer in customers.prefetch_related("addresses", "memberships__group"):
         values = {
             f.attname: getattr(customer, f.attname)
             for f in Customer._meta.concrete_fields

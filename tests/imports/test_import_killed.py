@@ -66,7 +66,10 @@ def test_killed_import_leaves_whole_batches_and_reruns_to_a_clean_state(tmp_path
     assert code == 0
     assert f"{ROWS - kept} created, 0 updated, {kept} unchanged, 0 rejected" in out
     rerun = state()
-    Customer.objects.all().delete()
+    # Emptied at once (a delete through the ORM, row by row with its history and events, took
+    # most of this test's time); the clean import below then starts from nothing.
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Customer._meta.db_table} CASCADE")
     run("import_customers", str(path), channel="web", batch_size=BATCH)
     assert state() == rerun
     assert len(rerun) == ROWS
