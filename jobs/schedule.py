@@ -5,8 +5,8 @@ whose task was lost (webhooks.sweep) and fails the jobs whose worker stopped
 (jobs_stale_fail). Every hour: the purges, events past EVENTS_RETENTION_DAYS, finished
 deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS, import uploads no job took past
 IMPORT_PREVIEW_RETENTION_HOURS, and the files of jobs finished past JOB_FILE_RETENTION_DAYS.
-Each piece is idempotent, so two schedulers
-running at once (a deployment overlap) do no harm, only twice the work.
+Each piece is idempotent, so two schedulers running at once (a deployment overlap) do no
+harm, only twice the work.
 """
 
 import logging
