@@ -151,19 +151,25 @@ def _group_members_lateral(given: str, key: str) -> str:
     reads at most GROUP_MAX + 1 + touched members and counts them as it goes. A join of the
     groups with the table, filtered by a per-group count, was planned as scans of the whole
     table (per group, before the first ANALYZE of a table an import is filling: 74 s for the
-    first 5,000-row batch into an empty table)."""
+    first 5,000-row batch into an empty table). A group of one member (or none) answers no
+    row: it has no pairs, and its member, if untouched, has no pair that changed with it."""
     return (
-        f"SELECT m.id FROM ({given}) g CROSS JOIN LATERAL (SELECT s.id, COUNT(*) OVER () AS n "
-        f"FROM (SELECT c.id FROM {_CUSTOMERS} c WHERE c.channel_id = g.channel_id "
-        f"AND c.{key} = g.{key} AND NOT (c.{key} = '') AND c.{_POOL} "
-        f"LIMIT {GROUP_MAX + 1} + g.touched) s) m WHERE m.n - g.touched <= {GROUP_MAX}"
+        f"SELECT m.id, %s::text AS reason, g.channel_id, g.{key} FROM ({given}) g "
+        f"CROSS JOIN LATERAL (SELECT s.id, COUNT(*) OVER () AS n FROM (SELECT c.id "
+        f"FROM {_CUSTOMERS} c WHERE c.channel_id = g.channel_id AND c.{key} = g.{key} "
+        f"AND NOT (c.{key} = '') AND c.{_POOL} LIMIT {GROUP_MAX + 1} + g.touched) s) m "
+        f"WHERE m.n - g.touched <= {GROUP_MAX} AND m.n >= 2"
     )
 
 
-def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -> list[int]:
+def _widened(
+    cursor, vendor: str, touched: list[int], groups: dict[str, dict]
+) -> tuple[list[int], dict[str, set]]:
     """The touched ids and the untouched members of the groups that have at most GROUP_MAX
-    untouched members (only their pairs may have come or gone with the touched customers')."""
-    parts, params = [], []
+    untouched members (only their pairs may have come or gone with the touched customers'),
+    and, per reason, the given groups known to make no pair now (PostgreSQL: the groups of
+    one member or none, and those over GROUP_MAX; a new customer's keys are mostly its own)."""
+    parts, params, pairless = [], [], {}
     for reason, key in REASON_KEYS.items():
         if not groups.get(reason):
             continue
@@ -174,8 +180,9 @@ def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -
                 f"AS g(channel_id, {key}, touched)"
             )
             channels, values, counts = zip(*found, strict=True)
-            params += [id_array(channels), text_array(values), id_array(counts)]
+            params += [reason, id_array(channels), text_array(values), id_array(counts)]
             parts.append(_group_members_lateral(given, key))
+            pairless[reason] = set(groups[reason])
         else:
             given = (
                 f"SELECT json_extract(value, '$[0]') AS channel_id, "
@@ -183,14 +190,19 @@ def _widened(cursor, vendor: str, touched: list[int], groups: dict[str, dict]) -
             )
             params += [orjson.dumps(found).decode(), _ids_param(vendor, touched)]
             parts.append(
-                f"SELECT c.id FROM ({given}) g JOIN {_CUSTOMERS} c "
+                f"SELECT c.id, NULL, NULL, NULL FROM ({given}) g JOIN {_CUSTOMERS} c "
                 f"ON c.channel_id = g.channel_id AND c.{key} = g.{key} AND NOT (c.{key} = '') "
                 f"AND c.{_POOL} WHERE {_untouched_members_sqlite(key)} <= {GROUP_MAX}"
             )
     if not parts:
-        return touched
-    cursor.execute(" UNION ".join(parts), params)
-    return sorted({*touched, *(row[0] for row in cursor.fetchall())})
+        return touched, pairless
+    cursor.execute(" UNION ALL ".join(parts), params)
+    widened = set(touched)
+    for member, *group in cursor.fetchall():
+        widened.add(member)
+        if group[0] is not None:
+            pairless[group[0]].discard((group[1], group[2]))
+    return sorted(widened), pairless
 
 
 def candidate_pairs_refresh(
@@ -207,7 +219,7 @@ def candidate_pairs_refresh(
     # Every statement below then reads what the previous refresh committed.
     advisory_xact_lock(PAIRS_LOCK, using=db)
     with db.cursor() as cursor:
-        ids = _widened(cursor, vendor, touched, groups)
+        ids, pairless = _widened(cursor, vendor, touched, groups)
         param = _ids_param(vendor, ids)
         cursor.execute(
             f"DELETE FROM {_PAIRS} WHERE {_in(vendor, 'customer_low_id')} "
@@ -218,12 +230,22 @@ def candidate_pairs_refresh(
         for reason, key in REASON_KEYS.items():
             # Each group of theirs counted once, however many of them are in it.
             size = _GROUP_SIZE.format(g="g", key=key, extra="", limit=GROUP_MAX + 1)
+            # The groups the widening found pairless are left out before their size is read
+            # (a hashed NOT IN; OFFSET 0 keeps the size's probe from being pushed under it).
+            known, known_params = "", []
+            if pairless.get(reason):
+                channels, values = zip(*sorted(pairless[reason]), strict=True)
+                known = (
+                    f" AND (c.channel_id, c.{key}) NOT IN (SELECT * FROM "
+                    "unnest(%s::bigint[], %s::text[])) OFFSET 0"
+                )
+                known_params = [id_array(channels), text_array(values)]
             groups_sql = (
                 f"SELECT g.channel_id, g.{key} FROM (SELECT DISTINCT c.channel_id, c.{key} "
                 f"FROM {_CUSTOMERS} c WHERE {_in(vendor, 'c.id')} AND c.{_POOL} "
-                f"AND NOT (c.{key} = '')) g WHERE {size} BETWEEN 2 AND {GROUP_MAX}"
+                f"AND NOT (c.{key} = ''){known}) g WHERE {size} BETWEEN 2 AND {GROUP_MAX}"
             )
             scope = f" WHERE ({_in(vendor, 'a.id')} OR {_in(vendor, 'b.id')})"
             parts.append(_reason_pairs(reason, vendor, groups_sql, scope))
-            params += [param, param, param]
+            params += [param, *known_params, param, param]
         cursor.execute(_insert(" UNION ALL ".join(parts)), params)

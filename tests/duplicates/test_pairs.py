@@ -283,3 +283,26 @@ def test_the_table_equals_a_recompute_after_any_sequence_of_writes(brazil, make,
         _step(rng, brazil, make, user, merges)
         _assert_fresh()
     assert _pairs()  # the keys are few: some pairs stand at the end
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_table_equals_a_recompute_after_any_sequence_of_bulk_upserts(api_client, brazil, seed):
+    """The batch writer's path (more rows than it updates inline): customers take and leave
+    shared and lone keys, so groups grow, shrink to one member and empty in one batch."""
+    rng = random.Random(seed)
+    emails = [f"b{n}@example.com" for n in range(40)]
+    ids = [f"{n}1111111" for n in range(1, 6)]
+    phones = [f"11 3333-000{n}" for n in range(1, 5)]
+    for _ in range(8):
+        rows = [
+            {
+                "channel": "br",
+                "email": email,
+                "identification": rng.choice([*ids, f"9{rng.randrange(10**7)}"]),
+                "phone": rng.choice([*phones, ""]),
+            }
+            for email in rng.sample(emails, 30)
+        ]
+        assert api_client.post(f"{CUSTOMERS}upsert/", rows, format="json").status_code == 200
+        _assert_fresh()
+    assert _pairs()

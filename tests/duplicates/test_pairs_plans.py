@@ -61,11 +61,14 @@ def test_a_group_over_the_threshold_is_read_no_further_than_it():
         kept = _StatementsKept(cursor)
         touched = members[0].pk
 
-        widened = _widened(kept, "postgresql", [touched], {SAME_PHONE: {(channel.pk, KEY): 1}})
+        widened, pairless = _widened(
+            kept, "postgresql", [touched], {SAME_PHONE: {(channel.pk, KEY): 1}}
+        )
 
         ((sql, params),) = kept.statements
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
         (explained,) = cursor.fetchone()
     (plan,) = json.loads(explained) if isinstance(explained, str) else explained
     assert widened == [touched]  # the group is a placeholder: nobody else is widened to
+    assert pairless == {SAME_PHONE: {(channel.pk, KEY)}}  # and its pairs are not looked for
     assert _customer_rows_read(plan["Plan"]) <= GROUP_MAX + 2
