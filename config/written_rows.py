@@ -42,8 +42,22 @@ def json_rows_queryset(queryset, parts: list) -> object:
 class WrittenRowsMixin:
     """A viewset's list pages and details written by PostgreSQL where that gives its
     serializer's bytes (`list_written_by_database`, `detail_written_by_database`; None
-    otherwise, for the serializer's own path). The model needs a `version` column (the
-    detail's ETag)."""
+    otherwise, and `list` and `retrieve` take the serializer's own path). The model needs a
+    `version` column (the detail's ETag)."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        written = self.list_written_by_database(queryset)
+        return written if written is not None else self.list_serialized(queryset)
+
+    def list_serialized(self, queryset):
+        """The page by the serializer's own path, where the database does not write it (a
+        viewset may read it its own way)."""
+        return super().list(self.request, *self.args, **self.kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        written = self.detail_written_by_database()
+        return written if written is not None else super().retrieve(request, *args, **kwargs)
 
     def written_fields(self) -> set[str] | None:
         """The `fields=` subset the serializer keeps: on GET only (HEAD answers every field)."""

@@ -243,23 +243,13 @@ class CustomerViewSet(
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "expand": self.expand}
 
-    def list(self, request, *args, **kwargs):
-        customers = self.filter_queryset(self.get_queryset())
-        written = self.list_written_by_database(customers)
-        if written is not None:
-            return written
+    def list_serialized(self, customers):
         if self.expand:
-            return super().list(request, *args, **kwargs)
+            return super().list_serialized(customers)
         # A page without expansions is read as values: the same output, no model instances.
         customers = customer_rows_queryset(customers, fields=self.written_fields())
         page = customer_page_rows(self.paginate_queryset(customers), fields=self.written_fields())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        written = self.detail_written_by_database()
-        if written is not None:
-            return written
-        return super().retrieve(request, *args, **kwargs)
 
     def written_fields_key(self) -> tuple:
         # What decides the serializer's fields (CustomerSerializer.__init__).

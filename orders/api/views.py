@@ -64,15 +64,6 @@ class OrderViewSet(
             return OrderInputSerializer
         return OrderOutputSerializer
 
-    # On PostgreSQL each order's JSON is written by the database (config.written_rows).
-    def list(self, request, *args, **kwargs):
-        written = self.list_written_by_database(self.filter_queryset(self.get_queryset()))
-        return written if written is not None else super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        written = self.detail_written_by_database()
-        return written if written is not None else super().retrieve(request, *args, **kwargs)
-
     # The body goes to the service as sent: orders.validation checks it, so that the API,
     # the import and the admin answer alike. OrderInputSerializer documents its shape.
     def create(self, request, *args, **kwargs):
