@@ -5,7 +5,7 @@ the conditional requests (If-Match, If-None-Match) of every versioned object.
 
 from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent, get_view_model
+from drf_spectacular.plumbing import ResolvedComponent, get_doc, get_view_model
 from drf_spectacular.utils import OpenApiParameter
 
 from config.etags import ConditionalMixin
@@ -157,6 +157,17 @@ MISSING_SUMMARY = (
 )
 
 
+def _view_class_documented(view_class: type) -> type | None:
+    """The first of the view's own classes (not a mixin) that has a docstring; None when only
+    mixins or the libraries' own classes have one."""
+    for cls in view_class.__mro__:
+        if cls.__module__.split(".")[0] in ("rest_framework", "django"):
+            return None
+        if cls.__doc__ and not cls.__name__.endswith("Mixin"):
+            return cls
+    return None
+
+
 class AutoSchema(SpectacularAutoSchema):
     """Documents the error answers of every operation, and the headers of its answers.
 
@@ -165,6 +176,13 @@ class AutoSchema(SpectacularAutoSchema):
     Idempotency-Key header with its 422 where the view honours it. An error answer declared
     by a view without a body gets its component too, keeping the view's description.
     """
+
+    def get_description(self) -> str:
+        """The action's docstring, else the view's own (or a parent view's), never a mixin's:
+        drf-spectacular takes the first docstring of the view's classes, and a mixin's
+        describes the mixin (its conditional requests, its fast path), not the routes."""
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        return get_doc(action) or get_doc(_view_class_documented(type(self.view)))
 
     def get_summary(self) -> str | None:
         """The standard actions' summary, e.g. "List customers", "Get an order"."""

@@ -248,6 +248,8 @@ def _custom_data_schema(*, item_level: bool, detail: bool):
 
 @_custom_data_schema(item_level=False, detail=False)
 class KiboOrderCustomDataListView(IdempotentWritesMixin, _CustomDataMixin, KiboView):
+    """The records of the order (or item) of the path: GET lists them, POST adds one."""
+
     queryset = OrderCustomData.objects.none()
 
     def get(self, request, *args, **kwargs):

@@ -1,5 +1,7 @@
 """The OpenAPI schema describes every error body as a component and the headers answers carry."""
 
+import inspect
+
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -146,3 +148,19 @@ def test_json_key_filters_are_plain_named_parameters(schema):
     for field in ("attributes", "extra_field"):
         assert parameters[field]["schema"] == {"type": "string"}
         assert f"{field}__<key>" in parameters[field]["description"]
+
+
+def test_no_operation_is_described_by_a_mixins_docstring(schema):
+    """A mixin's docstring describes the mixin (conditional requests, the database-written
+    fast path), not the routes of the views that use it."""
+    from config.etags import ConditionalMixin
+    from config.query_params import StrictQueryParamsMixin
+    from config.written_rows import WrittenRowsMixin
+    from idempotency.api import IdempotentWritesMixin
+
+    mixins = (ConditionalMixin, StrictQueryParamsMixin, WrittenRowsMixin, IdempotentWritesMixin)
+    docs = {inspect.cleandoc(mixin.__doc__) for mixin in mixins if mixin.__doc__}
+    described = {name: op.get("description", "") for name, _, op in _operations(schema)}
+
+    assert docs
+    assert [name for name, text in described.items() if text in docs] == []
